@@ -1,0 +1,35 @@
+import { ThreadmillError } from "./threadmill-error.js";
+
+/** Why an input is unusable as a whole. */
+export type ExportFormatReason =
+  | "not-json"
+  | "unknown-format"
+  | "truncated"
+  | "empty-input"
+  | "unsafe-archive"
+  | "no-conversations-file"
+  | "unreadable";
+
+/**
+ * The input cannot be read as a ChatGPT or Claude.ai export at all. Never retried: the same bytes
+ * fail the same way. A single malformed conversation is reported as a `ParseIssue` instead.
+ */
+export class ExportFormatError extends ThreadmillError {
+  override readonly name = "ExportFormatError";
+  readonly code = "EXPORT_FORMAT";
+  readonly reason: ExportFormatReason;
+  /** Byte offset in the decoded entry where reading stopped, when known. */
+  readonly offset: number | undefined;
+  /** The ZIP entry or shard the problem is in, when there is one. */
+  readonly entry: string | undefined;
+
+  constructor(
+    message: string,
+    fields: { reason: ExportFormatReason; offset?: number; entry?: string; cause?: unknown },
+  ) {
+    super(`[threadmill] ${message}`, { cause: fields.cause });
+    this.reason = fields.reason;
+    this.offset = fields.offset;
+    this.entry = fields.entry;
+  }
+}

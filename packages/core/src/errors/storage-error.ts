@@ -1,0 +1,47 @@
+import { redactSecrets } from "../util/redact.js";
+import { ThreadmillError } from "./threadmill-error.js";
+
+/** Which adapter a storage failure came from. */
+export type StorageAdapterName =
+  | "memory"
+  | "redis"
+  | "postgres"
+  | "pglite"
+  | "supabase-storage"
+  | "http"
+  | "file";
+
+/**
+ * A driver or service failure, wrapped with the adapter's name. Retriable unless the adapter says
+ * otherwise. The message never carries a password, token or signed URL.
+ */
+export class StorageError extends ThreadmillError {
+  override readonly name = "StorageError";
+  readonly code = "STORAGE";
+  override readonly retriable: boolean;
+  readonly adapter: StorageAdapterName;
+
+  constructor(fields: {
+    adapter: StorageAdapterName;
+    operation?: string;
+    cause?: unknown;
+    retriable?: boolean;
+    message?: string;
+  }) {
+    const detail =
+      fields.message ??
+      (fields.cause instanceof Error
+        ? fields.cause.message
+        : fields.cause === undefined
+          ? ""
+          : String(fields.cause));
+    super(
+      redactSecrets(
+        `[threadmill] [${fields.adapter}] ${fields.operation ? `${fields.operation} failed` : "storage failure"}${detail ? `: ${detail}` : ""}`,
+      ),
+      { cause: fields.cause },
+    );
+    this.adapter = fields.adapter;
+    this.retriable = fields.retriable ?? true;
+  }
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it, vi } from "vitest";
+import {
+  BudgetExceededError,
+  CancelledError,
+  ConflictError,
+  ExportFormatError,
+  LeaseLostError,
+  RateLimitedError,
+  StorageError,
+  ThreadmillError,
+} from "./index.js";
+
+const samples = () => [
+  new ExportFormatError("not an export", {
+    reason: "unknown-format",
+    offset: 12,
+    entry: "conversations.json",
+  }),
+  new ConflictError({ existingJobId: "job-1", key: "singletonKey", tenant: "t" }),
+  new LeaseLostError("job-1", 3, 4),
+  new BudgetExceededError({ limit: 5, spent: 5.01, unit: "usd" }),
+  new RateLimitedError({ retryAfterMs: 1500, limiter: "anthropic" }),
+  new CancelledError({ jobId: "job-1" }),
+  new StorageError({ adapter: "redis", operation: "claim", cause: new Error("ECONNRESET") }),
+];
+
+describe("ThreadmillError", () => {
+  it("gives every error a stable code, a name equal to its class name and a [threadmill] message", () => {
+    const codes = samples().map((e) => [e.constructor.name, e.name, e.code]);
+    expect(codes).toEqual([
+      ["ExportFormatError", "ExportFormatError", "EXPORT_FORMAT"],
+      ["ConflictError", "ConflictError", "CONFLICT"],
+      ["LeaseLostError", "LeaseLostError", "LEASE_LOST"],
+      ["BudgetExceededError", "BudgetExceededError", "BUDGET_EXCEEDED"],
+      ["RateLimitedError", "RateLimitedError", "RATE_LIMITED"],
+      ["CancelledError", "CancelledError", "CANCELLED"],
+      ["StorageError", "StorageError", "STORAGE"],
+    ]);
+    for (const e of samples()) {
+      expect(e).toBeInstanceOf(Error);
+      expect(e).toBeInstanceOf(ThreadmillError);
+      expect(e.message.startsWith("[threadmill] ")).toBe(true);
+    }
+  });
+
+  it("keeps structured fields and the cause", () => {
+    const cause = new Error("socket closed");
+    const storage = new StorageError({ adapter: "postgres", operation: "save checkpoint", cause });
+    expect(storage.cause).toBe(cause);
+    expect(storage.adapter).toBe("postgres");
+    expect(storage.retriable).toBe(true);
+    expect(storage.message).toBe("[threadmill] [postgres] save checkpoint failed: socket closed");
+    const conflict = new ConflictError({ existingJobId: "abc", key: "idempotencyKey", tenant: "u1" });
+    expect(conflict.existingJobId).toBe("abc");
+    expect(new RateLimitedError({ retryAfterMs: 250 }).retryAfterMs).toBe(250);
+    const format = new ExportFormatError("bad", { reason: "truncated", offset: 99 });
+    expect([format.reason, format.offset, format.retriable]).toEqual(["truncated", 99, false]);
+    const lease = new LeaseLostError("j", 1, 2);
+    expect([lease.jobId, lease.epoch, lease.currentEpoch, lease.retriable]).toEqual(["j", 1, 2, true]);
+  });
+
+  it("isInstance tells the classes apart", () => {
+    const lease = new LeaseLostError("j", 1, 2);
+    expect(ThreadmillError.isInstance(lease)).toBe(true);
+    expect(LeaseLostError.isInstance(lease)).toBe(true);
+    expect(ConflictError.isInstance(lease)).toBe(false);
+    for (const value of [null, undefined, "LeaseLostError", 42, new Error("x"), { name: "LeaseLostError" }]) {
+      expect(ThreadmillError.isInstance(value)).toBe(false);
+      expect(LeaseLostError.isInstance(value)).toBe(false);
+    }
+  });
+
+  it("isInstance holds across two copies of the module, where instanceof does not", async () => {
+    vi.resetModules();
+    // A query string makes the module runner load a second, separate instance of the module.
+    const specifier = "./index.js?copy=2";
+    const copy = (await import(/* @vite-ignore */ specifier)) as typeof import("./index.js");
+    expect(copy.LeaseLostError).not.toBe(LeaseLostError);
+    const foreign = new copy.LeaseLostError("j", 1, 2);
+    expect(foreign instanceof LeaseLostError).toBe(false);
+    expect(LeaseLostError.isInstance(foreign)).toBe(true);
+    expect(ThreadmillError.isInstance(foreign)).toBe(true);
+    expect(copy.ThreadmillError.isInstance(new LeaseLostError("j", 1, 2))).toBe(true);
+    expect(ConflictError.isInstance(foreign)).toBe(false);
+  });
+
+  it("never puts a password, token or signed URL into a message", () => {
+    const cause = new Error(
+      "connect failed: postgres://app:hunter2@db.example.com:5432/x and https://x.supabase.co/storage/v1/object/sign/b/p?token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abc123def456 with Bearer abc.def.ghi and sk-ant-api03-secretkey",
+    );
+    const e = new StorageError({ adapter: "postgres", cause });
+    for (const secret of ["hunter2", "eyJhbGciOiJIUzI1NiJ9", "abc.def.ghi", "secretkey"]) {
+      expect(e.message).not.toContain(secret);
+    }
+    expect(e.message).toContain("postgres://app:***@db.example.com");
+  });
+});

@@ -1,0 +1,10 @@
+export type { Chunk } from "./chunk/chunk.js";
+export * from "./errors/index.js";
+export type { Branch, Conversation, ExportSource, Message } from "./export/conversation.js";
+export type { Cursor } from "./export/cursor.js";
+export type { ParseIssue, ParseIssueCode } from "./export/parse-issue.js";
+export * from "./ports/index.js";
+export { contentHash } from "./util/hash.js";
+export { createJobId } from "./util/job-id.js";
+export type { JsonObject, JsonValue } from "./util/json.js";
+export { redactSecrets } from "./util/redact.js";

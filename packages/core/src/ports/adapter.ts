@@ -1,0 +1,28 @@
+import type { CheckpointStore } from "./checkpoint-store.js";
+import type { ChunkStore } from "./chunk-store.js";
+import type { ConversationStore } from "./conversation-store.js";
+import type { EventLog } from "./event-log.js";
+import type { JobStore } from "./job-store.js";
+import type { Queue } from "./queue.js";
+
+/** What an adapter can and cannot do, declared to the conformance suite and the runner. */
+export interface AdapterCapabilities {
+  /** `EventLog.read` blocks server-side instead of polling. */
+  readonly blockingRead?: boolean;
+  /** Sink writes are fenced by the lease epoch in the same atomic step. */
+  readonly fencedSinks?: boolean;
+}
+
+/** Every port an adapter implements, as one object. */
+export interface Adapter {
+  readonly name: string;
+  readonly jobs: JobStore;
+  readonly queue: Queue;
+  readonly checkpoints: CheckpointStore;
+  readonly events: EventLog;
+  readonly conversations: ConversationStore;
+  readonly chunks: ChunkStore;
+  readonly capabilities: AdapterCapabilities;
+  /** Closes what the adapter opened itself (not the client it was handed). Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,27 @@
+export type { Adapter, AdapterCapabilities } from "./adapter.js";
+export type { Checkpoint, CheckpointStore } from "./checkpoint-store.js";
+export type { ChunkSink, ChunkStore } from "./chunk-store.js";
+export type { ConversationStore, StoredConversation } from "./conversation-store.js";
+export {
+  type NewProgressEvent,
+  PROGRESS_EVENT_TYPES,
+  type ProgressEvent,
+  progressEventSchema,
+  TERMINAL_EVENT_TYPES,
+} from "./event.js";
+export type { EventLog, EventReadOptions } from "./event-log.js";
+export {
+  type Job,
+  type JobError,
+  type JobProgress,
+  type JobSpec,
+  type JobStatus,
+  type SourceRef,
+  TERMINAL_STATUSES,
+} from "./job.js";
+export type { CreateJobResult, JobPatch, JobStore, ListJobsOptions } from "./job-store.js";
+export type { JobRef, Lease } from "./lease.js";
+export type { Claim, ClaimOptions, CompleteOutcome, ExtendResult, Queue, ReleaseOptions } from "./queue.js";
+export type { RateLimitStore } from "./rate-limit-store.js";
+export type { ListRecordsOptions, RecordStore } from "./record-store.js";
+export type { OpenedSource, Source } from "./source.js";

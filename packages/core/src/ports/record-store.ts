@@ -1,0 +1,38 @@
+import type { Lease } from "./lease.js";
+
+/** Options of `RecordStore.list`. */
+export interface ListRecordsOptions {
+  /** Only records that this job produced (its membership). */
+  readonly jobId?: string;
+  /** Page after this id (records sort by id). */
+  readonly after?: string;
+  /** @default 1000 */
+  readonly limit?: number;
+}
+
+/** A sink of records keyed by `(tenant, id)` whose membership in the producing jobs is kept. */
+export interface RecordStore<T extends { readonly id: string }> {
+  /**
+   * Inserts or replaces the records by `(lease.tenant, id)` and records their membership in
+   * `lease.jobId`. Idempotent: the same records twice leave the same state. Where the store can
+   * check the epoch in the same atomic step (`fenced: true`), a superseded lease throws
+   * `LeaseLostError` and writes nothing; otherwise the write happens and ids (content hashes) make
+   * the repeat harmless.
+   */
+  upsert(lease: Lease, records: readonly T[]): Promise<void>;
+  /** Whether `upsert` is fenced by the lease's epoch. */
+  readonly fenced: boolean;
+  /** Records of the tenant (or of one job), by id ascending, every field as written. */
+  list(tenant: string, options?: ListRecordsOptions): Promise<T[]>;
+  /** The records with these ids that the tenant has (missing ids are left out). */
+  get(tenant: string, ids: readonly string[]): Promise<T[]>;
+  /** How many records the tenant (or one job) has. */
+  count(tenant: string, options?: { readonly jobId?: string }): Promise<number>;
+  /**
+   * Removes the job's memberships and every record of the tenant no other job references. Used by
+   * `JobStore.purge` and, for a sink in another store, by the runner. Idempotent.
+   */
+  purgeJob(tenant: string, jobId: string): Promise<void>;
+  /** Removes every record and membership of the tenant. Idempotent. */
+  purgeTenant(tenant: string): Promise<void>;
+}

@@ -1,0 +1,26 @@
+import { defineConfig } from "tsup";
+
+const entry = { index: "src/index.ts", node: "src/node.ts", anthropic: "src/anthropic.ts" };
+const shared = {
+  entry,
+  dts: true,
+  sourcemap: true,
+  target: "node20",
+  tsconfig: "tsconfig.build.json",
+} as const;
+
+export default defineConfig([
+  { ...shared, format: ["esm"] },
+  // CJS consumers on Node < 20.19 cannot require() ESM-only dependencies, so the CJS build bundles them.
+  {
+    ...shared,
+    format: ["cjs"],
+    noExternal: [
+      /^p-retry(\/|$)/,
+      /^p-limit(\/|$)/,
+      /^is-network-error(\/|$)/,
+      /^yocto-queue(\/|$)/,
+      /^@noble\/hashes(\/|$)/,
+    ],
+  },
+]);

@@ -1,0 +1,32 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const pkg = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
+const PACKAGES = ["core", "adapter-memory", "adapter-redis", "adapter-supabase", "testkit", "cli"] as const;
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the sources of sibling packages, not their build output.
+    alias: [
+      { find: /^@threadmill\/core$/, replacement: pkg("core/src/index.ts") },
+      { find: /^@threadmill\/core\/node$/, replacement: pkg("core/src/node.ts") },
+      { find: /^@threadmill\/core\/anthropic$/, replacement: pkg("core/src/anthropic.ts") },
+      {
+        find: /^@threadmill\/(adapter-memory|adapter-redis|adapter-supabase|testkit)$/,
+        replacement: pkg("$1/src/index.ts"),
+      },
+    ],
+  },
+  test: {
+    projects: PACKAGES.map((name) => ({
+      extends: true,
+      test: {
+        name,
+        root: pkg(name),
+        include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+        testTimeout: 30_000,
+        hookTimeout: 60_000,
+      },
+    })),
+  },
+});
