@@ -1,1 +1,1 @@
-export {};
+export { createMemoryAdapter, type MemoryAdapterOptions } from "./memory-adapter.js";

@@ -1,1 +1,5 @@
-export {};
+export {
+  type AdapterConformanceOptions,
+  runAdapterConformance,
+  runJobStoreConformance,
+} from "./conformance/index.js";

@@ -1,0 +1,99 @@
+import type { Lease, ListRecordsOptions, RecordStore } from "@threadmill/core";
+import {
+  assertId,
+  assertOpen,
+  clone,
+  fence,
+  type MemoryState,
+  purgeJobRecords,
+  type RecordTable,
+  type TenantState,
+} from "./memory-state.js";
+
+/** A fenced RecordStore over one table (conversations or chunks) of a memory state. */
+export function createMemoryRecordStore<T extends { readonly id: string }>(
+  state: MemoryState,
+  kind: "conversations" | "chunks",
+): RecordStore<T> {
+  const table = (t: TenantState): RecordTable => t[kind];
+
+  return {
+    fenced: true,
+
+    async upsert(lease: Lease, records: readonly T[]): Promise<void> {
+      assertOpen(state, `${kind}.upsert`);
+      if (!Array.isArray(records)) throw new TypeError(`[threadmill] [memory] ${kind}.upsert needs an array`);
+      for (const record of records) assertId(record?.id, `${kind} record id`);
+      const copies = records.map((r) => clone(r));
+      fence(state, lease);
+      const t = table(state.tenants.get(lease.tenant)!);
+      let mine = t.byJob.get(lease.jobId);
+      if (!mine) {
+        mine = new Set();
+        t.byJob.set(lease.jobId, mine);
+      }
+      for (const record of copies) {
+        t.records.set(record.id, record);
+        mine.add(record.id);
+        let jobs = t.jobsOf.get(record.id);
+        if (!jobs) {
+          jobs = new Set();
+          t.jobsOf.set(record.id, jobs);
+        }
+        jobs.add(lease.jobId);
+      }
+    },
+
+    async list(tenant: string, options: ListRecordsOptions = {}): Promise<T[]> {
+      assertOpen(state, `${kind}.list`);
+      const ten = state.tenants.get(tenant);
+      if (!ten) return [];
+      const t = table(ten);
+      const limit = options.limit ?? 1000;
+      const ids =
+        options.jobId === undefined ? [...t.records.keys()] : [...(t.byJob.get(options.jobId) ?? [])];
+      return ids
+        .filter((id) => options.after === undefined || id > options.after)
+        .sort()
+        .slice(0, Math.max(0, limit))
+        .map((id) => clone(t.records.get(id) as T));
+    },
+
+    async get(tenant: string, ids: readonly string[]): Promise<T[]> {
+      assertOpen(state, `${kind}.get`);
+      const ten = state.tenants.get(tenant);
+      if (!ten) return [];
+      const t = table(ten);
+      const out: T[] = [];
+      for (const id of new Set(ids)) {
+        const record = t.records.get(id);
+        if (record !== undefined) out.push(clone(record as T));
+      }
+      return out;
+    },
+
+    async count(tenant: string, options: { readonly jobId?: string } = {}): Promise<number> {
+      assertOpen(state, `${kind}.count`);
+      const ten = state.tenants.get(tenant);
+      if (!ten) return 0;
+      const t = table(ten);
+      return options.jobId === undefined ? t.records.size : (t.byJob.get(options.jobId)?.size ?? 0);
+    },
+
+    async purgeJob(tenant: string, jobId: string): Promise<void> {
+      assertOpen(state, `${kind}.purgeJob`);
+      const ten = state.tenants.get(tenant);
+      if (ten) purgeJobRecords(table(ten), jobId);
+    },
+
+    async purgeTenant(tenant: string): Promise<void> {
+      assertOpen(state, `${kind}.purgeTenant`);
+      const ten = state.tenants.get(tenant);
+      if (!ten) return;
+      const t = table(ten);
+      t.records.clear();
+      t.byJob.clear();
+      t.jobsOf.clear();
+    },
+  };
+}
