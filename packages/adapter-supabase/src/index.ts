@@ -1,1 +1,5 @@
-export {};
+export { createPostgresAdapter, type PostgresAdapterOptions } from "./postgres-adapter.js";
+export type { SqlAdapterOptions } from "./create-sql-adapter.js";
+export { type MigrateOptions, type MigrateResult, migrate } from "./migrate.js";
+export { type Migration, MIGRATIONS } from "./migrations.js";
+export type { SqlExecutor } from "./sql-executor.js";

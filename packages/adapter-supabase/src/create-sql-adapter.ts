@@ -1,0 +1,60 @@
+import type { Adapter, ChunkStore, ConversationStore } from "@threadmill/core";
+import { createSqlCheckpointStore } from "./sql-checkpoint-store.js";
+import { createSqlContext, type SqlContext } from "./sql-context.js";
+import { createSqlEventLog } from "./sql-event-log.js";
+import type { SqlExecutor } from "./sql-executor.js";
+import { createSqlJobStore } from "./sql-job-store.js";
+import { createSqlQueue } from "./sql-queue.js";
+import { createSqlRecordStore } from "./sql-record-store.js";
+
+/** Options shared by the Postgres and PGlite adapters. */
+export interface SqlAdapterOptions {
+  /** Events kept per job; a reader behind the trimmed ones gets a `reset` first. @default 1000 */
+  readonly eventRetention?: number;
+  /** How often a long-polling `events.read` looks for new events, in ms. @default 100 */
+  readonly eventPollMs?: number;
+  /**
+   * Whether sink writes check the lease epoch in the same statement. Turn it off only when the jobs
+   * live in another store (Redis coordination, Postgres sinks): then writes are unfenced. @default true
+   */
+  readonly fencedSinks?: boolean;
+}
+
+/** An adapter over an executor, plus the context its ports share. */
+export function createSqlAdapter(
+  name: string,
+  db: SqlExecutor,
+  schema: string,
+  options: SqlAdapterOptions,
+  onClose: () => Promise<void>,
+): { adapter: Adapter; ctx: SqlContext } {
+  const eventRetention = options.eventRetention ?? 1000;
+  if (!Number.isInteger(eventRetention) || eventRetention < 1) {
+    throw new RangeError("[threadmill] eventRetention must be an integer >= 1");
+  }
+  const eventPollMs = options.eventPollMs ?? 100;
+  if (!(eventPollMs > 0)) throw new RangeError("[threadmill] eventPollMs must be > 0");
+  const ctx = createSqlContext(db, {
+    s: schema,
+    eventRetention,
+    eventPollMs,
+    fencedSinks: options.fencedSinks ?? true,
+  });
+  let closing: Promise<void> | null = null;
+  const adapter: Adapter = {
+    name,
+    jobs: createSqlJobStore(ctx),
+    queue: createSqlQueue(ctx),
+    checkpoints: createSqlCheckpointStore(ctx),
+    events: createSqlEventLog(ctx),
+    conversations: createSqlRecordStore(ctx, "conversations") as ConversationStore,
+    chunks: createSqlRecordStore(ctx, "chunks") as ChunkStore,
+    capabilities: { blockingRead: false, fencedSinks: ctx.fencedSinks },
+    close() {
+      ctx.closed = true;
+      closing ??= onClose();
+      return closing;
+    },
+  };
+  return { adapter, ctx };
+}

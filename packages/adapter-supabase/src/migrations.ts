@@ -1,0 +1,197 @@
+/** One versioned step of the schema. `sql` receives the quoted schema name and returns DDL. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: (schema: string) => string;
+}
+
+const TENANT_OF_REQUEST = `nullif(current_setting('request.jwt.claims', true), '')::json ->> 'sub'`;
+
+/**
+ * The schema, in order. Applied by `migrate()` under `pg_advisory_xact_lock`; never edit a shipped
+ * step, add a new one. The same SQL runs on Postgres 14+, Supabase and PGlite.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "tables",
+    sql: (s) => `
+create table if not exists ${s}.jobs (
+  id text collate "C" primary key,
+  tenant text not null,
+  pipeline text not null,
+  input jsonb not null,
+  options jsonb not null default '{}'::jsonb,
+  idempotency_key text,
+  singleton_key text,
+  priority double precision not null default 0,
+  max_attempts integer not null default 5,
+  status text not null check (status in ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+  attempts integer not null default 0,
+  epoch integer not null default 0,
+  run_at timestamptz not null default now(),
+  worker_id text,
+  lease_expires_at timestamptz,
+  cancel_requested boolean not null default false,
+  stage text,
+  progress jsonb,
+  counts jsonb not null default '{}'::jsonb,
+  result jsonb,
+  error jsonb,
+  event_seq bigint not null default 0,
+  event_floor bigint not null default 0,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  finished_at timestamptz
+);
+create unique index if not exists jobs_idempotency on ${s}.jobs (tenant, idempotency_key)
+  where idempotency_key is not null;
+create unique index if not exists jobs_singleton on ${s}.jobs (tenant, singleton_key)
+  where singleton_key is not null and status in ('queued', 'running');
+create index if not exists jobs_claim on ${s}.jobs (priority desc, run_at, id)
+  where status in ('queued', 'running');
+create index if not exists jobs_tenant on ${s}.jobs (tenant, id desc);
+
+create table if not exists ${s}.events (
+  job_id text not null references ${s}.jobs (id) on delete cascade,
+  seq bigint not null,
+  tenant text not null,
+  type text not null,
+  body jsonb not null,
+  at timestamptz not null default now(),
+  primary key (job_id, seq)
+);
+
+create table if not exists ${s}.checkpoints (
+  job_id text primary key references ${s}.jobs (id) on delete cascade,
+  tenant text not null,
+  stage text not null,
+  cursors jsonb not null,
+  completed jsonb not null,
+  counts jsonb not null,
+  epoch integer not null,
+  updated_at timestamptz not null default now()
+);
+
+create table if not exists ${s}.conversations (
+  tenant text not null,
+  id text collate "C" not null,
+  body jsonb not null,
+  date_paths jsonb,
+  written_at timestamptz not null default now(),
+  primary key (tenant, id)
+);
+create table if not exists ${s}.conversation_jobs (
+  tenant text not null,
+  job_id text not null,
+  conversation_id text not null,
+  primary key (tenant, job_id, conversation_id)
+);
+create index if not exists conversation_jobs_record on ${s}.conversation_jobs (tenant, conversation_id);
+
+create table if not exists ${s}.chunks (
+  tenant text not null,
+  id text collate "C" not null,
+  conversation_id text generated always as (body ->> 'conversationId') stored,
+  body jsonb not null,
+  date_paths jsonb,
+  written_at timestamptz not null default now(),
+  primary key (tenant, id)
+);
+create index if not exists chunks_conversation on ${s}.chunks (tenant, conversation_id);
+create table if not exists ${s}.chunk_jobs (
+  tenant text not null,
+  job_id text not null,
+  chunk_id text not null,
+  primary key (tenant, job_id, chunk_id)
+);
+create index if not exists chunk_jobs_record on ${s}.chunk_jobs (tenant, chunk_id);
+
+-- Room for LLM-extracted facts (arrives with extraction) and rate-limiter state.
+create table if not exists ${s}.facts (
+  tenant text not null,
+  id text collate "C" not null,
+  body jsonb not null,
+  date_paths jsonb,
+  written_at timestamptz not null default now(),
+  primary key (tenant, id)
+);
+create table if not exists ${s}.fact_jobs (
+  tenant text not null,
+  job_id text not null,
+  fact_id text not null,
+  primary key (tenant, job_id, fact_id)
+);
+create table if not exists ${s}.rate_limits (
+  tenant text not null default '',
+  key text not null,
+  state jsonb not null,
+  expires_at timestamptz,
+  primary key (tenant, key)
+);
+`,
+  },
+  {
+    version: 2,
+    name: "roles-and-rls",
+    sql: (s) => `
+do $roles$
+declare r text;
+begin
+  foreach r in array array['anon', 'authenticated', 'service_role'] loop
+    if not exists (select 1 from pg_roles where rolname = r) then
+      begin
+        if r = 'service_role' then
+          execute format('create role %I nologin noinherit bypassrls', r);
+        else
+          execute format('create role %I nologin noinherit', r);
+        end if;
+      exception
+        -- Roles are cluster-wide: another database's migrator may create it at the same moment.
+        when duplicate_object or unique_violation then null;
+        when insufficient_privilege then
+          raise notice 'threadmill: cannot create role %, skipping (create it or grant CREATEROLE)', r;
+      end;
+    end if;
+  end loop;
+end
+$roles$;
+
+do $grants$
+declare r text;
+begin
+  foreach r in array array['anon', 'authenticated', 'service_role'] loop
+    if exists (select 1 from pg_roles where rolname = r) then
+      execute format('grant usage on schema ${s.replace(/'/g, "''")} to %I', r);
+    end if;
+  end loop;
+  if exists (select 1 from pg_roles where rolname = 'authenticated') then
+    execute 'grant select on all tables in schema ${s.replace(/'/g, "''")} to authenticated';
+  end if;
+  if exists (select 1 from pg_roles where rolname = 'service_role') then
+    execute 'grant select, insert, update, delete on all tables in schema ${s.replace(/'/g, "''")} to service_role';
+  end if;
+end
+$grants$;
+
+${[
+  "jobs",
+  "events",
+  "checkpoints",
+  "conversations",
+  "conversation_jobs",
+  "chunks",
+  "chunk_jobs",
+  "facts",
+  "fact_jobs",
+  "rate_limits",
+]
+  .map(
+    (t) => `alter table ${s}.${t} enable row level security;
+drop policy if exists tenant_isolation on ${s}.${t};
+create policy tenant_isolation on ${s}.${t} using (tenant = ${TENANT_OF_REQUEST});`,
+  )
+  .join("\n")}
+`,
+  },
+];

@@ -1,0 +1,58 @@
+import type { Adapter } from "@threadmill/core";
+import type { Sql } from "postgres";
+import { createSqlAdapter, type SqlAdapterOptions } from "./create-sql-adapter.js";
+import { migrate } from "./migrate.js";
+import { createPostgresExecutor } from "./postgres-executor.js";
+import { quoteSchema } from "./quote-schema.js";
+import type { SqlExecutor } from "./sql-executor.js";
+
+/** Options of `createPostgresAdapter`. */
+export interface PostgresAdapterOptions extends SqlAdapterOptions {
+  /**
+   * Your postgres.js client. Direct connection or a transaction pooler (Supavisor port 6543,
+   * PgBouncer): every statement is sent unprepared, holds no session state and is atomic alone.
+   * Never closed by the adapter.
+   */
+  readonly sql: Sql;
+  /** Schema of threadmill's tables. @default "threadmill" */
+  readonly schema?: string;
+  /** Run `migrate()` before the first statement (idempotent, safe under concurrency). @default false */
+  readonly migrate?: boolean;
+}
+
+/**
+ * Every threadmill port (but RateLimitStore) on Postgres through postgres.js: one statement per
+ * call, claims with `FOR UPDATE SKIP LOCKED`, every lease-holding write fenced by the epoch in the
+ * same statement, the database clock for leases. Driver failures become `StorageError`s.
+ * @example
+ * const sql = postgres(process.env.DATABASE_URL!, { prepare: false });
+ * await migrate(sql);
+ * const adapter = createPostgresAdapter({ sql });
+ */
+export function createPostgresAdapter(options: PostgresAdapterOptions): Adapter {
+  if (typeof options?.sql !== "function") {
+    throw new TypeError("[threadmill] [postgres] createPostgresAdapter needs { sql }: a postgres.js client");
+  }
+  const schemaName = options.schema ?? "threadmill";
+  const schema = quoteSchema(schemaName);
+  let db: SqlExecutor = createPostgresExecutor(options.sql);
+  if (options.migrate) {
+    const base = db;
+    let ready: Promise<unknown> | null = null;
+    const gate = () => {
+      ready ??= migrate(base, { schema: schemaName }).catch((error) => {
+        ready = null;
+        throw error;
+      });
+      return ready;
+    };
+    db = {
+      ...base,
+      query: async (text, params) => {
+        await gate();
+        return base.query(text, params);
+      },
+    } as SqlExecutor;
+  }
+  return createSqlAdapter("postgres", db, schema, options, async () => {}).adapter;
+}
