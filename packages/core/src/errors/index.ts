@@ -5,4 +5,5 @@ export { ExportFormatError, type ExportFormatReason } from "./export-format-erro
 export { LeaseLostError } from "./lease-lost-error.js";
 export { RateLimitedError } from "./rate-limited-error.js";
 export { StorageError, type StorageAdapterName } from "./storage-error.js";
+export { StoreLockedError } from "./store-locked-error.js";
 export { ThreadmillError, type ThreadmillErrorCode } from "./threadmill-error.js";

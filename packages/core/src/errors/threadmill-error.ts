@@ -8,7 +8,8 @@ export type ThreadmillErrorCode =
   | "BUDGET_EXCEEDED"
   | "RATE_LIMITED"
   | "CANCELLED"
-  | "STORAGE";
+  | "STORAGE"
+  | "STORE_LOCKED";
 
 /**
  * Base class of every error threadmill throws: a stable `code`, a `name` equal to the class name,
