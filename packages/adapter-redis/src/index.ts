@@ -1,1 +1,7 @@
-export {};
+export {
+  createRedisAdapter,
+  type RedisAdapter,
+  type RedisAdapterOptions,
+} from "./create-redis-adapter.js";
+export type { RedisClient } from "./redis-context.js";
+export type { ClaimNextOptions, RedisQueue } from "./redis-queue.js";

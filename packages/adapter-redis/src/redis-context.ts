@@ -1,0 +1,148 @@
+import { LeaseLostError, StorageError, ThreadmillError } from "@threadmill/core";
+import type { Cluster, Redis } from "ioredis";
+import { REDIS_SCRIPTS, type RedisScriptName } from "./lua/redis-scripts.js";
+import type { RedisKeys } from "./redis-keys.js";
+
+/** An ioredis client: a single `Redis` connection or a `Cluster`. */
+export type RedisClient = Redis | Cluster;
+
+type ScriptCaller = (...args: (string | number)[]) => Promise<unknown>;
+
+const defined = new WeakMap<object, Set<string>>();
+
+/** What every store of the adapter shares: the client, the key layout, settings and helpers. */
+export interface RedisContext {
+  readonly client: RedisClient;
+  readonly keys: RedisKeys;
+  readonly isCluster: boolean;
+  readonly eventRetention: number;
+  readonly finishedJobRetentionMs: number;
+  /** Runs a coordination script: KEYS[1] = ready set, ARGV = [base, retention, finished retention, ...args]. */
+  coordination(
+    name: RedisScriptName,
+    operation: string,
+    args: readonly (string | number)[],
+  ): Promise<unknown>;
+  /** Runs a script with explicit keys. */
+  script(
+    name: RedisScriptName,
+    operation: string,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown>;
+  /** Runs a driver call, wrapping its failure in `StorageError`. */
+  call<T>(operation: string, run: () => Promise<T>): Promise<T>;
+  /** A connection for blocking reads (`XREAD BLOCK`), made lazily with `client.duplicate()`. */
+  acquireBlocking(): RedisClient;
+  releaseBlocking(connection: RedisClient, healthy: boolean): void;
+  close(): Promise<void>;
+}
+
+/** Wraps a driver failure; lets threadmill's own errors through. */
+export function wrapRedisError(operation: string, error: unknown): ThreadmillError {
+  if (ThreadmillError.isInstance(error)) return error;
+  return new StorageError({ adapter: "redis", operation, cause: error });
+}
+
+/** Builds the shared context; registers the Lua scripts on the client once (no I/O until first use). */
+export function createRedisContext(options: {
+  client: RedisClient;
+  keys: RedisKeys;
+  eventRetention: number;
+  finishedJobRetentionMs: number;
+  maxIdleBlockingConnections: number;
+}): RedisContext {
+  const { client, keys } = options;
+  const isCluster = (client as { isCluster?: boolean }).isCluster === true;
+  let names = defined.get(client);
+  if (!names) {
+    names = new Set();
+    defined.set(client, names);
+  }
+  for (const script of Object.values(REDIS_SCRIPTS)) {
+    if (names.has(script.name)) continue;
+    client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    names.add(script.name);
+  }
+  const callers = client as unknown as Record<string, ScriptCaller>;
+
+  const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw wrapRedisError(operation, error);
+    }
+  };
+  const script = (
+    name: RedisScriptName,
+    operation: string,
+    scriptKeys: readonly string[],
+    args: readonly (string | number)[],
+  ) => call(operation, () => callers[REDIS_SCRIPTS[name].name]!(...scriptKeys, ...args));
+
+  const idle: RedisClient[] = [];
+  const open = new Set<RedisClient>();
+  let closed = false;
+
+  return {
+    client,
+    keys,
+    isCluster,
+    eventRetention: options.eventRetention,
+    finishedJobRetentionMs: options.finishedJobRetentionMs,
+    call,
+    script,
+    coordination: (name, operation, args) =>
+      script(
+        name,
+        operation,
+        [keys.ready],
+        [keys.base, options.eventRetention, options.finishedJobRetentionMs, ...args],
+      ),
+    acquireBlocking() {
+      if (closed)
+        throw new StorageError({
+          adapter: "redis",
+          operation: "read events",
+          message: "the adapter is closed",
+          retriable: false,
+        });
+      const connection = idle.pop() ?? client.duplicate();
+      open.add(connection);
+      return connection;
+    },
+    releaseBlocking(connection, healthy) {
+      if (!closed && healthy && idle.length < options.maxIdleBlockingConnections) {
+        idle.push(connection);
+        return;
+      }
+      open.delete(connection);
+      connection.disconnect();
+    },
+    async close() {
+      closed = true;
+      idle.length = 0;
+      const all = [...open];
+      open.clear();
+      await Promise.all(
+        all.map(async (connection) => {
+          try {
+            await connection.quit();
+          } catch {
+            connection.disconnect();
+          }
+        }),
+      );
+    },
+  };
+}
+
+/** Turns a script's `{1, currentEpoch}` answer into `LeaseLostError`, passing other answers through. */
+export function checkFence(reply: unknown, jobId: string, epoch: number): unknown[] {
+  const arr = reply as unknown[];
+  if (arr[0] === 1) {
+    const current = Number(arr[1]);
+    throw new LeaseLostError(jobId, epoch, current < 0 ? null : current);
+  }
+  return arr;
+}
