@@ -1,5 +1,12 @@
 export {
   type AdapterConformanceOptions,
   runAdapterConformance,
+  runCheckpointStoreConformance,
+  runEventLogConformance,
   runJobStoreConformance,
+  runPurgeConformance,
+  runQueueConformance,
+  runRecordStoreConformance,
+  runTenantIsolationConformance,
 } from "./conformance/index.js";
+export * from "./faults/index.js";

@@ -1,20 +1,34 @@
 import { describe } from "vitest";
+import { runCheckpointStoreConformance } from "./checkpoint-store-conformance.js";
 import type { AdapterConformanceOptions } from "./conformance-context.js";
+import { runEventLogConformance } from "./event-log-conformance.js";
 import { runJobStoreConformance } from "./job-store-conformance.js";
+import { runPurgeConformance } from "./purge-conformance.js";
+import { runQueueConformance } from "./queue-conformance.js";
+import { runRecordStoreConformance } from "./record-store-conformance.js";
+import { runTenantIsolationConformance } from "./tenant-isolation-conformance.js";
 
 /**
- * Registers every port's conformance suite for one adapter as vitest `describe`/`it` blocks. Each
- * test gets a fresh adapter from `create` and closes it. Cases that need a capability the adapter
- * does not declare are registered as skipped, naming the capability.
+ * Registers every port's conformance suite for one adapter as vitest `describe`/`it` blocks: JobStore,
+ * Queue, CheckpointStore, EventLog, ConversationStore and ChunkStore, purge, and tenant isolation.
+ * Each test gets a fresh adapter from `create` and closes it. Cases that need a capability the
+ * adapter does not declare are registered as skipped, with the capability named in the title.
  * @example
  * runAdapterConformance({
  *   name: "redis",
- *   create: async ({ eventRetention }) => createRedisAdapter({ client: new Redis(URL), keyPrefix: uniquePrefix(), eventRetention }),
+ *   create: async ({ eventRetention }) =>
+ *     createRedisAdapter({ client: new Redis(REDIS_URL), keyPrefix: uniquePrefix(), eventRetention }),
  *   capabilities: { blockingRead: true },
  * });
  */
 export function runAdapterConformance(options: AdapterConformanceOptions): void {
   describe(`adapter conformance: ${options.name}`, () => {
     runJobStoreConformance(options);
+    runQueueConformance(options);
+    runCheckpointStoreConformance(options);
+    runEventLogConformance(options);
+    runRecordStoreConformance(options);
+    runPurgeConformance(options);
+    runTenantIsolationConformance(options);
   });
 }
