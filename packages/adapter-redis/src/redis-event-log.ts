@@ -7,9 +7,10 @@ import type {
   NewProgressEvent,
   ProgressEvent,
 } from "@threadmill/core";
-import { StorageError } from "@threadmill/core";
+import { progressEventSchema, StorageError } from "@threadmill/core";
 import { checkFence, type RedisContext } from "./redis-context.js";
 
+const newEventSchema = progressEventSchema.omit({ id: true });
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 const isLease = (target: Lease | JobRef): target is Lease =>
   "epoch" in target && typeof target.epoch === "number";
@@ -65,7 +66,11 @@ export function createRedisEventLog(ctx: RedisContext): EventLog {
 
   return {
     async append(target: Lease | JobRef, event: NewProgressEvent): Promise<string> {
-      const { id: _ignored, ...body } = event as NewProgressEvent & { id?: string };
+      const parsed = newEventSchema.safeParse(event);
+      if (!parsed.success) {
+        throw new TypeError(`[threadmill] [redis] invalid progress event: ${parsed.error.message}`);
+      }
+      const body = parsed.data;
       const fenced = isLease(target);
       const reply = (await ctx.coordination("appendEvent", "append event", [
         target.jobId,
@@ -73,14 +78,6 @@ export function createRedisEventLog(ctx: RedisContext): EventLog {
         fenced ? target.epoch : "",
         JSON.stringify(body),
       ])) as unknown[];
-      if (reply[0] === 3) {
-        throw new StorageError({
-          adapter: "redis",
-          operation: "append event",
-          message: `job ${target.jobId} of tenant ${target.tenant} does not exist`,
-          retriable: false,
-        });
-      }
       return String(checkFence(reply, target.jobId, fenced ? target.epoch : 0)[1]);
     },
 
@@ -94,7 +91,8 @@ export function createRedisEventLog(ctx: RedisContext): EventLog {
       const waitMs = Math.max(0, Math.floor(options?.waitMs ?? 0));
       const signal = options?.signal;
       const first = await readOnce(tenant, jobId, afterId, limit);
-      if ((first !== null && first.length > 0) || waitMs === 0 || signal?.aborted) return first ?? [];
+      // An unknown job (or another tenant's) reads as empty at once: there is nothing to wait for.
+      if (first === null || first.length > 0 || waitMs === 0 || signal?.aborted) return first ?? [];
       const connection = ctx.acquireBlocking();
       let healthy = true;
       const onAbort = () => {

@@ -3,6 +3,7 @@ export * from "./errors/index.js";
 export type { Branch, Conversation, ExportSource, Message } from "./export/conversation.js";
 export type { Cursor } from "./export/cursor.js";
 export type { ParseIssue, ParseIssueCode } from "./export/parse-issue.js";
+export * from "./pipeline/index.js";
 export * from "./ports/index.js";
 export { contentHash } from "./util/hash.js";
 export { createJobId } from "./util/job-id.js";

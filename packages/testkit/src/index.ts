@@ -10,3 +10,4 @@ export {
   runTenantIsolationConformance,
 } from "./conformance/index.js";
 export * from "./faults/index.js";
+export * from "./faults/index.js";

@@ -118,10 +118,17 @@ return {0, redis.call('HGETALL', j)}
     "finish_v1",
     `
 local id, tenant, status = ARGV[4], ARGV[5], ARGV[7]
+local j = jk(id)
+local now = now_ms()
+-- The same terminal write repeated under the lease that made it (its answer was lost) is a no-op.
+local prior = redis.call('HMGET', j, 'tenant', 'epoch', 'status', 'workerId')
+if prior[1] == tenant and tonumber(prior[2]) == tonumber(ARGV[6]) and prior[3] == status and not prior[4] then
+  local job = redis.call('HGETALL', j)
+  if ARGV[11] ~= '' then return {0, job, claim_next(ARGV[11], tonumber(ARGV[12]), now)} end
+  return {0, job}
+end
 local bad = fence(id, tenant, ARGV[6])
 if bad then return bad end
-local now = now_ms()
-local j = jk(id)
 if ARGV[8] ~= '' then redis.call('HSET', j, 'result', ARGV[8]) end
 if ARGV[9] ~= '' then redis.call('HSET', j, 'error', ARGV[9]) end
 local message = nil
@@ -166,12 +173,11 @@ return {0, redis.call('HGETALL', j)}
     "append_event_v1",
     `
 local id, tenant = ARGV[4], ARGV[5]
-local f = redis.call('HMGET', jk(id), 'tenant', 'epoch')
 if ARGV[6] ~= '' then
-  if f[1] ~= tenant then return {1, -1} end
-  if tonumber(f[2]) ~= tonumber(ARGV[6]) then return {1, tonumber(f[2])} end
-elseif f[1] ~= tenant then
-  return {3}
+  local bad = fence(id, tenant, ARGV[6])
+  if bad then return bad end
+elseif redis.call('HGET', jk(id), 'tenant') ~= tenant then
+  return {1, -1}
 end
 return {0, xadd(id, ARGV[7])}
 `,
@@ -192,8 +198,10 @@ local function before(a, b)
 end
 local start = '-'
 local reset = false
-if after ~= '' then
-  local cut = f[7] or '0-0'
+local cut = f[7] or '0-0'
+if after == '' then
+  if f[7] then reset = {cut, f[2], f[3] or false, f[4] or false, f[5], f[6], now_ms()} end
+else
   if ARGV[8] == 'invalid' or before(after, cut) then
     reset = {cut, f[2], f[3] or false, f[4] or false, f[5], f[6], now_ms()}
   else

@@ -1,0 +1,26 @@
+import { runAdapterConformance } from "@threadmill/testkit";
+import { afterAll, describe, it } from "vitest";
+import { createRedisAdapter } from "../src/index.js";
+import { deletePrefix, newClient, redisAvailable, uniquePrefix } from "./redis-env.js";
+
+if (redisAvailable) {
+  const client = newClient();
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    for (const prefix of prefixes) await deletePrefix(client, prefix);
+    client.disconnect();
+  });
+  runAdapterConformance({
+    name: "redis",
+    create: async ({ eventRetention }) => {
+      const keyPrefix = uniquePrefix("conf");
+      prefixes.push(keyPrefix);
+      return createRedisAdapter({ client, keyPrefix, eventRetention });
+    },
+    capabilities: { blockingRead: true, fencedSinks: true },
+  });
+} else {
+  describe("adapter conformance: redis", () => {
+    it.skip("needs Redis at 127.0.0.1:6379 (REDIS_URL); set CI=true to make its absence fail", () => {});
+  });
+}

@@ -1,0 +1,127 @@
+import { type Adapter, StorageError, type StorageAdapterName } from "@threadmill/core";
+
+/** When a kill takes effect relative to the call it is set on. */
+export type KillPoint = "before" | "after";
+
+/** Options of `createFaultyAdapter`. */
+export interface FaultyAdapterOptions {
+  /** Kill at the `call`-th call (from 1) made through the view: `before` it reaches the store, or `after` it took effect (its answer is lost). */
+  readonly killAt?: { readonly call: number; readonly when: KillPoint };
+}
+
+/** A view of an adapter that a test can pause, kill or make fail, as a real process or network would. */
+export interface FaultyAdapter {
+  /** The view: hand it to the worker under test. */
+  readonly adapter: Adapter;
+  /** Calls made through the view so far. */
+  readonly calls: number;
+  /** Whether the view was killed. */
+  readonly killed: boolean;
+  /** Every call from now on waits, unsent, until `resume()` (a stopped process, a GC pause, a partition). */
+  pause(): void;
+  /** Sends the calls held by `pause()`, in order; a zombie wakes up. */
+  resume(): void;
+  /** Abandons the worker: every pending and future call never settles (`kill -9`, a serverless freeze). */
+  kill(): void;
+  /** Kills at the `call`-th call (counting from 1 since the view was made), before or after it took effect. */
+  killAt(call: number, when: KillPoint): void;
+  /** The next `count` calls reject with a retriable `StorageError` without reaching the store (a dropped connection). */
+  failNext(count: number): void;
+}
+
+const PORTS = ["jobs", "queue", "checkpoints", "events", "conversations", "chunks"] as const;
+
+const never = <T>(): Promise<T> => new Promise<T>(() => {});
+
+/**
+ * Wraps an adapter so a test can inject the faults durable jobs must survive: a worker killed at
+ * any store call (before or after the call took effect), a paused worker that wakes after its lease
+ * was taken (a zombie), and dropped connections. The underlying adapter is shared, as a store is by
+ * many processes; only this view misbehaves.
+ * @example
+ * const zombie = createFaultyAdapter(store);
+ * const runner = createRunner({ store: zombie.adapter, pipelines });
+ * zombie.pause(); // ... lease expires, another worker claims ...
+ * zombie.resume(); // its writes now throw LeaseLostError
+ */
+export function createFaultyAdapter(inner: Adapter, options: FaultyAdapterOptions = {}): FaultyAdapter {
+  let calls = 0;
+  let killed = false;
+  let paused = false;
+  let failures = 0;
+  let killPoint = options.killAt;
+  let held: Array<() => void> = [];
+
+  const call = async (port: string, method: string, fn: () => unknown): Promise<unknown> => {
+    if (killed) return never();
+    calls += 1;
+    const n = calls;
+    if (killPoint && n === killPoint.call && killPoint.when === "before") {
+      killed = true;
+      return never();
+    }
+    if (paused) {
+      await new Promise<void>((resolve) => held.push(resolve));
+      if (killed) return never();
+    }
+    if (failures > 0) {
+      failures -= 1;
+      throw new StorageError({
+        adapter: inner.name as StorageAdapterName,
+        operation: `${port}.${method}`,
+        retriable: true,
+        message: "connection dropped (injected fault)",
+      });
+    }
+    const result = await fn();
+    if (killPoint && n === killPoint.call && killPoint.when === "after") killed = true;
+    if (killed) return never();
+    return result;
+  };
+
+  const wrapPort = (port: string, target: object): object =>
+    new Proxy(target, {
+      get(t, prop, receiver) {
+        const value = Reflect.get(t, prop, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => call(port, String(prop), () => value.apply(t, args));
+      },
+    });
+
+  const view = Object.create(null) as Record<string, unknown>;
+  for (const port of PORTS) view[port] = wrapPort(port, inner[port]);
+  view.name = `${inner.name} (faulty view)`;
+  view.capabilities = inner.capabilities;
+  view.close = () => inner.close();
+
+  return {
+    adapter: view as unknown as Adapter,
+    get calls() {
+      return calls;
+    },
+    get killed() {
+      return killed;
+    },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      const waiting = held;
+      held = [];
+      for (const resolve of waiting) resolve();
+    },
+    kill() {
+      killed = true;
+      const waiting = held;
+      held = [];
+      for (const resolve of waiting) resolve();
+    },
+    killAt(callNumber, when) {
+      killPoint = { call: callNumber, when };
+    },
+    failNext(count) {
+      failures += count;
+    },
+  };
+}
