@@ -99,8 +99,10 @@ export function createSqlRecordStore<T extends { readonly id: string }>(
       if (ids.length === 0) return [];
       const rows = await ctx.run<{ body: string; date_paths: string | null }>(
         `${kind}.get`,
-        `select body::text as body, date_paths::text as date_paths from ${s}.${table}
-         where tenant = $1::text and id in (select jsonb_array_elements_text($2::text::jsonb)) order by id`,
+        `select r.body::text as body, r.date_paths::text as date_paths
+         from jsonb_array_elements_text($2::text::jsonb) with ordinality as wanted(id, position)
+         join ${s}.${table} r on r.tenant = $1::text and r.id = wanted.id
+         order by wanted.position`,
         [tenant, JSON.stringify([...new Set(ids)])],
       );
       return decode(rows);

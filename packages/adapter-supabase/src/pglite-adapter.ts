@@ -1,0 +1,145 @@
+import type { PGlite, PGliteOptions } from "@electric-sql/pglite";
+import { type Adapter, StorageError } from "@threadmill/core";
+import { createSqlAdapter, type SqlAdapterOptions } from "./create-sql-adapter.js";
+import { migrate } from "./migrate.js";
+import { createPgliteExecutor } from "./pglite-executor.js";
+import { acquirePgliteLock, type PgliteLock } from "./pglite-lock.js";
+import { quoteSchema } from "./quote-schema.js";
+
+/** Options of `createPgliteAdapter`. */
+export interface PgliteAdapterOptions extends SqlAdapterOptions {
+  /**
+   * The store's directory (created when missing). It holds the PGlite data directory (`pgdata/`)
+   * and the owner lock (`owner.lock`). Omit it, with `pglite` also omitted, for an in-memory store.
+   */
+  readonly dataDir?: string;
+  /** An open PGlite instance to use instead of `dataDir` (never closed by the adapter, no lock). */
+  readonly pglite?: PGlite;
+  /** Schema of threadmill's tables. @default "threadmill" */
+  readonly schema?: string;
+  /**
+   * Hold a lock file with this process's pid so a second process gets `StoreLockedError`; a lock
+   * whose pid is gone is taken over at once. Only with `dataDir`. @default true
+   */
+  readonly lock?: boolean;
+  /**
+   * When the lock was taken, expire the leases of jobs left `running` (their worker was a process
+   * that no longer holds the store), so they are claimable at once. @default true
+   */
+  readonly expireOrphanedLeases?: boolean;
+  /** Extra PGlite options (memory and WAL settings, extensions). Merged over the defaults. */
+  readonly pgliteOptions?: PGliteOptions;
+}
+
+/**
+ * Bounded-memory defaults for bulk imports: small shared buffers, a capped WAL that checkpoints
+ * often, and no fsync per commit (the store is rebuilt from the export after a power loss).
+ */
+export const PGLITE_DEFAULT_OPTIONS: PGliteOptions = {
+  relaxedDurability: false,
+};
+
+/**
+ * The embedded store: every port (but RateLimitStore) on PGlite with the same SQL as Postgres.
+ * Opens the directory (repairing a half-created one, clearing a stale `postmaster.pid`), takes the
+ * single-owner lock, and migrates. Calls are serialized: PGlite is one connection.
+ * @throws StoreLockedError when another live process holds the directory.
+ * @example
+ * const adapter = await createPgliteAdapter({ dataDir: "./.threadmill" });
+ */
+export async function createPgliteAdapter(options: PgliteAdapterOptions = {}): Promise<Adapter> {
+  const schemaName = options.schema ?? "threadmill";
+  const schema = quoteSchema(schemaName);
+  let lock: PgliteLock | null = null;
+  let db: PGlite;
+  let owned = false;
+  if (options.pglite) {
+    db = options.pglite;
+  } else {
+    const { PGlite } = await import("@electric-sql/pglite");
+    const pgliteOptions = { ...PGLITE_DEFAULT_OPTIONS, ...options.pgliteOptions };
+    if (options.dataDir === undefined) {
+      db = new PGlite(pgliteOptions);
+    } else {
+      const path = await import("node:path");
+      const root = path.resolve(options.dataDir);
+      const fs = await import("node:fs/promises");
+      await fs.mkdir(root, { recursive: true });
+      if (options.lock !== false) lock = await acquirePgliteLock(path.join(root, "owner.lock"), root);
+      try {
+        const dataDir = await prepareDataDir(root, async (dir) => {
+          const fresh = new PGlite(dir, pgliteOptions);
+          await fresh.waitReady;
+          await fresh.close();
+        });
+        db = new PGlite(dataDir, pgliteOptions);
+      } catch (error) {
+        await lock?.release();
+        throw new StorageError({ adapter: "pglite", operation: "open", cause: error });
+      }
+    }
+    owned = true;
+  }
+  try {
+    await db.waitReady;
+    const executor = createPgliteExecutor(db);
+    await migrate(executor, { schema: schemaName });
+    if (lock && options.expireOrphanedLeases !== false) {
+      await executor.query(
+        `update ${schema}.jobs set lease_expires_at = now() where status = 'running' and lease_expires_at > now()`,
+      );
+    }
+    return createSqlAdapter("pglite", executor, schema, options, async () => {
+      if (owned) await db.close();
+      await lock?.release();
+    }).adapter;
+  } catch (error) {
+    if (owned) await db.close().catch(() => undefined);
+    await lock?.release();
+    if (StorageError.isInstance(error)) throw error;
+    throw new StorageError({ adapter: "pglite", operation: "open", cause: error });
+  }
+}
+
+/**
+ * Returns the PGlite data directory under `root`, creating it when missing. A new directory is
+ * initialised under a temporary name and renamed into place only once complete, so a kill during
+ * the first initialisation leaves nothing half-made at `pgdata/`; leftovers from such a kill, a
+ * `pgdata/` without `PG_VERSION`, and a stale `postmaster.pid` (we hold the lock) are cleared.
+ */
+export async function prepareDataDir(
+  root: string,
+  initialise: (dir: string) => Promise<void>,
+): Promise<string> {
+  const fs = await import("node:fs/promises");
+  const path = await import("node:path");
+  const dataDir = path.join(root, "pgdata");
+  for (const entry of await fs.readdir(root)) {
+    if (entry.startsWith("pgdata.init-") || entry.startsWith("pgdata.broken-")) {
+      await fs.rm(path.join(root, entry), { recursive: true, force: true });
+    }
+  }
+  const complete = await fs
+    .stat(path.join(dataDir, "PG_VERSION"))
+    .then(() => true)
+    .catch(() => false);
+  if (!complete) {
+    const exists = await fs
+      .stat(dataDir)
+      .then(() => true)
+      .catch(() => false);
+    if (exists) {
+      const aside = path.join(root, `pgdata.broken-${Date.now()}`);
+      await fs.rename(dataDir, aside);
+      await fs.rm(aside, { recursive: true, force: true });
+    }
+    const temp = path.join(root, `pgdata.init-${process.pid}`);
+    await fs.rm(temp, { recursive: true, force: true });
+    await initialise(temp);
+    await fs.rm(path.join(temp, "postmaster.pid"), { force: true });
+    await fs.rename(temp, dataDir);
+  } else {
+    await fs.rm(path.join(dataDir, "postmaster.pid"), { force: true });
+  }
+  return dataDir;
+}
