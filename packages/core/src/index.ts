@@ -3,6 +3,31 @@ export * from "./errors/index.js";
 export type { Branch, Conversation, ExportSource, Message } from "./export/conversation.js";
 export type { Cursor } from "./export/cursor.js";
 export type { ParseIssue, ParseIssueCode } from "./export/parse-issue.js";
+export {
+  type DagBranch,
+  type DagIssue,
+  type DagNode,
+  type DagWalk,
+  type DagWalkerOptions,
+  walkDag,
+} from "./dag/dag-walker.js";
+export { type ReadExportOptions, type ReadProgress, readExport } from "./export/read-export.js";
+export { type CleanTextResult, cleanText } from "./render/clean-text.js";
+export { parseTimestamp } from "./render/parse-timestamp.js";
+export { renderChatgptMessage } from "./render/render-chatgpt-message.js";
+export { renderClaudeMessage } from "./render/render-claude-message.js";
+export type { RenderedMessage, RenderNote } from "./render/rendered-message.js";
+export { type BytesSourceOptions, createBytesSource } from "./source/create-bytes-source.js";
+export { createStreamSource } from "./source/create-stream-source.js";
+export type { ExportInput } from "./source/to-source.js";
+export {
+  type RawInflate,
+  type ZipEntry,
+  type ZipLimits,
+  fflateInflateRaw,
+  openZipEntry,
+  readZipEntries,
+} from "./source/zip-archive.js";
 export * from "./pipeline/index.js";
 export * from "./ports/index.js";
 export { contentHash } from "./util/hash.js";

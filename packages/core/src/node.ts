@@ -2,3 +2,8 @@
 // They arrive with the export-reading and chunker work; this entry re-exports the portable API so
 // `@threadmill/core/node` is a superset of `@threadmill/core`.
 export * from "./index.js";
+export { createDirectorySource } from "./node/create-directory-source.js";
+export { type FileSourceOptions, createFileSource } from "./node/create-file-source.js";
+export { type HttpSourceOptions, createHttpSource } from "./node/create-http-source.js";
+export { readExport } from "./node/read-export.js";
+export { zlibInflateRaw } from "./node/zlib-inflate-raw.js";

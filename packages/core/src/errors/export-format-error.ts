@@ -8,7 +8,9 @@ export type ExportFormatReason =
   | "empty-input"
   | "unsafe-archive"
   | "no-conversations-file"
-  | "unreadable";
+  | "unreadable"
+  /** A resume cursor does not point at a conversation boundary of this export (the input changed). */
+  | "cursor-mismatch";
 
 /**
  * The input cannot be read as a ChatGPT or Claude.ai export at all. Never retried: the same bytes

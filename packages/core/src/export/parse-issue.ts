@@ -1,4 +1,24 @@
-/** Every repair or fallback a reader can report; nothing is dropped or changed silently. */
+/**
+ * Every repair or fallback a reader can report; nothing is dropped or changed silently.
+ * - `malformed-conversation`: an element that is not JSON, not an object, or lacks `mapping` /
+ *   `chat_messages` in usable form; skipped.
+ * - `truncated-input`: the input ends inside an element (or before its closing `]`); the complete
+ *   conversations before it were kept.
+ * - `missing-id`: a conversation without an id got a derived one (hash of source, time, first message).
+ * - `duplicate-conversation`: a shard copy of a conversation lost to a newer copy and was skipped.
+ * - `dangling-current-node` / `null-current-node`: the active branch ends at the newest leaf instead.
+ * - `dangling-parent` / `dangling-child`: a link names a node that does not exist; ignored.
+ * - `link-conflict`: a node is listed as the child of a node other than its parent; the parent wins.
+ * - `cycle`: parent links formed a cycle; broken. `multiple-roots`: several roots (orphans).
+ * - `no-links`: no parent or children links at all; nodes ordered by creation time.
+ * - `unknown-role` / `unknown-content-type` / `unknown-field`: reported once per export; aliases
+ *   (`human`, `AI`) are read as user / assistant, anything else unknown is not shown.
+ * - `invalid-utf8` (bytes replaced with U+FFFD), `lone-surrogate` (U+FFFD), `nul-removed`.
+ * - `null-message`: `null` entries inside Claude's `chat_messages` skipped.
+ * - `placeholder-removed`: Claude's "not supported" placeholder removed from the flat `text`.
+ * - `invalid-timestamp`: an unreadable timestamp read as `null`.
+ * - `skipped-entry`: an archive entry not followed (a nested ZIP, a symlink, an encrypted entry).
+ */
 export type ParseIssueCode =
   | "malformed-conversation"
   | "truncated-input"
@@ -7,6 +27,8 @@ export type ParseIssueCode =
   | "dangling-current-node"
   | "null-current-node"
   | "dangling-parent"
+  | "dangling-child"
+  | "link-conflict"
   | "cycle"
   | "multiple-roots"
   | "no-links"

@@ -1,0 +1,27 @@
+import { stat } from "node:fs/promises";
+import type { Conversation } from "../export/conversation.js";
+import { type ReadExportOptions, readExport as readPortable } from "../export/read-export.js";
+import type { ExportInput } from "../source/to-source.js";
+import { createDirectorySource } from "./create-directory-source.js";
+import { createFileSource } from "./create-file-source.js";
+import { zlibInflateRaw } from "./zlib-inflate-raw.js";
+
+/**
+ * `readExport` for Node: also takes a path to an export file (JSON or ZIP) or to an unzipped export
+ * folder, and inflates ZIP entries with `node:zlib`. Otherwise the same as the portable one.
+ * @example
+ * for await (const c of readExport("./export.zip", { onIssue: console.warn })) console.log(c.title);
+ */
+export async function* readExport(
+  input: ExportInput | string,
+  options: ReadExportOptions = {},
+): AsyncGenerator<Conversation> {
+  let source: ExportInput;
+  if (typeof input === "string") {
+    const info = await stat(input);
+    source = info.isDirectory() ? createDirectorySource(input) : createFileSource(input);
+  } else {
+    source = input;
+  }
+  yield* readPortable(source, { inflateRaw: zlibInflateRaw, ...options });
+}

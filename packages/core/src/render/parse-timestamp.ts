@@ -1,0 +1,22 @@
+/**
+ * Reads an export timestamp: epoch seconds (ChatGPT floats), epoch milliseconds (numbers above
+ * 1e11), numeric strings, ISO 8601 strings (Claude, API copies), or `null`/absent. Returns `null` for
+ * a missing value and `undefined` for a value present but unreadable (the caller reports it).
+ */
+export function parseTimestamp(value: unknown): Date | null | undefined {
+  if (value === null || value === undefined || value === "") return null;
+  let ms: number;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) return undefined;
+    ms = Math.abs(value) >= 1e11 ? value : value * 1000;
+  } else if (typeof value === "string") {
+    const trimmed = value.trim();
+    if (/^-?\d+(\.\d+)?$/.test(trimmed)) return parseTimestamp(Number(trimmed));
+    ms = Date.parse(trimmed);
+  } else {
+    return undefined;
+  }
+  if (!Number.isFinite(ms)) return undefined;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
