@@ -34,3 +34,4 @@ export { contentHash } from "./util/hash.js";
 export { createJobId } from "./util/job-id.js";
 export type { JsonObject, JsonValue } from "./util/json.js";
 export { redactSecrets } from "./util/redact.js";
+export * from "./sse/index.js";

@@ -1,0 +1,1 @@
+export { formatSSEEvent, type SSEResponseOptions, toSSEResponse } from "./to-sse-response.js";
