@@ -71,7 +71,7 @@ describe.skipIf(!available)("redis cluster", () => {
     expect(slots.size).toBeGreaterThan(10);
     const nodes = new Set<string>();
     for (const slot of slots) {
-      const shards = (await client.cluster("SLOTS")) as [number, number, [string, number]][];
+      const shards = (await client.cluster("SLOTS")) as unknown as [number, number, [string, number]][];
       const owner = shards.find(([from, to]) => slot >= from && slot <= to);
       nodes.add(String(owner?.[2][1]));
     }
