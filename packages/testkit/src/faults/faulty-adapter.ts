@@ -9,6 +9,20 @@ export interface FaultyAdapterOptions {
   readonly killAt?: { readonly call: number; readonly when: KillPoint };
 }
 
+/** One call made through a faulty view, as it ended. */
+export interface FaultyCall {
+  /** Its number, from 1. */
+  readonly call: number;
+  /** `port.method`, for example `chunks.upsert`. */
+  readonly operation: string;
+  /** `performance.now()` when it reached the store (or was refused), `null` while held or killed. */
+  readonly settledAt: number | null;
+  /** `pending` while in flight, `held` while paused, then how it ended. */
+  readonly result: "pending" | "ok" | "rejected" | "dropped" | "held" | "killed";
+  /** The error's name when rejected, for example `LeaseLostError`. */
+  readonly error?: string;
+}
+
 /** A view of an adapter that a test can pause, kill or make fail, as a real process or network would. */
 export interface FaultyAdapter {
   /** The view: hand it to the worker under test. */
@@ -17,12 +31,16 @@ export interface FaultyAdapter {
   readonly calls: number;
   /** Whether the view was killed. */
   readonly killed: boolean;
+  /** Every call made through the view, in order, with how it ended. */
+  readonly history: readonly FaultyCall[];
   /** Every call from now on waits, unsent, until `resume()` (a stopped process, a GC pause, a partition). */
   pause(): void;
   /** Sends the calls held by `pause()`, in order; a zombie wakes up. */
   resume(): void;
   /** Abandons the worker: every pending and future call never settles (`kill -9`, a serverless freeze). */
   kill(): void;
+  /** Pauses at the `call`-th call: that call (already sent, as far as the caller knows) and every later one wait for `resume()`. */
+  pauseAt(call: number): void;
   /** Kills at the `call`-th call (counting from 1 since the view was made), before or after it took effect. */
   killAt(call: number, when: KillPoint): void;
   /** The next `count` calls reject with a retriable `StorageError` without reaching the store (a dropped connection). */
@@ -50,22 +68,40 @@ export function createFaultyAdapter(inner: Adapter, options: FaultyAdapterOption
   let paused = false;
   let failures = 0;
   let killPoint = options.killAt;
+  let pausePoint: number | undefined;
   let held: Array<() => void> = [];
+  const history: FaultyCall[] = [];
 
   const call = async (port: string, method: string, fn: () => unknown): Promise<unknown> => {
     if (killed) return never();
     calls += 1;
     const n = calls;
+    const entry: { -readonly [K in keyof FaultyCall]: FaultyCall[K] } = {
+      call: n,
+      operation: `${port}.${method}`,
+      settledAt: null,
+      result: "pending",
+    };
+    history.push(entry);
     if (killPoint && n === killPoint.call && killPoint.when === "before") {
       killed = true;
+      entry.result = "killed";
       return never();
     }
+    if (pausePoint === n) paused = true;
     if (paused) {
+      entry.result = "held";
       await new Promise<void>((resolve) => held.push(resolve));
-      if (killed) return never();
+      entry.result = "pending";
+      if (killed) {
+        entry.result = "killed";
+        return never();
+      }
     }
     if (failures > 0) {
       failures -= 1;
+      entry.result = "dropped";
+      entry.settledAt = performance.now();
       throw new StorageError({
         adapter: inner.name as StorageAdapterName,
         operation: `${port}.${method}`,
@@ -73,9 +109,22 @@ export function createFaultyAdapter(inner: Adapter, options: FaultyAdapterOption
         message: "connection dropped (injected fault)",
       });
     }
-    const result = await fn();
+    let result: unknown;
+    try {
+      result = await fn();
+    } catch (error) {
+      entry.result = "rejected";
+      entry.error = (error as Error)?.name ?? String(error);
+      entry.settledAt = performance.now();
+      throw error;
+    }
+    entry.settledAt = performance.now();
+    entry.result = "ok";
     if (killPoint && n === killPoint.call && killPoint.when === "after") killed = true;
-    if (killed) return never();
+    if (killed) {
+      entry.result = "killed";
+      return never();
+    }
     return result;
   };
 
@@ -102,6 +151,9 @@ export function createFaultyAdapter(inner: Adapter, options: FaultyAdapterOption
     get killed() {
       return killed;
     },
+    get history() {
+      return history;
+    },
     pause() {
       paused = true;
     },
@@ -116,6 +168,9 @@ export function createFaultyAdapter(inner: Adapter, options: FaultyAdapterOption
       const waiting = held;
       held = [];
       for (const resolve of waiting) resolve();
+    },
+    pauseAt(callNumber) {
+      pausePoint = callNumber;
     },
     killAt(callNumber, when) {
       killPoint = { call: callNumber, when };
