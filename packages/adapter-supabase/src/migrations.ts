@@ -165,9 +165,12 @@ begin
       execute format('grant usage on schema ${s.replace(/'/g, "''")} to %I', r);
     end if;
   end loop;
-  if exists (select 1 from pg_roles where rolname = 'authenticated') then
-    execute 'grant select on all tables in schema ${s.replace(/'/g, "''")} to authenticated';
-  end if;
+  -- Users read their own rows through the policies below (anon has no sub, so it reads nothing).
+  foreach r in array array['anon', 'authenticated'] loop
+    if exists (select 1 from pg_roles where rolname = r) then
+      execute format('grant select on all tables in schema ${s.replace(/'/g, "''")} to %I', r);
+    end if;
+  end loop;
   if exists (select 1 from pg_roles where rolname = 'service_role') then
     execute 'grant select, insert, update, delete on all tables in schema ${s.replace(/'/g, "''")} to service_role';
   end if;

@@ -1,0 +1,102 @@
+import { StorageError } from "@threadmill/core";
+import postgres from "postgres";
+import { afterAll, describe, expect, it } from "vitest";
+import { createPostgresAdapter, MIGRATIONS, migrate } from "../src/index.js";
+import { POSTGRES_URL, probePostgres, testClient, uniqueSchema } from "./support/test-postgres.js";
+
+const unreachable = await probePostgres();
+
+describe.skipIf(unreachable !== null)(`migrate on Postgres${unreachable ? ` (${unreachable})` : ""}`, () => {
+  const sql = unreachable ? (null as never) : testClient();
+
+  it("applies every step once; a second run applies nothing (idempotent)", async () => {
+    const schema = uniqueSchema(sql, "mig");
+    const first = await migrate(sql, { schema });
+    expect(first.applied).toEqual(MIGRATIONS.map((m) => m.version));
+    const second = await migrate(sql, { schema });
+    expect(second).toEqual({ applied: [], version: MIGRATIONS.at(-1)!.version });
+    const tables = await sql.unsafe<{ table_name: string }[]>(
+      "select table_name from information_schema.tables where table_schema = $1 order by 1",
+      [schema],
+    );
+    expect(tables.map((t) => t.table_name)).toEqual([
+      "checkpoints",
+      "chunk_jobs",
+      "chunks",
+      "conversation_jobs",
+      "conversations",
+      "events",
+      "fact_jobs",
+      "facts",
+      "jobs",
+      "migrations",
+      "rate_limits",
+    ]);
+    const withoutTenant = await sql.unsafe<{ table_name: string }[]>(
+      `select t.table_name from information_schema.tables t where t.table_schema = $1 and t.table_name <> 'migrations'
+         and not exists (select 1 from information_schema.columns c where c.table_schema = t.table_schema
+                         and c.table_name = t.table_name and c.column_name = 'tenant')`,
+      [schema],
+    );
+    expect(withoutTenant).toEqual([]);
+  });
+
+  it("20 concurrent migrators (20 connections) on a fresh database apply each step exactly once", async () => {
+    const database = `tm_fresh_${process.pid}_${Date.now().toString(36)}`;
+    await sql.unsafe(`create database "${database}"`);
+    const clients = Array.from({ length: 20 }, () =>
+      postgres(POSTGRES_URL.replace(/\/test$/, `/${database}`), {
+        prepare: false,
+        max: 1,
+        onnotice: () => {},
+      }),
+    );
+    try {
+      const results = await Promise.all(clients.map((c) => migrate(c)));
+      const applied = results.flatMap((r) => r.applied).sort();
+      expect(applied).toEqual(MIGRATIONS.map((m) => m.version).sort());
+      expect(new Set(results.map((r) => r.version))).toEqual(new Set([MIGRATIONS.at(-1)!.version]));
+      const rows = await clients[0]!.unsafe("select version from threadmill.migrations order by version");
+      expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    } finally {
+      await Promise.all(clients.map((c) => c.end({ timeout: 5 })));
+      await sql.unsafe(`drop database if exists "${database}" with (force)`);
+    }
+  });
+
+  it("migrate: true on the adapter migrates lazily before its first statement", async () => {
+    const schema = uniqueSchema(sql, "lazy");
+    const adapter = createPostgresAdapter({ sql, schema, migrate: true });
+    const { job } = await adapter.jobs.create({
+      tenant: "t",
+      pipeline: "import",
+      input: { kind: "file", path: "x" },
+    });
+    expect((await adapter.jobs.get("t", job.id))?.status).toBe("queued");
+  });
+
+  it("refuses a schema name that is not a plain identifier", async () => {
+    await expect(migrate(sql, { schema: 'x"; drop table y; --' })).rejects.toThrow(TypeError);
+    expect(() => createPostgresAdapter({ sql, schema: "a b" })).toThrow(TypeError);
+  });
+});
+
+describe("driver failures", () => {
+  it("become StorageError({ adapter: 'postgres' }) whose message carries no password", async () => {
+    const bad = postgres("postgres://postgres:s3cr3t-pw@127.0.0.1:1/test", {
+      prepare: false,
+      max: 1,
+      connect_timeout: 2,
+    });
+    afterAll(async () => {
+      await bad.end({ timeout: 1 });
+    });
+    const adapter = createPostgresAdapter({ sql: bad, schema: "nowhere" });
+    const error = await adapter.jobs.get("t", "j").catch((e: unknown) => e);
+    expect(StorageError.isInstance(error)).toBe(true);
+    expect((error as StorageError).adapter).toBe("postgres");
+    expect((error as StorageError).retriable).toBe(true);
+    expect(String((error as Error).message)).not.toContain("s3cr3t");
+    expect(String((error as Error).message)).toMatch(/^\[threadmill\] \[postgres\] jobs\.get failed/);
+  });
+});
