@@ -1,0 +1,238 @@
+// Chaos with real processes: 3 worker processes (runner + this adapter) work synthetic import jobs
+// while the test SIGKILLs, every 1-3 s, preferably the worker holding a live lease, and starts a
+// replacement. CHAOS_KILLS (default 30) job-interrupting kills per run. Asserts every job succeeds
+// with exactly the chunk ids of an uninterrupted reference run, no duplicate, every job terminal; and
+// reports the time from each kill to the job's next claim. Also: SIGTERM hands the job over at once.
+import { createRunner, type Job } from "@threadmill/core";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSyntheticPipeline, syntheticSource } from "../../testkit/src/faults/synthetic-pipeline.js";
+import { createRedisAdapter, type RedisAdapter } from "../src/index.js";
+import {
+  allJobs,
+  median,
+  sleep,
+  spawnWorker,
+  type WorkerProcess,
+  type WorkerSettings,
+} from "./chaos-harness.js";
+import { clusterToolsAvailable } from "./redis-cluster.js";
+import { type LocalRedis, startLocalRedis } from "./local-redis.js";
+
+const available = await clusterToolsAvailable();
+if (!available && process.env.CI === "true") {
+  throw new Error("redis-server is missing and CI=true: the chaos tests must run.");
+}
+
+const KILLS = Number(process.env.CHAOS_KILLS ?? 30);
+const ITEMS = 30;
+const TENANTS = ["alice", "bob {x}:"];
+
+describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
+  let server: LocalRedis;
+  let client: Redis;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    server = await startLocalRedis();
+    client = new Redis(server.url);
+  });
+  afterAll(async () => {
+    for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGKILL");
+    client?.disconnect();
+    await server?.stop();
+  });
+
+  async function referenceChunkIds(): Promise<string[]> {
+    const store = createRedisAdapter({ client, keyPrefix: "reference" });
+    const runner = createRunner({
+      store,
+      pipelines: {
+        synthetic: createSyntheticPipeline({ items: ITEMS, itemsPerUnit: 2, chunksPerItem: 3, burnMs: 0 }),
+      },
+      sources: { synthetic: syntheticSource },
+    });
+    const { job } = await runner.submit({
+      tenant: "ref",
+      pipeline: "synthetic",
+      input: { kind: "synthetic" },
+    });
+    const final = await runner.run("ref", job.id);
+    expect(final?.status).toBe("succeeded");
+    const ids = (await store.chunks.list("ref", { jobId: job.id, limit: 100_000 })).map((c) => c.id);
+    await store.close();
+    return ids;
+  }
+
+  it(
+    `survives ${KILLS} job-interrupting SIGKILLs with every job succeeded and chunk ids exactly the reference's`,
+    async () => {
+      const reference = await referenceChunkIds();
+      expect(reference).toHaveLength(ITEMS * 3);
+      const settings: WorkerSettings = {
+        redisUrl: server.url,
+        keyPrefix: "chaos",
+        leaseMs: 2000,
+        renewMs: 500,
+        pollMs: 200,
+        items: ITEMS,
+        burnMs: 40,
+      };
+      const store: RedisAdapter = createRedisAdapter({ client, keyPrefix: "chaos" });
+      const submitter = createRunner({ store, pipelines: { synthetic: createSyntheticPipeline() } });
+      let seq = 0;
+      const start = (n: number) => {
+        const w = spawnWorker(`w${++seq}`, settings);
+        workers.push(w);
+        return w;
+      };
+      const live = new Map<string, WorkerProcess>();
+      for (let i = 0; i < 3; i++) {
+        const w = start(i);
+        live.set(w.id, w);
+      }
+      await Promise.all([...live.values()].map((w) => w.ready));
+      let submitted = 0;
+      const submit = async (count: number) => {
+        for (let i = 0; i < count; i++) {
+          await submitter.submit({
+            tenant: TENANTS[submitted++ % TENANTS.length]!,
+            pipeline: "synthetic",
+            input: { kind: "synthetic" },
+            maxAttempts: 10,
+          });
+        }
+      };
+      await submit(6);
+
+      type Kill = { at: number; jobId: string; tenant: string; epoch: number; reclaimMs?: number };
+      const kills: Kill[] = [];
+      let otherKills = 0;
+      const began = Date.now();
+      const watcher = (async () => {
+        while (kills.length < KILLS || kills.some((k) => k.reclaimMs === undefined)) {
+          for (const kill of kills) {
+            if (kill.reclaimMs !== undefined) continue;
+            const job = await store.jobs.get(kill.tenant, kill.jobId);
+            if (job && job.epoch > kill.epoch) kill.reclaimMs = Date.now() - kill.at;
+          }
+          await sleep(50);
+          if (Date.now() - began > KILLS * 8000 + 120_000) return;
+        }
+      })();
+
+      while (kills.length < KILLS) {
+        await sleep(1000 + Math.random() * 2000);
+        const jobs = await allJobs(store, TENANTS);
+        const active = jobs.filter((j) => j.status === "queued" || j.status === "running");
+        if (active.length < 4) await submit(4);
+        const now = Date.now();
+        const held = jobs.filter(
+          (j) =>
+            j.status === "running" &&
+            j.workerId !== null &&
+            live.has(j.workerId) &&
+            (j.leaseExpiresAt ?? 0) > now,
+        );
+        const target = held[Math.floor(Math.random() * held.length)];
+        const victim = target
+          ? live.get(target.workerId!)!
+          : [...live.values()][Math.floor(Math.random() * live.size)]!;
+        victim.child.kill("SIGKILL");
+        live.delete(victim.id);
+        if (target)
+          kills.push({ at: Date.now(), jobId: target.id, tenant: target.tenant, epoch: target.epoch });
+        else otherKills++;
+        const replacement = start(0);
+        live.set(replacement.id, replacement);
+      }
+
+      // Let every job finish, then stop the workers.
+      let jobs: Job[] = [];
+      for (const deadline = Date.now() + 90_000; Date.now() < deadline; ) {
+        jobs = await allJobs(store, TENANTS);
+        if (jobs.every((j) => j.status === "succeeded" || j.status === "failed" || j.status === "cancelled"))
+          break;
+        await sleep(250);
+      }
+      await watcher;
+      for (const w of live.values()) w.child.kill("SIGTERM");
+      await Promise.all([...live.values()].map((w) => w.exited));
+
+      const reclaim = kills.map((k) => k.reclaimMs).filter((v): v is number => v !== undefined);
+      console.log(
+        `[chaos] ${kills.length} job-interrupting kills (+${otherKills} idle), ${jobs.length} jobs, ${Math.round((Date.now() - began) / 1000)} s; kill -> next claim: median ${median(reclaim)} ms, max ${Math.max(...reclaim)} ms (lease 2000 ms)`,
+      );
+      expect(jobs.length).toBe(submitted);
+      for (const job of jobs) {
+        expect(job.status, `job ${job.id}: ${JSON.stringify(job.error)}`).toBe("succeeded");
+        const ids = (await store.chunks.list(job.tenant, { jobId: job.id, limit: 100_000 })).map((c) => c.id);
+        expect(ids).toStrictEqual(reference);
+        expect(await store.chunks.count(job.tenant, { jobId: job.id })).toBe(reference.length);
+        expect(await store.conversations.count(job.tenant, { jobId: job.id })).toBe(ITEMS);
+      }
+      expect(kills.length).toBeGreaterThanOrEqual(KILLS);
+      expect(reclaim).toHaveLength(kills.length);
+      // Generous bound: lease (2 s) + renewal slack + polling, on a loaded 2-core machine.
+      expect(Math.max(...reclaim)).toBeLessThan(10_000);
+      await store.close();
+    },
+    KILLS * 8000 + 180_000,
+  );
+
+  it("SIGTERM: the worker checkpoints and releases, and another claims the job long before its lease would expire", async () => {
+    const settings: WorkerSettings = {
+      redisUrl: server.url,
+      keyPrefix: "sigterm",
+      leaseMs: 15_000,
+      renewMs: 5000,
+      pollMs: 1000,
+      items: 200,
+      burnMs: 40,
+      graceMs: 5000,
+    };
+    const store = createRedisAdapter({ client, keyPrefix: "sigterm" });
+    const submitter = createRunner({ store, pipelines: { synthetic: createSyntheticPipeline() } });
+    const a = spawnWorker("term-a", settings);
+    workers.push(a);
+    await a.ready;
+    const { job } = await submitter.submit({
+      tenant: "t",
+      pipeline: "synthetic",
+      input: { kind: "synthetic" },
+    });
+    let current = job;
+    while (current.status !== "running" || current.counts.conversations === undefined) {
+      await sleep(50);
+      current = (await store.jobs.get("t", job.id))!;
+    }
+    expect(current.workerId).toBe("term-a");
+    const b = spawnWorker("term-b", settings);
+    workers.push(b);
+    await b.ready;
+    const signalled = Date.now();
+    a.child.kill("SIGTERM");
+    let handedOver = 0;
+    for (;;) {
+      const now = (await store.jobs.get("t", job.id))!;
+      if (now.workerId === "term-b") {
+        handedOver = Date.now() - signalled;
+        break;
+      }
+      if (Date.now() - signalled > 14_000) break;
+      await sleep(20);
+    }
+    const code = await a.exited;
+    const stoppedMs = Number(a.messages.find((m) => "stopped" in m)?.stopped);
+    console.log(
+      `[sigterm] worker released in ${stoppedMs} ms; another worker claimed the job ${handedOver} ms after the signal (lease 15000 ms, poll 1000 ms)`,
+    );
+    expect(code).toBe(143);
+    expect(stoppedMs).toBeLessThan(5000);
+    expect(handedOver).toBeGreaterThan(0);
+    expect(handedOver).toBeLessThan(3000);
+    b.child.kill("SIGTERM");
+    await b.exited;
+    await store.close();
+  }, 60_000);
+});
