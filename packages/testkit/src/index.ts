@@ -11,3 +11,4 @@ export {
 } from "./conformance/index.js";
 export * from "./faults/index.js";
 export * from "./faults/index.js";
+export * from "./generator/index.js";
