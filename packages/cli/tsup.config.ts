@@ -1,8 +1,6 @@
 import { defineConfig } from "tsup";
 
-const entry = { index: "src/index.ts", bin: "src/bin.ts" };
 const shared = {
-  entry,
   dts: true,
   sourcemap: true,
   target: "node20",
@@ -10,7 +8,8 @@ const shared = {
 } as const;
 
 export default defineConfig([
-  { ...shared, format: ["esm"] },
+  // The binary is ESM only (it uses top-level await); `bin` in package.json points at dist/bin.js.
+  { ...shared, entry: { index: "src/index.ts", bin: "src/bin.ts" }, format: ["esm"] },
   // CJS consumers on Node < 20.19 cannot require() ESM-only dependencies, so the CJS build bundles them.
-  { ...shared, format: ["cjs"] },
+  { ...shared, entry: { index: "src/index.ts" }, format: ["cjs"] },
 ]);

@@ -1,0 +1,87 @@
+import type { Chunk, StoredConversation } from "@threadmill/core";
+import { CliError } from "../cli-error.js";
+import type { CommandContext } from "../command-context.js";
+import { EXIT_CODES } from "../exit-codes.js";
+import { formatChunksMarkdown, formatConversationMarkdown } from "../format-markdown.js";
+import { requireJob, withStore } from "../open-context-store.js";
+import { FACTS_NOT_YET } from "./import-command.js";
+
+const PAGE = 500;
+
+/** Writes and waits for the stream to take it, so a huge export never piles up in memory. */
+function write(stream: NodeJS.WritableStream, text: string): Promise<void> | void {
+  if (stream.write(text)) return;
+  return new Promise((resolve) => stream.once("drain", () => resolve()));
+}
+
+/**
+ * `threadmill export <jobId> --what conversations|chunks [--format jsonl|md]`: what the job produced,
+ * on stdout. JSON lines of the `Conversation` shape (dates as ISO strings) or of `Chunk`, by id; or
+ * Markdown with one section per conversation. Exit 0 whatever the job's state; 2 for an unknown job.
+ */
+export async function exportCommand(
+  jobId: string,
+  flags: { readonly what?: string; readonly format?: string },
+  ctx: CommandContext,
+): Promise<number> {
+  const what = flags.what;
+  if (what === "facts") throw new CliError(FACTS_NOT_YET.replace("--facts/--budget-usd", "--facts"));
+  if (what !== "conversations" && what !== "chunks") {
+    throw new CliError(
+      `--what must be conversations, chunks or facts; got ${what === undefined ? "nothing" : `"${what}"`}.`,
+    );
+  }
+  const format = flags.format ?? "jsonl";
+  if (format !== "jsonl" && format !== "md")
+    throw new CliError(`--format must be jsonl or md; got "${format}".`);
+  return withStore(ctx, async (store) => {
+    await requireJob(ctx, store, jobId);
+    const { stdout } = ctx.io;
+    const sink = what === "conversations" ? store.adapter.conversations : store.adapter.chunks;
+    if (format === "md" && what === "chunks") {
+      // Markdown groups chunks by conversation, so it gathers them first (JSON lines stream instead).
+      const byConversation = new Map<string, Chunk[]>();
+      for await (const chunk of pages(sink as typeof store.adapter.chunks, ctx.tenant, jobId)) {
+        let list = byConversation.get(chunk.conversationId);
+        if (!list) {
+          list = [];
+          byConversation.set(chunk.conversationId, list);
+        }
+        list.push(chunk);
+      }
+      const ids = [...byConversation.keys()].sort();
+      for (let i = 0; i < ids.length; i += PAGE) {
+        const slice = ids.slice(i, i + PAGE);
+        const found = new Map(
+          (await store.adapter.conversations.get(ctx.tenant, slice)).map((c) => [c.id, c] as const),
+        );
+        for (const id of slice) {
+          await write(stdout, formatChunksMarkdown(found.get(id) ?? null, id, byConversation.get(id)!));
+        }
+      }
+      return EXIT_CODES.ok;
+    }
+    for await (const record of pages(sink as typeof store.adapter.conversations, ctx.tenant, jobId)) {
+      const text =
+        format === "jsonl"
+          ? `${JSON.stringify(record)}\n`
+          : formatConversationMarkdown(record as StoredConversation);
+      await write(stdout, text);
+    }
+    return EXIT_CODES.ok;
+  });
+}
+
+async function* pages<T extends { readonly id: string }>(
+  sink: { list(tenant: string, options: { jobId: string; after?: string; limit: number }): Promise<T[]> },
+  tenant: string,
+  jobId: string,
+): AsyncGenerator<T> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await sink.list(tenant, { jobId, limit: PAGE, ...(after === undefined ? {} : { after }) });
+    yield* page;
+    if (page.length < PAGE) return;
+    after = page[page.length - 1]!.id;
+  }
+}

@@ -1,0 +1,31 @@
+import type { Job, JobStatus } from "@threadmill/core";
+
+/** The last line `import` prints on stdout in JSON mode (and the line `import --detach` prints). */
+export interface ImportSummary {
+  readonly type: "summary";
+  readonly jobId: string;
+  readonly status: JobStatus;
+  readonly conversations: number;
+  readonly messages: number;
+  readonly chunks: number;
+  /** How many `ParseIssue`s were reported (listed on stderr with `--verbose`). */
+  readonly issues: number;
+  /** From the job's creation to its end (or to now while it is not over), in ms. */
+  readonly durationMs: number;
+}
+
+/** The summary of a job, from its record's running totals (the single source of truth). */
+export function toSummary(job: Job, now: number = Date.now()): ImportSummary {
+  const count = (name: string) => job.counts[name] ?? 0;
+  const end = job.finishedAt ?? (job.status === "queued" ? job.createdAt : now);
+  return {
+    type: "summary",
+    jobId: job.id,
+    status: job.status,
+    conversations: count("conversations"),
+    messages: count("messages"),
+    chunks: count("chunks"),
+    issues: count("issues"),
+    durationMs: Math.max(0, end - job.createdAt),
+  };
+}
