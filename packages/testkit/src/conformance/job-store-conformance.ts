@@ -100,6 +100,14 @@ export function runJobStoreConformance(options: AdapterConformanceOptions): void
       const read = await adapter.jobs.get(tenant, job.id);
       expect(read?.options).toStrictEqual({ nested: { value: 1 } });
       expect(read?.status).toBe("queued");
+      (read as { status: string }).status = "failed";
+      (read!.input as { path: string }).path = "/elsewhere";
+      const again = await adapter.jobs.get(tenant, job.id);
+      expect(again?.status).toBe("queued");
+      expect(again?.input).toStrictEqual(spec(tenant).input);
+      const [listed] = await adapter.jobs.list(tenant);
+      (listed as { priority: number }).priority = 99;
+      expect((await adapter.jobs.get(tenant, job.id))?.priority).toBe(0);
     });
 
     it("50 concurrent creates with one idempotencyKey make exactly one job", async () => {
@@ -219,6 +227,20 @@ export function runJobStoreConformance(options: AdapterConformanceOptions): void
         (await adapter.jobs.list(tenant, { before: ids[2]!, limit: 10 })).map((j) => j.id),
       ).toStrictEqual([ids[1], ids[0]]);
       expect(await adapter.jobs.list(uniqueTenant("nobody"))).toStrictEqual([]);
+    });
+
+    it("list returns at most 100 jobs by default", async () => {
+      const adapter = await openAdapter(options);
+      const tenant = uniqueTenant();
+      await Promise.all(Array.from({ length: 101 }, () => adapter.jobs.create(spec(tenant))));
+      expect(await adapter.jobs.list(tenant)).toHaveLength(100);
+      expect(await adapter.jobs.list(tenant, { limit: 500 })).toHaveLength(101);
+    });
+
+    it("close can be called more than once", async () => {
+      const adapter = await openAdapter(options);
+      await adapter.close();
+      await adapter.close();
     });
 
     it("requestCancel on a queued job cancels it at once, with its cancelled event, and it is never claimed", async () => {

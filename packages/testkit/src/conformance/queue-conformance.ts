@@ -267,6 +267,45 @@ export function runQueueConformance(options: AdapterConformanceOptions): void {
       expect(await adapter.queue.claim("w", 30_000)).toBeNull();
     });
 
+    it("the terminal status and the terminal event become visible together (one atomic step)", async () => {
+      const adapter = await openAdapter(options);
+      const tenant = uniqueTenant();
+      for (const outcome of ["succeeded", "cancelled", "failed"] as const) {
+        const claim = await createAndClaim(adapter, tenant);
+        const jobId = claim.job.id;
+        // A reader that sees the event must see the status, and one that sees the status must see the event.
+        const viaEvent = (async () => {
+          const events = await adapter.events.read(tenant, jobId, null, { waitMs: 5_000 });
+          return { events, job: await adapter.jobs.get(tenant, jobId) };
+        })();
+        const viaStatus = (async () => {
+          for (let i = 0; i < 2_000; i++) {
+            const job = await adapter.jobs.get(tenant, jobId);
+            if (job?.status === outcome)
+              return { job, events: await adapter.events.read(tenant, jobId, null) };
+            await sleep(1);
+          }
+          throw new Error("conformance: the terminal status never became visible");
+        })();
+        await sleep(20);
+        if (outcome === "failed") {
+          await adapter.queue.deadLetter(claim.lease, {
+            code: "X",
+            name: "X",
+            message: "x",
+            retriable: false,
+          });
+        } else {
+          await adapter.queue.complete(claim.lease, { status: outcome });
+        }
+        const seenEvent = await viaEvent;
+        expect(seenEvent.events.map((e) => e.type)).toStrictEqual([outcome]);
+        expect(seenEvent.job?.status).toBe(outcome);
+        const seenStatus = await viaStatus;
+        expect(seenStatus.events.map((e) => e.type)).toStrictEqual([outcome]);
+      }
+    });
+
     it("complete with succeeded and no result stores null", async () => {
       const adapter = await openAdapter(options);
       const claim = await createAndClaim(adapter, uniqueTenant());

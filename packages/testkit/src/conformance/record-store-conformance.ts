@@ -163,13 +163,17 @@ export function runRecordStoreConformance(options: AdapterConformanceOptions): v
         expect(await storeOf(adapter, kind.port).get(tenant, [])).toStrictEqual([]);
       });
 
-      it("1000 records in one upsert are all stored", async () => {
+      it("1000 records in one upsert are all stored; list returns at most 1000 by default", async () => {
         const adapter = await openAdapter(options);
         const tenant = uniqueTenant();
         const claim = await createAndClaim(adapter, tenant);
         const records = ids(1000, "bulk").map((id, i) => kind.sample(id, i % 7));
         await storeOf(adapter, kind.port).upsert(claim.lease, records);
         expect(await storeOf(adapter, kind.port).count(tenant)).toBe(1000);
+        await storeOf(adapter, kind.port).upsert(claim.lease, [kind.sample("zzz-last", 1)]);
+        const all = await storeOf(adapter, kind.port).list(tenant);
+        expect(all).toHaveLength(1000);
+        expect(all.at(-1)?.id).toBe("bulk-999");
         const page = await storeOf(adapter, kind.port).list(tenant, { after: "bulk-499", limit: 3 });
         expect(page).toStrictEqual(records.slice(500, 503));
       });
@@ -237,6 +241,24 @@ export function runRecordStoreConformance(options: AdapterConformanceOptions): v
           expect(await storeOf(adapter, kind.port).get(tenant, ["late"])).toStrictEqual([]);
         });
       } else {
+        it("under a superseded lease, an upsert is rejected when the store says fenced, else written (content-hash ids make it harmless)", async () => {
+          const adapter = await openAdapter(options);
+          const tenant = uniqueTenant();
+          const old = await createAndClaim(adapter, tenant);
+          await adapter.queue.release(old.lease);
+          await adapter.queue.claim("w2", 30_000);
+          const record = kind.sample("late", 0);
+          if (storeOf(adapter, kind.port).fenced) {
+            await rejectsWith(
+              () => storeOf(adapter, kind.port).upsert(old.lease, [record]),
+              "LeaseLostError",
+            );
+            expect(await storeOf(adapter, kind.port).get(tenant, ["late"])).toStrictEqual([]);
+          } else {
+            await storeOf(adapter, kind.port).upsert(old.lease, [record]);
+            expect(await storeOf(adapter, kind.port).get(tenant, ["late"])).toStrictEqual([record]);
+          }
+        });
         it.skip(`${fencedCase} [needs capability fencedSinks: this adapter's sinks cannot check the epoch atomically, so it relies on content-hash ids]`, () => {});
       }
 
