@@ -81,14 +81,14 @@ describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
       const store: RedisAdapter = createRedisAdapter({ client, keyPrefix: "chaos" });
       const submitter = createRunner({ store, pipelines: { synthetic: createSyntheticPipeline() } });
       let seq = 0;
-      const start = (n: number) => {
+      const start = () => {
         const w = spawnWorker(`w${++seq}`, settings);
         workers.push(w);
         return w;
       };
       const live = new Map<string, WorkerProcess>();
       for (let i = 0; i < 3; i++) {
-        const w = start(i);
+        const w = start();
         live.set(w.id, w);
       }
       await Promise.all([...live.values()].map((w) => w.ready));
@@ -143,7 +143,7 @@ describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
         if (target)
           kills.push({ at: Date.now(), jobId: target.id, tenant: target.tenant, epoch: target.epoch });
         else otherKills++;
-        const replacement = start(0);
+        const replacement = start();
         live.set(replacement.id, replacement);
       }
 
@@ -173,8 +173,9 @@ describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
       }
       expect(kills.length).toBeGreaterThanOrEqual(KILLS);
       expect(reclaim).toHaveLength(kills.length);
-      // Generous bound: lease (2 s) + renewal slack + polling, on a loaded 2-core machine.
-      expect(Math.max(...reclaim)).toBeLessThan(10_000);
+      // Generous bound: the rest of the lease (<= 2 s) + polling + waiting for a free worker (3 workers,
+      // 4-8 active jobs, replacements starting) on a loaded 2-core machine.
+      expect(Math.max(...reclaim)).toBeLessThan(30_000);
       await store.close();
     },
     KILLS * 8000 + 180_000,

@@ -244,18 +244,6 @@ describe.skipIf(!redisAvailable)("redis adapter (focused)", () => {
     expect(await adapter.jobs.list("r2")).toEqual([]);
   });
 
-  it("survives SCRIPT FLUSH mid-run (EVALSHA falls back and reloads)", async () => {
-    await drain();
-    const { job } = await adapter.jobs.create(spec("flush"));
-    await client.script("FLUSH");
-    const claim = (await adapter.queue.claim("w", 5000))!;
-    expect(claim.job.id).toBe(job.id);
-    await client.script("FLUSH");
-    await adapter.checkpoints.save(claim.lease, { stage: "s", cursors: {}, completed: [], counts: {} });
-    await client.script("FLUSH");
-    expect((await adapter.queue.complete(claim.lease, { status: "succeeded" })).status).toBe("succeeded");
-  });
-
   it("wraps driver failures in StorageError without the URL's password, and close() leaves the client open", async () => {
     const bad = new Redis("redis://user:hunter2@127.0.0.1:1/0", {
       lazyConnect: true,
