@@ -1,4 +1,11 @@
-export { classifyError, type ErrorClass, retryAfterOf, toJobError } from "./classify-error.js";
+export {
+  classifyError,
+  type ErrorClass,
+  JobConfigurationError,
+  retryAfterOf,
+  toJobError,
+} from "./classify-error.js";
+export { createImportPipeline, type ImportCursor, type ImportPipelineOptions } from "./import-pipeline.js";
 export type { Pipeline, Stage, StageContext, StageRun, UnitContext, UnitResult } from "./pipeline.js";
 export {
   createRunner,

@@ -34,8 +34,8 @@ export interface UnitContext extends StageContext {
 }
 
 /** What a unit returns: where the stage stands after it, and the outputs the runner writes before checkpointing. */
-export interface UnitResult<C extends JsonValue = JsonValue> {
-  /** The stage's cursor after this unit; saved in the checkpoint once the outputs are written. */
+export interface UnitResult<C = JsonValue> {
+  /** The stage's cursor after this unit (JSON-serializable); saved in the checkpoint once the outputs are written. */
   readonly cursor: C;
   /** `true` when the stage has nothing left after this unit. */
   readonly done: boolean;
@@ -50,7 +50,7 @@ export interface UnitResult<C extends JsonValue = JsonValue> {
 }
 
 /** A stage opened for one claim: hands out units until it is done. */
-export interface StageRun<C extends JsonValue = JsonValue> {
+export interface StageRun<C = JsonValue> {
   /** Does the next unit of work. Must not write outputs itself: it returns them. */
   next(context: UnitContext): Promise<UnitResult<C>>;
   /** Releases what `open` acquired (a file handle, a stream). Called once, also after a failed unit. */
@@ -58,7 +58,7 @@ export interface StageRun<C extends JsonValue = JsonValue> {
 }
 
 /** A named step of a pipeline that owns a cursor (opaque JSON) and works in units. */
-export interface Stage<C extends JsonValue = JsonValue> {
+export interface Stage<C = JsonValue> {
   readonly name: string;
   /**
    * Opens the stage at `cursor` (`null`: from its start). Called once per claim, and again after a

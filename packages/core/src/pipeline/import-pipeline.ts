@@ -1,0 +1,195 @@
+import type { Chunk } from "../chunk/chunk.js";
+import { type ChunkerOptions, createChunker } from "../chunk/chunker.js";
+import type { TokenizerName } from "../chunk/token-counter.js";
+import type { Conversation } from "../export/conversation.js";
+import type { Cursor } from "../export/cursor.js";
+import type { ParseIssue } from "../export/parse-issue.js";
+import { type ReadExportOptions, readExport } from "../export/read-export.js";
+import type { StoredConversation } from "../ports/conversation-store.js";
+import type { JobProgress } from "../ports/job.js";
+import type { RawInflate } from "../source/zip-archive.js";
+import type { JsonObject } from "../util/json.js";
+import { JobConfigurationError } from "./classify-error.js";
+import type { Pipeline, Stage, StageContext, StageRun, UnitContext, UnitResult } from "./pipeline.js";
+
+/** Options of `createImportPipeline`; the job's own options (`maxTokens`, `overlapTokens`, `tokenizer`, `branches`) override them. */
+export interface ImportPipelineOptions {
+  /** @default "active" */
+  readonly branches?: "active" | "all";
+  /** @default 512 */
+  readonly maxTokens?: number;
+  /** @default 64 */
+  readonly overlapTokens?: number;
+  /** @default "o200k_base" */
+  readonly tokenizer?: ChunkerOptions["tokenizer"];
+  /** Chunk text layout. @default labels `User: ` / `Assistant: `, separator `\n\n` */
+  readonly format?: ChunkerOptions["format"];
+  /** A unit (one checkpoint) holds at most this many conversations. @default 200 */
+  readonly batchConversations?: number;
+  /** ... and about this many bytes of the export. @default 8388608 (8 MiB) */
+  readonly batchBytes?: number;
+  /** ... and stops taking conversations after this long (ms). @default 2000 */
+  readonly batchMs?: number;
+  /** Raw DEFLATE inflater for ZIP exports. @default fflate (`@threadmill/core/node`'s pipeline uses node:zlib) */
+  readonly inflateRaw?: RawInflate;
+  /** Name of the stage in checkpoints and events. @default "import" */
+  readonly stageName?: string;
+}
+
+/** The import stage's cursor: the export position after the last checkpointed conversation. */
+export type ImportCursor = Cursor;
+
+const TOKENIZERS: readonly TokenizerName[] = ["o200k_base", "cl100k_base", "claude"];
+
+function positiveInt(value: unknown, fallback: number, name: string): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+    throw new JobConfigurationError(
+      "INVALID_OPTIONS",
+      `import option ${name} must be a whole number, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+/** The chunker and reader settings of one job: the job's options over the pipeline's. */
+function settingsOf(defaults: ImportPipelineOptions, options: JsonObject) {
+  const branches = options.branches ?? defaults.branches ?? "active";
+  if (branches !== "active" && branches !== "all") {
+    throw new JobConfigurationError(
+      "INVALID_OPTIONS",
+      `import option branches must be "active" or "all", got ${JSON.stringify(branches)}`,
+    );
+  }
+  const tokenizer = options.tokenizer ?? defaults.tokenizer ?? "o200k_base";
+  if (typeof tokenizer === "string" && !(TOKENIZERS as readonly string[]).includes(tokenizer)) {
+    throw new JobConfigurationError(
+      "INVALID_OPTIONS",
+      `import option tokenizer must be one of ${TOKENIZERS.join(", ")}, got ${JSON.stringify(tokenizer)}`,
+    );
+  }
+  return {
+    branches: branches as "active" | "all",
+    chunker: {
+      maxTokens: positiveInt(options.maxTokens, defaults.maxTokens ?? 512, "maxTokens"),
+      overlapTokens: positiveInt(options.overlapTokens, defaults.overlapTokens ?? 64, "overlapTokens"),
+      tokenizer: tokenizer as NonNullable<ChunkerOptions["tokenizer"]>,
+      ...(defaults.format ? { format: defaults.format } : {}),
+    } satisfies ChunkerOptions,
+  };
+}
+
+/**
+ * `true` when a resumed reader reports `issue` again before its first conversation: a skipped entry
+ * found while planning the archive, or anything at or before the cursor. Those were counted by the
+ * unit that first met them.
+ */
+function beforeCursor(issue: ParseIssue, start: Cursor): boolean {
+  if (issue.offset === undefined) return issue.code === "skipped-entry";
+  return (issue.entry ?? null) === start.entry && issue.offset <= start.offset;
+}
+
+/**
+ * The stock import pipeline: one stage whose unit is a batch of conversations (bounded by count,
+ * bytes and time). A unit reads the batch from the export, renders and chunks it; the runner then
+ * upserts its conversations and chunks and checkpoints the export cursor just after the batch, so a
+ * resumed job seeks to that byte (or, in a ZIP, re-inflates and skips to it). Counts:
+ * `conversations`, `messages` (active path and branches), `chunks`, `issues`. An unreadable input
+ * fails the job with `ExportFormatError` (never retried); per-conversation problems are counted.
+ * @example
+ * const runner = createRunner({ store, pipelines: { import: createImportPipeline({ maxTokens: 512 }) }, sources });
+ */
+export function createImportPipeline(options: ImportPipelineOptions = {}): Pipeline {
+  const batchConversations = Math.max(1, options.batchConversations ?? 200);
+  const batchBytes = Math.max(1, options.batchBytes ?? 8 * 1024 * 1024);
+  const batchMs = Math.max(1, options.batchMs ?? 2_000);
+  const stage: Stage<ImportCursor | null> = {
+    name: options.stageName ?? "import",
+    open(context: StageContext, cursor: ImportCursor | null): StageRun<ImportCursor | null> {
+      const settings = settingsOf(options, context.options);
+      const chunker = createChunker(settings.chunker);
+      let issues = 0;
+      let beforeFirst = cursor !== null;
+      let progress: JobProgress | undefined;
+      const readOptions: ReadExportOptions = {
+        branches: settings.branches,
+        ...(cursor ? { start: cursor } : {}),
+        signal: context.signal,
+        ...(options.inflateRaw ? { inflateRaw: options.inflateRaw } : {}),
+        onIssue: (issue) => {
+          if (beforeFirst && cursor && beforeCursor(issue, cursor)) return;
+          issues += 1;
+        },
+        onProgress: (p) => {
+          progress = { done: p.bytes, total: p.totalBytes, unit: "bytes" };
+        },
+      };
+      const iterator = readExport(context.source, readOptions)[Symbol.asyncIterator]();
+      let position: ImportCursor | null = cursor;
+      let finished = false;
+
+      return {
+        async next(unit: UnitContext): Promise<UnitResult<ImportCursor | null>> {
+          const startedAt = Date.now();
+          const startIssues = issues;
+          const conversations: StoredConversation[] = [];
+          const chunks: Chunk[] = [];
+          let messages = 0;
+          let fromOffset = position?.offset ?? 0;
+          let fromEntry = position?.entry ?? null;
+          for (;;) {
+            const step = await iterator.next();
+            if (step.done) {
+              finished = true;
+              break;
+            }
+            const conversation: Conversation = step.value;
+            beforeFirst = false;
+            const { cursor: at, ...stored } = conversation;
+            if (at.entry !== fromEntry) {
+              fromEntry = at.entry;
+              fromOffset = 0;
+            }
+            conversations.push(stored);
+            messages += conversation.messages.length;
+            for (const branch of conversation.branches ?? []) messages += branch.messages.length;
+            for (const chunk of chunker.chunk(conversation)) {
+              chunks.push(chunk);
+              await unit.yield();
+            }
+            position = at;
+            await unit.yield();
+            const now = Date.now();
+            if (
+              conversations.length >= batchConversations ||
+              at.offset - fromOffset >= batchBytes ||
+              now - startedAt >= batchMs ||
+              now >= unit.endBy - (now - startedAt) / conversations.length
+            ) {
+              break;
+            }
+          }
+          const p =
+            progress ?? (position ? { done: position.offset, total: null, unit: "bytes" } : undefined);
+          return {
+            cursor: position,
+            done: finished,
+            counts: {
+              conversations: conversations.length,
+              messages,
+              chunks: chunks.length,
+              issues: issues - startIssues,
+            },
+            ...(p ? { progress: finished && p.total !== null ? { ...p, done: p.total } : p } : {}),
+            conversations,
+            chunks,
+          };
+        },
+        async close() {
+          await iterator.return?.(undefined);
+        },
+      };
+    },
+  };
+  return { stages: [stage] };
+}
