@@ -8,3 +8,4 @@ export { type HttpSourceOptions, createHttpSource } from "./node/create-http-sou
 export { readExport } from "./node/read-export.js";
 export { zlibInflateRaw } from "./node/zlib-inflate-raw.js";
 export { nodeSources } from "./pipeline/node-sources.js";
+export { createImportPipeline, createRunner } from "./pipeline/create-node-runner.js";
