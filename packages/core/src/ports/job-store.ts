@@ -11,7 +11,7 @@ export interface CreateJobResult {
 /** Options of `JobStore.list`. */
 export interface ListJobsOptions {
   readonly status?: JobStatus | readonly JobStatus[];
-  /** @default 100 */
+  /** At most this many jobs. @default 100 */
   readonly limit?: number;
   /** Only jobs created before this job id (jobs sort by id, newest first): pagination. */
   readonly before?: string;
@@ -26,22 +26,27 @@ export interface JobPatch {
 /** Job records: creation, lookup, cancel flags, retry and purge. */
 export interface JobStore {
   /**
-   * Creates a job and enqueues it, atomically. A repeated `idempotencyKey` (same tenant) returns the
-   * existing job with `created: false`, whatever its status. Safe under any number of concurrent
-   * calls: 50 concurrent creates with one key make exactly one job.
+   * Creates a job and enqueues it (`queued`, due at `runAt`), atomically; writes no event (the
+   * submitter appends `queued`). A repeated `idempotencyKey` (same tenant) returns the existing job
+   * with `created: false`, whatever its status, ignoring the rest of the repeated spec; this check
+   * comes before the singleton check. Safe under any number of concurrent calls: 50 concurrent
+   * creates with one key make exactly one job. Keys are per tenant; a purged job's keys are free.
    * @throws ConflictError when an active (queued or running) job of the tenant holds the
-   * `singletonKey`; it carries that job's id.
+   * `singletonKey`; it carries that job's id (`existingJobId`).
+   * @throws TypeError or RangeError for a spec without tenant, pipeline or input, or with bad
+   * numbers; nothing is created then.
    */
   create(spec: JobSpec): Promise<CreateJobResult>;
   /** The job, or `null` when it does not exist or belongs to another tenant. */
   get(tenant: string, jobId: string): Promise<Job | null>;
-  /** The tenant's jobs, newest first. */
+  /** The tenant's jobs, newest first (by id); `status` filters (an empty list matches none). */
   list(tenant: string, options?: ListJobsOptions): Promise<Job[]>;
   /**
-   * Asks a job to stop. A queued job becomes `cancelled` at once (with its `cancelled` event, in the
-   * same atomic step); a running job gets `cancelRequested`, which its worker reads at its next
-   * heartbeat or checkpoint. A terminal job is returned unchanged. `null` when not found.
-   * Idempotent.
+   * Asks a job to stop. A queued job becomes `cancelled` at once, with `finishedAt` and its
+   * `cancelled` event, in the same atomic step; a running job gets `cancelRequested` (no event: its
+   * worker ends it with `complete({ status: "cancelled" })` after reading the flag from `extend` or
+   * `transition`). A terminal job is returned unchanged. `null` when not found (or another
+   * tenant's). Idempotent.
    */
   requestCancel(tenant: string, jobId: string): Promise<Job | null>;
   /**
@@ -51,9 +56,10 @@ export interface JobStore {
    */
   transition(lease: Lease, patch: JobPatch): Promise<Job>;
   /**
-   * Puts a `failed` or `cancelled` job back to `queued` (due now), keeping its checkpoint, resetting
-   * `attempts`, `error` and `cancelRequested`. A job in another status is returned unchanged. `null`
-   * when not found. Atomic.
+   * Puts a `failed` or `cancelled` job back to `queued` (due now), keeping its checkpoint, stage,
+   * counts and epoch, resetting `attempts` to 0 and clearing `error`, `result`, `finishedAt` and
+   * `cancelRequested`. Writes no event. A job in another status is returned unchanged. `null` when not
+   * found. Atomic.
    * @throws ConflictError when another active job now holds the job's `singletonKey`.
    */
   retry(tenant: string, jobId: string): Promise<Job | null>;

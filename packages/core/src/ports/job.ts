@@ -86,6 +86,7 @@ export interface Job {
   readonly error: JobError | null;
   /** Epoch ms (store clock). */
   readonly createdAt: number;
+  /** Epoch ms (store clock) of the last change; a claim or `extend` sets it to the time the lease is measured from. */
   readonly updatedAt: number;
   readonly finishedAt: number | null;
 }

@@ -35,36 +35,54 @@ export interface ReleaseOptions {
   readonly error?: JobError | null;
 }
 
-/** Hands out due jobs under leases and records how they end. */
+/**
+ * Hands out due jobs under leases and records how they end. A lease is current while its job exists
+ * in the lease's tenant, is `running`, and has the lease's epoch; every fenced write checks that in
+ * the same atomic step as the write.
+ */
 export interface Queue {
   /**
-   * Atomically hands out one claimable job of any tenant (or the named one): a `queued` job whose
-   * `runAt` has passed, or a `running` job whose lease expired. Highest `priority` first, then
-   * earliest `runAt`, then oldest. The job becomes `running` with a fresh lease of `leaseMs`,
-   * `epoch + 1` and `attempts + 1`. Concurrent claimers never receive the same job under the same
-   * epoch. `null` when nothing is claimable.
+   * Atomically hands out one claimable job of any tenant (or only the named one): a `queued` job
+   * whose `runAt` has passed, or a `running` job whose lease expired (`leaseExpiresAt <= now`, store
+   * clock). Highest `priority` first, then earliest `runAt`, then oldest (creation order). The job
+   * becomes `running` with `workerId`, a lease expiring `leaseMs` after the store's now (the job's new
+   * `updatedAt`), `epoch + 1` and `attempts + 1`; the store does not dead-letter on its own (the
+   * runner compares `attempts` with `maxAttempts`). Concurrent claimers never receive the same job
+   * under the same epoch. `null` when nothing is claimable, and for a named job that is not
+   * claimable, unknown, or another tenant's.
+   * @throws RangeError when `leaseMs` is not a positive number.
    */
   claim(workerId: string, leaseMs: number, options?: ClaimOptions): Promise<Claim | null>;
   /**
-   * Renews the lease to `leaseMs` from now (store clock) and returns the cancel flag.
+   * Renews the lease to `leaseMs` from now (store clock) and returns the renewed lease and the cancel
+   * flag. A lease that expired but was not yet claimed by another worker is still current and can be
+   * renewed: an expired lease only loses to a newer claim.
    * @throws LeaseLostError when the epoch was superseded or the job is no longer running.
    */
   extend(lease: Lease, leaseMs: number): Promise<ExtendResult>;
   /**
-   * Gives the job back: `queued` at `runAt`, lease cleared. Used when a time slice ends, on SIGTERM,
-   * and for retry delays. Atomic and fenced.
-   * @throws LeaseLostError when the epoch was superseded.
+   * Gives the job back: `queued` at `runAt`, lease cleared, `error` set to `options.error` (cleared
+   * when absent), epoch and attempts kept (the next claim increments them). Used when a time slice
+   * ends, on SIGTERM, and for retry delays. Atomic and fenced; the lease is no longer current after.
+   * @throws LeaseLostError when the epoch was superseded or the job is not running under it.
    */
   release(lease: Lease, options?: ReleaseOptions): Promise<Job>;
   /**
-   * Ends the job as `succeeded` (with its result) or `cancelled`, appending the matching terminal
-   * event, in one atomic, fenced step.
-   * @throws LeaseLostError when the epoch was superseded; nothing is written then.
+   * Ends the job as `succeeded` (with its `result`, `null` when absent) or `cancelled`, setting
+   * `finishedAt`, clearing the lease and `error`, and appending the matching terminal event (with
+   * `status`), in one atomic, fenced step: no reader sees the status without the event or the event
+   * without the status. Repeated under the same lease after it succeeded (its answer was lost), it
+   * returns the job unchanged and appends nothing, so a retried terminal write is safe.
+   * @throws LeaseLostError when the epoch was superseded or the job is not running under it; nothing
+   * is written then.
    */
   complete(lease: Lease, outcome: CompleteOutcome): Promise<Job>;
   /**
-   * Ends the job as `failed` with its error, appending the `failed` event, in one atomic, fenced step.
-   * @throws LeaseLostError when the epoch was superseded; nothing is written then.
+   * Ends the job as `failed` with its error, setting `finishedAt`, clearing the lease and appending
+   * the `failed` event (its `message` is the error's), in one atomic, fenced step. Repeated under the
+   * same lease after it succeeded, it returns the job unchanged and appends nothing.
+   * @throws LeaseLostError when the epoch was superseded or the job is not running under it; nothing
+   * is written then.
    */
   deadLetter(lease: Lease, error: JobError): Promise<Job>;
 }

@@ -6,7 +6,7 @@ export interface ListRecordsOptions {
   readonly jobId?: string;
   /** Page after this id (records sort by id). */
   readonly after?: string;
-  /** @default 1000 */
+  /** At most this many records. @default 1000 */
   readonly limit?: number;
 }
 
@@ -16,15 +16,20 @@ export interface RecordStore<T extends { readonly id: string }> {
    * Inserts or replaces the records by `(lease.tenant, id)` and records their membership in
    * `lease.jobId`. Idempotent: the same records twice leave the same state. Where the store can
    * check the epoch in the same atomic step (`fenced: true`), a superseded lease throws
-   * `LeaseLostError` and writes nothing; otherwise the write happens and ids (content hashes) make
-   * the repeat harmless.
+   * `LeaseLostError` and writes nothing (also for a job that ended, or was purged); otherwise the
+   * write happens and ids (content hashes) make the repeat harmless. An empty array is a no-op. The
+   * store keeps copies: changing the records afterwards changes nothing stored.
    */
   upsert(lease: Lease, records: readonly T[]): Promise<void>;
   /** Whether `upsert` is fenced by the lease's epoch. */
   readonly fenced: boolean;
-  /** Records of the tenant (or of one job), by id ascending, every field as written. */
+  /**
+   * Records of the tenant (or of one job), by id ascending in binary order (the ASCII ids threadmill
+   * makes sort the same in every store), paged by `after`, every field as written: Dates as Dates,
+   * `null` as `null`, an absent optional field absent.
+   */
   list(tenant: string, options?: ListRecordsOptions): Promise<T[]>;
-  /** The records with these ids that the tenant has (missing ids are left out). */
+  /** The records with these ids that the tenant has, in the order asked (missing ids are left out). */
   get(tenant: string, ids: readonly string[]): Promise<T[]>;
   /** How many records the tenant (or one job) has. */
   count(tenant: string, options?: { readonly jobId?: string }): Promise<number>;
