@@ -1,4 +1,19 @@
 export type { Chunk } from "./chunk/chunk.js";
+export {
+  type Chunker,
+  type ChunkerOptions,
+  type ChunkFormat,
+  type ChunkPath,
+  createChunker,
+  DEFAULT_CHUNK_FORMAT,
+} from "./chunk/chunker.js";
+export {
+  CLAUDE_TOKEN_FACTOR,
+  createTokenCounter,
+  type TokenCounter,
+  type TokenizerName,
+  type TokenizerOption,
+} from "./chunk/token-counter.js";
 export * from "./errors/index.js";
 export type { Branch, Conversation, ExportSource, Message } from "./export/conversation.js";
 export type { Cursor } from "./export/cursor.js";

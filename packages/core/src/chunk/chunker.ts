@@ -1,0 +1,515 @@
+import type { Conversation, Message } from "../export/conversation.js";
+import { contentHash } from "../util/hash.js";
+import { BoundaryRank, boundaryRank, isGraphemeBoundary, isJsWhitespace } from "./boundary-rank.js";
+import type { Chunk } from "./chunk.js";
+import { type BaseTokenizer, resolveTokenizer, type TokenizerOption } from "./token-counter.js";
+
+/** How messages appear in chunk text. */
+export interface ChunkFormat {
+  /** Text put before each message's text, e.g. `"User: "`. Counts toward `maxTokens`. */
+  label(role: Message["role"]): string;
+  /** Text between two messages, e.g. `"\n\n"`. */
+  readonly separator: string;
+}
+
+export interface ChunkerOptions {
+  /** Hard upper bound of every chunk's `tokens` (overlap and labels included); at least 8. @default 512 */
+  readonly maxTokens?: number;
+  /** Upper bound of the tokens repeated from the previous chunk; below `maxTokens`. @default 64 */
+  readonly overlapTokens?: number;
+  /**
+   * `"o200k_base"`, `"cl100k_base"`, `"claude"` (o200k_base times `CLAUDE_TOKEN_FACTOR`, rounded up)
+   * or your own `{ count(text) }` (then every chunk is recounted with it). @default "o200k_base"
+   */
+  readonly tokenizer?: TokenizerOption;
+  /** @default labels `User: ` / `Assistant: `, separator `\n\n` */
+  readonly format?: ChunkFormat;
+}
+
+/** The messages of one path of a conversation: the active path (`branchId: null`) or one branch. */
+export interface ChunkPath {
+  readonly conversationId: string;
+  readonly branchId: string | null;
+  readonly messages: readonly Message[];
+}
+
+export interface Chunker {
+  /**
+   * Chunks the active path (`branchId: null`), then each of `conversation.branches` in order (their
+   * `branchId`, indexes restarting at 0). Lazy: each chunk is computed when it is pulled.
+   */
+  chunk(conversation: Pick<Conversation, "id" | "messages" | "branches">): Iterable<Chunk>;
+  /** Chunks one path only (what `chunk` does for each path). Lazy. */
+  chunkPath(path: ChunkPath): Iterable<Chunk>;
+  /** The formatted text of a path: its messages, each `label + text`, joined by the separator. */
+  format(messages: readonly Message[]): string;
+  /**
+   * Work done so far by this chunker: characters of formatted text chunked, and characters handed
+   * to the tokenizer (the pre-tokenization scan of every character included). Their ratio is the
+   * tokenization amplification.
+   */
+  stats(): { readonly textChars: number; readonly tokenizedChars: number; readonly chunks: number };
+}
+
+/** The default `format`: `User: ` / `Assistant: ` labels, messages separated by a blank line. */
+export const DEFAULT_CHUNK_FORMAT: ChunkFormat = {
+  label: (role) => (role === "user" ? "User: " : "Assistant: "),
+  separator: "\n\n",
+};
+
+// Pieces longer than this are never BPE-encoded whole (gpt-tokenizer's merge is quadratic in the
+// piece length): they are split into grapheme groups first.
+const LONG_PIECE = 1024;
+
+/**
+ * Creates a token-accurate chunker. Chunks are consecutive slices of the formatted conversation,
+ * cut at the best natural boundary (message, paragraph, line, sentence, clause, word, then inside a
+ * word, never inside a grapheme cluster) that keeps the chunk at least half full, each extended at
+ * its start by up to `overlapTokens` of the previous slice's tail, so that
+ * `chunks.map((c) => c.text.slice(c.overlap)).join("")` is the formatted text exactly. Every chunk's
+ * `tokens` is its exact count and never exceeds `maxTokens`.
+ * @example
+ * const chunker = createChunker({ maxTokens: 512, overlapTokens: 64 });
+ * for (const chunk of chunker.chunk(conversation)) await store(chunk);
+ */
+export function createChunker(options: ChunkerOptions = {}): Chunker {
+  const maxTokens = options.maxTokens ?? 512;
+  const overlapTokens = options.overlapTokens ?? 64;
+  if (!Number.isInteger(maxTokens) || maxTokens < 8) {
+    throw new RangeError(`[threadmill] maxTokens must be an integer >= 8, got ${maxTokens}.`);
+  }
+  if (!Number.isInteger(overlapTokens) || overlapTokens < 0 || overlapTokens >= maxTokens) {
+    throw new RangeError(
+      `[threadmill] overlapTokens must be an integer from 0 to maxTokens - 1 (${maxTokens - 1}), got ${overlapTokens}.`,
+    );
+  }
+  const format = options.format ?? DEFAULT_CHUNK_FORMAT;
+  if (typeof format.label !== "function" || typeof format.separator !== "string") {
+    throw new TypeError("[threadmill] format must be { label(role): string, separator: string }.");
+  }
+  const tokenizer = resolveTokenizer(options.tokenizer ?? "o200k_base");
+  const budget = tokenizer.baseBudget(maxTokens);
+  const overlapBudget = tokenizer.baseBudget(overlapTokens);
+  if (budget < 4) {
+    throw new RangeError(`[threadmill] maxTokens ${maxTokens} leaves fewer than 4 base tokens per chunk.`);
+  }
+  const countPiece = tokenizer.countPiece;
+
+  const formatMessages = (messages: readonly Message[]): string => {
+    const parts: string[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      if (i > 0) parts.push(format.separator);
+      const m = messages[i]!;
+      parts.push(format.label(m.role), m.text);
+    }
+    return parts.join("");
+  };
+
+  const totals = { textChars: 0, chunks: 0 };
+  const chunkPath = (path: ChunkPath): Iterable<Chunk> => ({
+    [Symbol.iterator]: () =>
+      pathChunks(path, {
+        tokenizer,
+        budget,
+        overlapBudget,
+        format,
+        countPiece,
+        toTokens: tokenizer.toTokens,
+        totals,
+      }),
+  });
+
+  return {
+    chunkPath,
+    stats: () => ({
+      textChars: totals.textChars,
+      tokenizedChars: totals.textChars + tokenizer.counted.chars,
+      chunks: totals.chunks,
+    }),
+    format: formatMessages,
+    chunk(conversation) {
+      return {
+        *[Symbol.iterator]() {
+          yield* chunkPath({
+            conversationId: conversation.id,
+            branchId: null,
+            messages: conversation.messages,
+          });
+          for (const branch of conversation.branches ?? []) {
+            yield* chunkPath({
+              conversationId: conversation.id,
+              branchId: branch.id,
+              messages: branch.messages,
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+interface PathContext {
+  readonly tokenizer: BaseTokenizer;
+  readonly budget: number;
+  readonly overlapBudget: number;
+  readonly format: ChunkFormat;
+  readonly countPiece: (piece: string) => number;
+  readonly toTokens: (base: number) => number;
+  readonly totals: { textChars: number; chunks: number };
+}
+
+let segmenter: Intl.Segmenter | null | undefined;
+// Segments in windows: iterating one Intl.Segmenter over a 100 KB string is quadratic in V8.
+function graphemes(text: string): string[] {
+  if (segmenter === undefined) {
+    segmenter =
+      typeof Intl !== "undefined" && "Segmenter" in Intl
+        ? new Intl.Segmenter("und", { granularity: "grapheme" })
+        : null;
+  }
+  if (segmenter === null) return Array.from(text);
+  const out: string[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const end = Math.min(text.length, at + 512);
+    const window = text.slice(at, end);
+    let last = "";
+    let lastIndex = 0;
+    for (const s of segmenter.segment(window)) {
+      if (last !== "") out.push(last);
+      last = s.segment;
+      lastIndex = s.index;
+    }
+    // The window's last cluster may continue past it, unless the window reached the end.
+    if (end === text.length || lastIndex === 0) {
+      out.push(last);
+      at += lastIndex + last.length;
+    } else {
+      at += lastIndex;
+    }
+  }
+  return out;
+}
+
+/**
+ * Splits a piece too big for one chunk into groups of whole grapheme clusters of at most `limit`
+ * base tokens each (a cluster alone may have up to `hardLimit`). A single cluster above `hardLimit`
+ * is split between code points (a surrogate pair is never split); a single code point above it
+ * cannot be chunked at all.
+ */
+function splitPiece(
+  piece: string,
+  limit: number,
+  hardLimit: number,
+  count: (text: string) => number,
+): string[] {
+  const out: string[] = [];
+  const emit = (parts: string[], byCodePoint: boolean): void => {
+    const text = parts.join("");
+    const n = text.length <= LONG_PIECE || parts.length === 1 ? count(text) : Number.POSITIVE_INFINITY;
+    if (n <= limit || (parts.length === 1 && n <= hardLimit)) {
+      out.push(text);
+      return;
+    }
+    if (parts.length > 1) {
+      const half = parts.length >> 1;
+      emit(parts.slice(0, half), byCodePoint);
+      emit(parts.slice(half), byCodePoint);
+      return;
+    }
+    if (byCodePoint) {
+      throw new RangeError(
+        `[threadmill] the single character U+${text.codePointAt(0)!.toString(16)} counts ${n} tokens, more than fit in a chunk; raise maxTokens.`,
+      );
+    }
+    emit(Array.from(text), true);
+  };
+  const units = graphemes(piece);
+  const target = Math.max(1, limit * 2);
+  for (let i = 0; i < units.length; i += target) emit(units.slice(i, i + target), false);
+  return out;
+}
+
+function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
+  const { tokenizer, budget, overlapBudget, countPiece, toTokens } = ctx;
+  const messages = path.messages;
+  if (messages.length === 0) return;
+
+  // The formatted text, and where each message's `label + text` lies in it.
+  const parts: string[] = [];
+  const spanStart: number[] = [];
+  const spanEnd: number[] = [];
+  let length = 0;
+  for (let i = 0; i < messages.length; i++) {
+    if (i > 0) {
+      parts.push(ctx.format.separator);
+      length += ctx.format.separator.length;
+    }
+    const m = messages[i]!;
+    const label = ctx.format.label(m.role);
+    if (typeof label !== "string") throw new TypeError("[threadmill] format.label() must return a string.");
+    spanStart.push(length);
+    parts.push(label, m.text);
+    length += label.length + m.text.length;
+    spanEnd.push(length);
+  }
+  const text = parts.join("");
+  parts.length = 0;
+  if (text.length === 0) return;
+  ctx.totals.textChars += text.length;
+
+  // The window: units (pre-tokenization pieces, or grapheme groups of a huge piece) from the start of
+  // the current chunk (its overlap included) to the scan position. Boundary i is the start of unit i;
+  // boundary n (n = number of units) is `pendingPos`, the start of the unit about to be added.
+  let starts: number[] = [];
+  let cum: number[] = [0]; // cum[i]: base tokens of units 0..i-1
+  let ranks: number[] = [];
+  let synced: boolean[] = []; // boundary i is a boundary of the tokenizer's own pre-tokenization of the whole text
+  let splitCum: number[] = [0]; // how many of units 0..i-1 are grapheme groups of a split piece
+  let n = 0;
+  let pendingPos = 0;
+  let pendingRank: number = BoundaryRank.end;
+  let pendingSynced = true;
+  let h = 0; // first unit of the current chunk (overlap included)
+  let c = 0; // first unit of the current chunk's new content
+
+  let index = 0;
+  let firstMessage = 0;
+  const excluded = new Set<number>();
+
+  const pos = (i: number): number => (i < n ? starts[i]! : pendingPos);
+  const rankAt = (i: number): number => (i < n ? ranks[i]! : pendingRank);
+  const syncedAt = (i: number): boolean => (i < n ? synced[i]! : pendingSynced);
+  // Summed piece counts are exact up to a boundary that the tokenizer's regex could not have placed
+  // differently in a substring ending there: one of its own boundaries right after a non-space
+  // (lookaheads like `\s+(?!\S)` and `\s+$` only behave differently at the end after whitespace).
+  const stableBefore = (i: number): boolean => {
+    const p = pos(i);
+    if (p === text.length) return true;
+    return syncedAt(i) && !isJsWhitespace(text.charCodeAt(p - 1));
+  };
+
+  /** Exact base-token count of the text between boundaries `si` and `ei`. */
+  const exact = (si: number, ei: number): number => {
+    const s = pos(si);
+    const e = pos(ei);
+    if (s === e) return 0;
+    if (!tokenizer.exactSums || !syncedAt(si) || splitCum[ei]! !== splitCum[si]!) {
+      return tokenizer.countBase(text.slice(s, e));
+    }
+    let k = ei;
+    while (k > si && !stableBefore(k)) k--;
+    const sum = cum[k]! - cum[si]!;
+    return k === ei ? sum : sum + tokenizer.countBase(text.slice(pos(k), e));
+  };
+
+  const makeChunk = (si: number, ci: number, ei: number, base: number): Chunk => {
+    const s = pos(si);
+    const e = pos(ei);
+    const chunkText = text.slice(s, e);
+    while (
+      firstMessage < messages.length - 1 &&
+      spanEnd[firstMessage]! <= s &&
+      spanStart[firstMessage + 1]! <= s
+    ) {
+      firstMessage++;
+    }
+    const messageIds: string[] = [];
+    let startAt: Date | null = null;
+    let endAt: Date | null = null;
+    for (let m = firstMessage; m < messages.length && spanStart[m]! <= e; m++) {
+      const a = spanStart[m]!;
+      const b = spanEnd[m]!;
+      const holds = a === b ? a >= s && (a < e || e === text.length) : a < e && b > s;
+      if (!holds) continue;
+      const message = messages[m]!;
+      messageIds.push(message.id);
+      const t = message.createdAt;
+      if (t !== null) {
+        if (startAt === null || t.getTime() < startAt.getTime()) startAt = t;
+        if (endAt === null || t.getTime() > endAt.getTime()) endAt = t;
+      }
+    }
+    const chunk: Chunk = {
+      id: contentHash(path.conversationId, path.branchId, index, chunkText),
+      conversationId: path.conversationId,
+      branchId: path.branchId,
+      index,
+      text: chunkText,
+      tokens: toTokens(base),
+      overlap: pos(ci) - s,
+      messageIds,
+      startAt,
+      endAt,
+    };
+    index++;
+    ctx.totals.chunks++;
+    return chunk;
+  };
+
+  const setRank = (i: number, rank: number): void => {
+    if (i < n) ranks[i] = rank;
+    else pendingRank = rank;
+  };
+
+  /**
+   * Picks where the chunk starting at boundary `from` ends: the best-ranked boundary in (c, n] that
+   * keeps it at least half full (the latest such), else the latest; only ones whose exact count
+   * fits. Grapheme-splitting boundaries are used only when nothing else fits (a single cluster
+   * bigger than a chunk). `null` when no boundary fits.
+   */
+  const chooseEnd = (from: number): { end: number; base: number } | null => {
+    excluded.clear();
+    const minFill = budget >> 1;
+    for (const allowUnsafe of [false, true]) {
+      for (;;) {
+        let best = -1;
+        let bestRank = -2;
+        let latest = -1;
+        for (let i = n; i > c; i--) {
+          if (excluded.has(i)) continue;
+          const r = rankAt(i);
+          if (r < 0 && !allowUnsafe) continue;
+          if (latest === -1) latest = i;
+          if (cum[i]! - cum[from]! < minFill) break;
+          if (r > bestRank) {
+            best = i;
+            bestRank = r;
+          }
+        }
+        if (best === -1) best = latest;
+        if (best === -1) break;
+        if (!allowUnsafe && rankAt(best) >= 0 && !isGraphemeBoundary(text, pos(best))) {
+          setRank(best, BoundaryRank.unsafe);
+          continue;
+        }
+        const base = exact(from, best);
+        if (base <= budget) return { end: best, base };
+        excluded.add(best);
+      }
+    }
+    return null;
+  };
+
+  /** Picks the overlap start for a chunk whose new content starts at boundary `b`. */
+  const chooseOverlap = (b: number): number => {
+    if (overlapBudget === 0 || b === c) return b;
+    let i = b;
+    while (i > c && cum[b]! - cum[i - 1]! <= overlapBudget) i--;
+    for (const minRank of [BoundaryRank.word, BoundaryRank.inner]) {
+      for (let o = i; o < b; o++) {
+        if (o !== c && (rankAt(o) < minRank || !isGraphemeBoundary(text, pos(o)))) continue;
+        if (exact(o, b) <= overlapBudget) return o;
+      }
+    }
+    return b;
+  };
+
+  /** Moves the chunk start `h` to the next safe boundary of the overlap (or to `c`: no overlap). */
+  const shrinkOverlap = (): void => {
+    do h++;
+    while (h < c && (rankAt(h) < 0 || !isGraphemeBoundary(text, pos(h)) || exact(h, c) > overlapBudget));
+  };
+
+  /** Emits the chunk starting at `h` ending at the best boundary, then moves the window on. */
+  const cut = (): Chunk => {
+    let choice = chooseEnd(h);
+    while (choice === null && h < c) {
+      // Even the first new unit does not fit after the overlap: shrink the overlap.
+      shrinkOverlap();
+      choice = chooseEnd(h);
+    }
+    if (choice === null) throw new Error("[threadmill] chunker invariant broken: no unit fits in a chunk.");
+    const chunk = makeChunk(h, c, choice.end, choice.base);
+    const b = choice.end;
+    const o = chooseOverlap(b);
+    // Drop the units before the overlap from the window.
+    if (o > 0) {
+      const base = cum[o]!;
+      const splitBase = splitCum[o]!;
+      starts = starts.slice(o);
+      ranks = ranks.slice(o);
+      synced = synced.slice(o);
+      cum = cum.slice(o).map((v) => v - base);
+      splitCum = splitCum.slice(o).map((v) => v - splitBase);
+      n -= o;
+    }
+    h = 0;
+    c = b - o;
+    return chunk;
+  };
+
+  const push = (start: number, count: number, rank: number, isSynced: boolean, isSplit: boolean): void => {
+    starts.push(start);
+    ranks.push(rank);
+    synced.push(isSynced);
+    cum.push(cum[n]! + count);
+    splitCum.push(splitCum[n]! + (isSplit ? 1 : 0));
+    n++;
+  };
+
+  /** Whether a chunk must be cut before a unit of `count` base tokens can join the window. */
+  const mustCut = (count: number): boolean => {
+    for (;;) {
+      if (cum[n]! - cum[h]! + count <= budget) return false;
+      if (n !== c) return true;
+      if (h === c) return false; // the unit alone is within budget by construction
+      shrinkOverlap();
+    }
+  };
+
+  const regex = tokenizer.splitRegex();
+  let nextMessage = 1;
+  let at = 0;
+  while (at < text.length) {
+    regex.lastIndex = at;
+    const match = regex.exec(text);
+    // The split regexes match every character; a gap would only come from a foreign regex.
+    const start = at;
+    const end = match === null ? text.length : match.index === at ? at + match[0].length : match.index;
+    const piece = match !== null && match.index === at ? match[0] : text.slice(at, end);
+    at = end;
+    while (nextMessage < spanStart.length && spanStart[nextMessage]! < start) nextMessage++;
+    const rank =
+      start === 0
+        ? BoundaryRank.inner
+        : nextMessage < spanStart.length && spanStart[nextMessage] === start
+          ? BoundaryRank.message
+          : boundaryRank(text, start);
+    const count = piece.length > LONG_PIECE ? budget + 1 : countPiece(piece);
+    if (count <= budget) {
+      pendingPos = start;
+      pendingRank = rank;
+      pendingSynced = true;
+      while (mustCut(count)) yield cut();
+      push(start, count, rank, true, false);
+      continue;
+    }
+    // A piece that cannot fit in one chunk: split it into grapheme groups of a quarter chunk each.
+    let groupStart = start;
+    let first = true;
+    for (const group of splitPiece(piece, Math.max(1, budget >> 2), budget, tokenizer.countBase)) {
+      const groupCount = tokenizer.countBase(group);
+      pendingPos = groupStart;
+      pendingRank = first ? rank : BoundaryRank.inner;
+      pendingSynced = first;
+      while (mustCut(groupCount)) yield cut();
+      push(groupStart, groupCount, pendingRank, first, true);
+      groupStart += group.length;
+      first = false;
+    }
+  }
+
+  // The end of the text: emit what is left, cutting again while it does not fit.
+  pendingPos = text.length;
+  pendingRank = BoundaryRank.end;
+  pendingSynced = true;
+  while (c < n) {
+    const base = exact(h, n);
+    if (base <= budget) {
+      yield makeChunk(h, c, n, base);
+      return;
+    }
+    yield cut();
+  }
+}

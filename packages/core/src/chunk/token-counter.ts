@@ -1,0 +1,251 @@
+import cl100kRanks from "gpt-tokenizer/bpeRanks/cl100k_base";
+import o200kRanks from "gpt-tokenizer/bpeRanks/o200k_base";
+import { CL100K_TOKEN_SPLIT_REGEX, O200K_TOKEN_SPLIT_REGEX } from "gpt-tokenizer/encodingParams/constants";
+
+/** A tokenizer the chunker knows by name. */
+export type TokenizerName = "o200k_base" | "cl100k_base" | "claude";
+
+/** Any tokenizer: a known name, or your own counter (called once per piece and once per chunk). */
+export type TokenizerOption = TokenizerName | { count(text: string): number };
+
+/**
+ * The factor the `"claude"` tokenizer multiplies o200k_base counts by. Third-party measurements put
+ * Claude 3/4 token counts 20-30 % above GPT-4o's o200k_base on English text (see
+ * `research/parse-chunk.md`, section 3); 1.4 is the 30 % upper end plus a ~8 % safety margin. Not
+ * calibrated against `POST /v1/messages/count_tokens` (no API access where this was written).
+ */
+export const CLAUDE_TOKEN_FACTOR = 1.4;
+
+/**
+ * Counts tokens of a text the way the chunker does: special-token strings such as `<|endoftext|>`
+ * are plain text (never an error), lone surrogates count as U+FFFD.
+ */
+export interface TokenCounter {
+  /** Exact count of `text` under this tokenizer (for `"claude"`: the documented estimate). */
+  count(text: string): number;
+}
+
+/**
+ * What the chunker needs from a tokenizer: counts in "base units" plus how to turn them into the
+ * caller's units. BPE tokenizers expose their pre-tokenization regex, so summed piece counts are exact.
+ * @internal
+ */
+export interface BaseTokenizer {
+  /** Pre-tokenization regex (`gu`); a fresh copy per call, so `lastIndex` is private to the caller. */
+  splitRegex(): RegExp;
+  /** Count of one text in base units. */
+  countBase(text: string): number;
+  /** Count of one piece the split regex produced, in base units (memoised; not a re-tokenization). */
+  countPiece(piece: string): number;
+  /** Whether counts of whole pre-tokenization pieces add up exactly (true for BPE tokenizers). */
+  readonly exactSums: boolean;
+  /** Largest base-unit count whose caller-unit count is <= `tokens`. */
+  baseBudget(tokens: number): number;
+  /** Caller units for a base count. */
+  toTokens(base: number): number;
+  /** Characters passed to `countBase` so far (for the amplification figure). */
+  readonly counted: { chars: number };
+}
+
+type BpeName = "o200k_base" | "cl100k_base";
+type RankTable = ReadonlyArray<string | readonly number[]>;
+
+const utf8 = new TextEncoder();
+
+/** A byte string as a JS string of code units 0-255 (a "binary string"), usable as a Map key. */
+function binaryKey(bytes: ArrayLike<number>): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 4096) {
+    out += String.fromCharCode.apply(
+      null,
+      Array.from(Array.prototype.slice.call(bytes, i, i + 4096)) as number[],
+    );
+  }
+  return out;
+}
+
+function isAsciiString(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * Token counting for one BPE encoding, written for counting only: ranks are looked up by the token's
+ * bytes as a binary string (an ASCII piece is its own key, no encoding step), and counts of short
+ * pieces are memoised. Same results as gpt-tokenizer's `countTokens` with no special tokens allowed
+ * (tested on random Unicode text); several times faster on pieces it has not seen.
+ */
+class BpeCounter {
+  private readonly ranks = new Map<string, number>();
+  private readonly memo = new Map<string, number>();
+
+  constructor(table: RankTable) {
+    for (let rank = 0; rank < table.length; rank++) {
+      const value = table[rank];
+      if (value === undefined) continue;
+      const key =
+        typeof value === "string"
+          ? isAsciiString(value)
+            ? value
+            : binaryKey(utf8.encode(value))
+          : binaryKey(value);
+      this.ranks.set(key, rank);
+    }
+  }
+
+  /** Tokens of one pre-tokenization piece. */
+  piece(piece: string): number {
+    if (piece.length === 1 && piece.charCodeAt(0) < 0x80) return 1;
+    const short = piece.length <= 48;
+    if (short) {
+      const known = this.memo.get(piece);
+      if (known !== undefined) return known;
+    }
+    const key = isAsciiString(piece) ? piece : binaryKey(utf8.encode(piece));
+    const n = this.ranks.has(key) ? 1 : this.merge(key);
+    if (short) {
+      if (this.memo.size >= 200_000) this.memo.clear();
+      this.memo.set(piece, n);
+    }
+    return n;
+  }
+
+  // tiktoken's byte-pair merge: repeatedly merge the adjacent pair with the lowest rank (leftmost on
+  // ties) until no pair is a token; the count is the number of parts left.
+  private merge(key: string): number {
+    const ranks = this.ranks;
+    const starts: number[] = [];
+    const pairRanks: number[] = [];
+    const rankOf = (from: number, to: number): number =>
+      ranks.get(key.slice(from, to)) ?? Number.POSITIVE_INFINITY;
+    for (let i = 0; i <= key.length; i++) {
+      starts.push(i);
+      pairRanks.push(i + 2 <= key.length ? rankOf(i, i + 2) : Number.POSITIVE_INFINITY);
+    }
+    while (starts.length > 2) {
+      let lowest = Number.POSITIVE_INFINITY;
+      let at = -1;
+      for (let i = 0; i < pairRanks.length - 1; i++) {
+        if (pairRanks[i]! < lowest) {
+          lowest = pairRanks[i]!;
+          at = i;
+        }
+      }
+      if (at === -1) break;
+      starts.splice(at + 1, 1);
+      pairRanks.splice(at, 1);
+      pairRanks[at] =
+        at + 2 < starts.length ? rankOf(starts[at]!, starts[at + 2]!) : Number.POSITIVE_INFINITY;
+      if (at > 0) pairRanks[at - 1] = rankOf(starts[at - 1]!, starts[at + 1]!);
+    }
+    return starts.length - 1;
+  }
+}
+
+const counters = new Map<BpeName, BpeCounter>();
+
+// Building the rank map costs ~100 ms and ~25 MB per encoding, so it happens on first use only.
+function bpeCounter(name: BpeName): BpeCounter {
+  let counter = counters.get(name);
+  if (counter === undefined) {
+    counter = new BpeCounter(name === "o200k_base" ? o200kRanks : cl100kRanks);
+    counters.set(name, counter);
+  }
+  return counter;
+}
+
+function bpeTokenizer(name: BpeName, factor: number): BaseTokenizer {
+  let counter: BpeCounter | undefined;
+  const source = name === "o200k_base" ? O200K_TOKEN_SPLIT_REGEX : CL100K_TOKEN_SPLIT_REGEX;
+  const regex = new RegExp(source.source, source.flags);
+  const counted = { chars: 0 };
+  return {
+    counted,
+    countPiece: (piece) => {
+      counter ??= bpeCounter(name);
+      return counter.piece(piece);
+    },
+    // No special tokens: `<|endoftext|>` and friends are counted as the text they are.
+    countBase: (text) => {
+      counted.chars += text.length;
+      counter ??= bpeCounter(name);
+      let n = 0;
+      regex.lastIndex = 0;
+      for (let m = regex.exec(text); m !== null; m = regex.exec(text)) n += counter.piece(m[0]);
+      return n;
+    },
+    splitRegex: () => new RegExp(source.source, source.flags),
+    exactSums: true,
+    baseBudget:
+      factor === 1
+        ? (tokens) => tokens
+        : (tokens) => {
+            let base = Math.floor(tokens / factor);
+            while (Math.ceil((base + 1) * factor) <= tokens) base++;
+            while (base > 0 && Math.ceil(base * factor) > tokens) base--;
+            return base;
+          },
+    toTokens: factor === 1 ? (base) => base : (base) => Math.ceil(base * factor),
+  };
+}
+
+/** @internal Resolves a tokenizer option into what the chunker works with. */
+export function resolveTokenizer(option: TokenizerOption): BaseTokenizer {
+  if (option === "o200k_base" || option === "cl100k_base") return bpeTokenizer(option, 1);
+  if (option === "claude") return bpeTokenizer("o200k_base", CLAUDE_TOKEN_FACTOR);
+  if (typeof option === "object" && option !== null && typeof option.count === "function") {
+    const count = option.count.bind(option);
+    const counted = { chars: 0 };
+    const memo = new Map<string, number>();
+    const countBase = (text: string): number => {
+      counted.chars += text.length;
+      const n = count(text);
+      if (!Number.isInteger(n) || n < 0) {
+        throw new TypeError(
+          `[threadmill] tokenizer.count() returned ${n}; it must return a non-negative integer.`,
+        );
+      }
+      return n;
+    };
+    return {
+      counted,
+      countPiece: (piece) => {
+        if (piece.length > 48) return countBase(piece);
+        let n = memo.get(piece);
+        if (n === undefined) {
+          n = countBase(piece);
+          if (memo.size >= 200_000) memo.clear();
+          memo.set(piece, n);
+        }
+        return n;
+      },
+      countBase: (text) => {
+        counted.chars += text.length;
+        const n = count(text);
+        if (!Number.isInteger(n) || n < 0) {
+          throw new TypeError(
+            `[threadmill] tokenizer.count() returned ${n}; it must return a non-negative integer.`,
+          );
+        }
+        return n;
+      },
+      splitRegex: () => new RegExp(O200K_TOKEN_SPLIT_REGEX.source, O200K_TOKEN_SPLIT_REGEX.flags),
+      exactSums: false,
+      baseBudget: (tokens) => tokens,
+      toTokens: (base) => base,
+    };
+  }
+  throw new TypeError(
+    `[threadmill] unknown tokenizer ${JSON.stringify(option)}; use "o200k_base", "cl100k_base", "claude" or { count(text) }.`,
+  );
+}
+
+/**
+ * A token counter with the chunker's semantics, for checking chunks or sizing prompts.
+ * @example
+ * createTokenCounter("o200k_base").count("Hello <|endoftext|>"); // 6, no throw
+ */
+export function createTokenCounter(tokenizer: TokenizerOption = "o200k_base"): TokenCounter {
+  const resolved = resolveTokenizer(tokenizer);
+  return { count: (text) => resolved.toTokens(resolved.countBase(text)) };
+}
