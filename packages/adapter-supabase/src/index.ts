@@ -8,3 +8,10 @@ export {
   PGLITE_DEFAULT_OPTIONS,
   type PgliteAdapterOptions,
 } from "./pglite-adapter.js";
+export {
+  createSupabaseStorageSource,
+  type StorageBucketLike,
+  type SupabaseStorageClientLike,
+  type SupabaseStorageSourceOptions,
+} from "./supabase-storage-source.js";
+export { supabaseStorageResolver } from "./supabase-storage-resolver.js";
