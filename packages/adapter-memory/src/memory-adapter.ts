@@ -1,6 +1,7 @@
 import type { Adapter, ChunkStore, ConversationStore } from "@threadmill/core";
 import { createMemoryCheckpointStore } from "./memory-checkpoint-store.js";
 import { createMemoryEventLog } from "./memory-event-log.js";
+import { registerMemoryState } from "./memory-inspect.js";
 import { createMemoryJobStore } from "./memory-job-store.js";
 import { createMemoryQueue } from "./memory-queue.js";
 import { createMemoryRecordStore } from "./memory-record-store.js";
@@ -31,7 +32,7 @@ export function createMemoryAdapter(options: MemoryAdapterOptions = {}): Adapter
     throw new RangeError("[threadmill] [memory] eventRetention must be an integer >= 1");
   }
   const state = createMemoryState({ eventRetention, now: options.now ?? Date.now });
-  return {
+  const adapter: Adapter = {
     name: "memory",
     jobs: createMemoryJobStore(state),
     queue: createMemoryQueue(state),
@@ -49,4 +50,6 @@ export function createMemoryAdapter(options: MemoryAdapterOptions = {}): Adapter
       state.tenants.clear();
     },
   };
+  registerMemoryState(adapter, state);
+  return adapter;
 }

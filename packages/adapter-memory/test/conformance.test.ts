@@ -1,8 +1,10 @@
 import { runAdapterConformance } from "@threadmill/testkit";
 import { createMemoryAdapter } from "../src/index.js";
+import { countMemoryEntries } from "../src/memory-inspect.js";
 
 runAdapterConformance({
   name: "memory",
   create: async ({ eventRetention }) => createMemoryAdapter({ eventRetention }),
   capabilities: { blockingRead: true, fencedSinks: true },
+  countTenantEntries: async (adapter, tenant) => countMemoryEntries(adapter, tenant),
 });

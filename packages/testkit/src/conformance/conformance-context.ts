@@ -21,6 +21,13 @@ export interface AdapterConformanceOptions {
   readonly create: (options: { readonly eventRetention: number }) => Promise<Adapter>;
   /** What the adapter declares; cases that need a capability it lacks are skipped, naming it. @default {} */
   readonly capabilities?: AdapterCapabilities;
+  /**
+   * Optional raw read-back: how many storage entries (keys, rows, map entries) of `tenant` the
+   * adapter still holds, read around the ports. When given, the purge cases also require it to be 0
+   * after a tenant was purged, catching leftovers that no port reads back (seed 004's lesson: read
+   * what was really stored). Without it those cases are skipped, naming this option.
+   */
+  readonly countTenantEntries?: (adapter: Adapter, tenant: string) => Promise<number>;
 }
 
 /** The default event retention the suites create adapters with. */
