@@ -10,11 +10,18 @@ const shared = {
 } as const;
 
 export default defineConfig([
-  { ...shared, format: ["esm"] },
+  // The chunker pool's worker is its own file; the CJS bundle starts this ESM one too.
+  {
+    ...shared,
+    entry: { ...entry, "chunker-pool-worker": "src/node/chunker-pool-worker.ts" },
+    format: ["esm"],
+  },
   // CJS consumers on Node < 20.19 cannot require() ESM-only dependencies, so the CJS build bundles them.
   {
     ...shared,
     format: ["cjs"],
+    // `import.meta.url` (the pool finds its worker file with it) in the CJS bundle.
+    shims: true,
     noExternal: [
       /^p-retry(\/|$)/,
       /^p-limit(\/|$)/,

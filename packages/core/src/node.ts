@@ -2,6 +2,7 @@
 // They arrive with the export-reading and chunker work; this entry re-exports the portable API so
 // `@threadmill/core/node` is a superset of `@threadmill/core`.
 export * from "./index.js";
+export { type ChunkerPool, type ChunkerPoolOptions, createChunkerPool } from "./node/chunker-pool.js";
 export { createDirectorySource } from "./node/create-directory-source.js";
 export { type FileSourceOptions, createFileSource } from "./node/create-file-source.js";
 export { type HttpSourceOptions, createHttpSource } from "./node/create-http-source.js";
