@@ -105,7 +105,7 @@ export class ElementScanner {
         case ST_ARRAY: {
           const b = chunk[pos]!;
           if (b === 0x7b || b === 0x5b) {
-            this.beginElement(chunk, pos);
+            this.beginElement(pos);
             this.state = ST_ELEMENT;
             this.depth = 1;
             pos++;
@@ -115,7 +115,7 @@ export class ElementScanner {
           } else if (b === 0x2c || b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
             pos++;
           } else {
-            this.beginElement(chunk, pos);
+            this.beginElement(pos);
             this.state = ST_PRIM;
             this.inString = false;
           }
@@ -135,7 +135,7 @@ export class ElementScanner {
             pos++;
           } else if (b === 0x7b) {
             this.layout = "object";
-            this.beginElement(chunk, pos);
+            this.beginElement(pos);
             this.state = ST_TOP;
             this.depth = 1;
             this.expectKey = true;
@@ -163,9 +163,6 @@ export class ElementScanner {
 
   /** Says how the input ended. */
   end(): ScanEnd {
-    if (this.state === ST_PRIM && !this.inString) {
-      // A primitive element running to the end of input is still unterminated: the array never closed.
-    }
     const inside = this.state === ST_ELEMENT || this.state === ST_PRIM || this.state === ST_TOP;
     return {
       empty: this.state === ST_START,
@@ -174,7 +171,7 @@ export class ElementScanner {
     };
   }
 
-  private beginElement(chunk: Uint8Array, pos: number): void {
+  private beginElement(pos: number): void {
     this.elementStart = this.base + pos;
     this.elementStartPos = pos;
     this.parts = [];

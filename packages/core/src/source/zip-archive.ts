@@ -136,8 +136,14 @@ export async function readZipEntries(
       const len = u16(cd, e + 2);
       if (id === 0x0001) {
         let f = e + 4;
-        if (entrySize === 0xffffffff) (entrySize = u64(cd, f)), (f += 8);
-        if (compressedSize === 0xffffffff) (compressedSize = u64(cd, f)), (f += 8);
+        if (entrySize === 0xffffffff) {
+          entrySize = u64(cd, f);
+          f += 8;
+        }
+        if (compressedSize === 0xffffffff) {
+          compressedSize = u64(cd, f);
+          f += 8;
+        }
         if (localHeaderOffset === 0xffffffff) localHeaderOffset = u64(cd, f);
       }
       e += 4 + len;
@@ -247,8 +253,10 @@ export async function openZipEntry(
 }
 
 /**
- * fflate's streaming inflate, fed in pieces sized so one piece can never inflate to more than a few
- * MB: the piece shrinks as the observed ratio grows (16 KiB when it nears DEFLATE's 1032:1).
+ * fflate's streaming inflate, fed in pieces sized from the ratio observed so far so one piece
+ * inflates to at most about 16 MB while the data looks ordinary (16 KiB pieces near DEFLATE's
+ * 1032:1). Data that turns into a bomb mid-entry can still produce one piece's worth (up to
+ * 512 KiB x 1032) before the guard sees it; `node:zlib` (the Node entry's default) has no such gap.
  */
 export const fflateInflateRaw: RawInflate = async function* (compressed) {
   const pending: Uint8Array[] = [];
@@ -259,8 +267,10 @@ export const fflateInflateRaw: RawInflate = async function* (compressed) {
   let outBytes = 0;
   for await (const chunk of compressed) {
     for (let i = 0; i < chunk.length; ) {
-      const ratio = inBytes > 0 ? outBytes / inBytes : 8;
-      const piece = Math.max(16384, Math.min(1 << 20, Math.floor((8 << 20) / Math.max(ratio * 1.5, 8))));
+      // Start small, grow while the observed ratio stays ordinary; one piece can never inflate past
+      // 16 KiB x 1032 at first, and at most 512 KiB x 1032 once the data looked ordinary.
+      const ratio = inBytes > 0 ? outBytes / inBytes : 1032;
+      const piece = Math.max(16384, Math.min(512 * 1024, Math.floor((16 << 20) / Math.max(ratio * 2, 8))));
       const part = chunk.subarray(i, i + piece);
       i += part.length;
       inBytes += part.length;
