@@ -113,6 +113,49 @@ describe("generateExport", () => {
     });
   }
 
+  it("property: the same bytes in random chunk sizes give the same result", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...FORMATS),
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.integer({ min: 1, max: 70_000 }),
+        async (format, seed, chunkBytes) => {
+          const gen = generateExport({ format, seed, targetBytes: 40_000, malformed: 1 });
+          const bytes = await collectBytes(gen.bytes());
+          const whole = await read(bytes);
+          expect(await read(bytes, { chunkBytes })).toEqual(whole);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it("property: resuming from any cursor yields exactly the remaining conversations", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...FORMATS),
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 70_000 }),
+        async (format, seed, pick, chunkBytes) => {
+          const gen = generateExport({ format, seed, targetBytes: 40_000 });
+          const bytes = await collectBytes(gen.bytes());
+          const all = (await read(bytes)).conversations;
+          if (all.length === 0) return;
+          const at = pick % all.length;
+          const rest: Conversation[] = [];
+          for await (const c of readExport(createBytesSource(bytes, { chunkBytes }), {
+            start: all[at]!.cursor,
+            branches: "all",
+          }))
+            rest.push(c);
+          expect(rest).toEqual(all.slice(at + 1));
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it("property: any generated export reads back as its truth", async () => {
     await fc.assert(
       fc.asyncProperty(
