@@ -45,7 +45,7 @@ export function runEventLogConformance(options: AdapterConformanceOptions): void
       for (const e of read) expect(progressEventSchema.parse(e)).toStrictEqual(e);
     });
 
-    it("ids are monotonic: reading after any id returns exactly the events appended after it", async () => {
+    it("ids are monotonic: reading after any id returns exactly the events appended after it (seed 003 fix #1: resumable streams)", async () => {
       const adapter = await openAdapter(options);
       const tenant = uniqueTenant();
       const claim = await createAndClaim(adapter, tenant);

@@ -110,7 +110,7 @@ export function runJobStoreConformance(options: AdapterConformanceOptions): void
       expect((await adapter.jobs.get(tenant, job.id))?.priority).toBe(0);
     });
 
-    it("50 concurrent creates with one idempotencyKey make exactly one job", async () => {
+    it("50 concurrent creates with one idempotencyKey make exactly one job (seed 002 pitfall 7: duplicate-import race)", async () => {
       const adapter = await openAdapter(options);
       const tenant = uniqueTenant();
       const results = await Promise.all(
@@ -145,7 +145,7 @@ export function runJobStoreConformance(options: AdapterConformanceOptions): void
       expect(b.job.id).not.toBe(a.job.id);
     });
 
-    it("50 concurrent creates with one singletonKey give one job; the others throw ConflictError carrying its id", async () => {
+    it("50 concurrent creates with one singletonKey give one job; the others throw ConflictError carrying its id (seed 002 pitfall 7)", async () => {
       const adapter = await openAdapter(options);
       const tenant = uniqueTenant();
       const settled = await Promise.allSettled(

@@ -105,7 +105,7 @@ export function runQueueConformance(options: AdapterConformanceOptions): void {
       expect(winners[0]?.lease.epoch).toBe(1);
     });
 
-    it("an expired lease is claimable again with a higher epoch, and the expired lease is then fenced", async () => {
+    it("an expired lease is claimable again with a higher epoch, and the expired lease is then fenced (seed 004: a redeploy kills the worker)", async () => {
       const adapter = await openAdapter(options);
       const tenant = uniqueTenant();
       const first = await createAndClaim(adapter, tenant, SHORT_LEASE_MS);
@@ -267,7 +267,7 @@ export function runQueueConformance(options: AdapterConformanceOptions): void {
       expect(await adapter.queue.claim("w", 30_000)).toBeNull();
     });
 
-    it("the terminal status and the terminal event become visible together (one atomic step)", async () => {
+    it("the terminal status and the terminal event become visible together (one atomic step; seed 000 #3: two stores that disagree)", async () => {
       const adapter = await openAdapter(options);
       const tenant = uniqueTenant();
       for (const outcome of ["succeeded", "cancelled", "failed"] as const) {
@@ -342,7 +342,7 @@ export function runQueueConformance(options: AdapterConformanceOptions): void {
       expect(await adapter.queue.claim("w", 30_000)).toBeNull();
     });
 
-    it("a terminal write repeated under the same lease returns the job unchanged and appends no second event", async () => {
+    it("a terminal write repeated under the same lease returns the job unchanged and appends no second event (seed 002 pitfall 9: a retried status write)", async () => {
       const adapter = await openAdapter(options);
       const tenant = uniqueTenant();
       const a = await createAndClaim(adapter, tenant);

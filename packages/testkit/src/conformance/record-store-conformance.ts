@@ -49,7 +49,7 @@ export function runRecordStoreConformance(options: AdapterConformanceOptions): v
       const ids = (n: number, prefix = "r") =>
         Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, "0")}`);
 
-      it("the read-back proves every field was stored: Dates, null vs missing, empty arrays, unicode", async () => {
+      it("the read-back proves every field was stored: Dates, null vs missing, empty arrays, unicode (seed 004: silent column loss)", async () => {
         const adapter = await openAdapter(options);
         const tenant = uniqueTenant();
         const claim = await createAndClaim(adapter, tenant);

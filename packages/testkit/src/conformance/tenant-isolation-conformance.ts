@@ -43,7 +43,7 @@ const anyId = fc
  */
 export function runTenantIsolationConformance(options: AdapterConformanceOptions): void {
   describe(`${options.name}: tenant isolation`, () => {
-    it("every method given another tenant's or an unknown id returns nothing and changes nothing (fuzzed ids)", async () => {
+    it("every method given another tenant's or an unknown id returns nothing and changes nothing (fuzzed ids; seed 003 fix #2: user isolation)", async () => {
       const adapter = await openAdapter(options);
       const victim = uniqueTenant("victim");
       const running = await createAndClaim(adapter, victim, 60_000);
