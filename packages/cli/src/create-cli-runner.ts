@@ -1,11 +1,16 @@
 import type { Adapter, Runner } from "@threadmill/core";
-import { CliError } from "./cli-error.js";
+import { createImportPipeline, createRunner } from "@threadmill/core/node";
 import type { CliRunnerOptions } from "./command-context.js";
 
 /**
- * The runner the CLI works jobs with: the stock import pipeline, the file and URL sources of
- * `@threadmill/core/node`, default leases.
+ * The runner the CLI works jobs with: the stock import pipeline of `@threadmill/core/node` (ZIP
+ * entries inflated with node:zlib), its file and URL sources, and the default leases (15 s, renewed
+ * every 5 s).
  */
-export function createCliRunner(_adapter: Adapter, _options: CliRunnerOptions = {}): Runner {
-  throw new CliError("the import pipeline is not in this build of @threadmill/core yet.", 1);
+export function createCliRunner(adapter: Adapter, options: CliRunnerOptions = {}): Runner {
+  return createRunner({
+    store: adapter,
+    pipelines: { import: createImportPipeline() },
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
 }

@@ -53,10 +53,10 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
   const multibar = new cliProgress.MultiBar(
     {
       stream: io.stderr as NodeJS.WriteStream,
-      format: " {stage} |{bar}| {percentage}% | {doneText} / {totalText} | {rate} | ETA {etaText} | {counts}",
+      format: " {stage} |{bar}| {percentage}% {doneText}/{totalText} | {rate} | ETA {etaText} | {counts}",
       barCompleteChar: "\u2588",
       barIncompleteChar: "\u2591",
-      barsize: 24,
+      barsize: 20,
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
@@ -151,7 +151,7 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
       if (stopped) return;
       const c = job.counts;
       counts = [
-        `${number.format(c.conversations ?? 0)} conversations`,
+        `${number.format(c.conversations ?? 0)} conv`,
         `${number.format(c.chunks ?? 0)} chunks`,
         ...((c.issues ?? 0) > 0 ? [`${number.format(c.issues ?? 0)} issues`] : []),
       ].join(" \u00b7 ");

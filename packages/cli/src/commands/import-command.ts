@@ -162,7 +162,8 @@ export async function importCommand(
     let final: Job | null;
     try {
       if (bar) for (const r of reporters) r.job(job);
-      const afterEventId = await lastEventId(ctx, adapter, job.id);
+      // A new job shows its whole log; a resumed one only what this run adds.
+      const afterEventId = created ? null : await lastEventId(ctx, adapter, job.id);
       final = await runner.run(ctx.tenant, job.id, {
         signal: controller.signal,
         afterEventId,

@@ -1,0 +1,234 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, IN_CI, jsonLines, runBin, startBin, tempDir, waitForOutput } from "./helpers.js";
+
+const REAL = new URL("../../../../shared/fixtures/real/", import.meta.url).pathname;
+const CHATGPT = join(REAL, "chatgpt-2023-anonymized-41-branches-kanchimoe.json");
+const CLAUDE = join(REAL, "claude-2025-real-tooluse-wrapped-now2ai.json");
+const present = existsSync(CHATGPT) && existsSync(CLAUDE);
+if (!present && IN_CI)
+  throw new Error(`[cli tests] the real fixtures are missing under ${REAL} (required when CI=true)`);
+
+let dir: { path: string; cleanup: () => void };
+beforeAll(() => {
+  assertBuilt();
+  dir = tempDir();
+});
+afterAll(() => dir?.cleanup());
+
+describe.skipIf(!present)(
+  "import on the embedded store (real fixtures from ../shared/fixtures)",
+  { timeout: 180_000 },
+  () => {
+    it("--json: progress events, then a summary that matches what export prints; a re-run does no new work", async () => {
+      const store = join(dir.path, "store-json");
+      const r = await runBin(["import", CHATGPT, "--store", store, "--json"]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const lines = jsonLines(r.stdout);
+      const summary = lines.at(-1)!;
+      expect(summary).toMatchObject({ type: "summary", status: "succeeded", issues: 0 });
+      expect(summary.conversations).toBeGreaterThan(0);
+      expect(summary.chunks).toBeGreaterThan(0);
+      const events = lines.slice(0, -1);
+      expect(events.map((e) => e.type)).toEqual(
+        expect.arrayContaining(["queued", "started", "stage", "progress", "succeeded"]),
+      );
+      expect(events.at(-1)!.type).toBe("succeeded");
+      const jobId = summary.jobId as string;
+
+      const chunks = await runBin(["export", jobId, "--what", "chunks", "--store", store]);
+      expect(chunks.code).toBe(0);
+      const chunkLines = jsonLines(chunks.stdout);
+      expect(chunkLines).toHaveLength(summary.chunks as number);
+      expect(new Set(chunkLines.map((c) => c.id)).size).toBe(chunkLines.length);
+      for (const c of chunkLines) {
+        expect(Object.keys(c).sort()).toEqual(
+          [
+            "branchId",
+            "conversationId",
+            "endAt",
+            "id",
+            "index",
+            "messageIds",
+            "overlap",
+            "startAt",
+            "text",
+            "tokens",
+          ].sort(),
+        );
+        expect(c.tokens as number).toBeLessThanOrEqual(512);
+      }
+      const conversations = await runBin(["export", jobId, "--what", "conversations", "--store", store]);
+      const conversationLines = jsonLines(conversations.stdout);
+      expect(conversationLines).toHaveLength(summary.conversations as number);
+      const messages = conversationLines.reduce((n, c) => n + (c.messages as unknown[]).length, 0);
+      expect(messages).toBe(summary.messages);
+      for (const c of conversationLines) {
+        expect(c.source).toBe("chatgpt");
+        if (c.createdAt !== null) expect(c.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+      }
+
+      // The same command again: the existing summary at once, no new job, no new events.
+      const eventsBefore = jsonLines((await runBin(["events", jobId, "--store", store])).stdout);
+      const again = await runBin(["import", CHATGPT, "--store", store, "--json"]);
+      expect(again.code).toBe(0);
+      expect(again.stderr).toContain(`already imported as job ${jobId}`);
+      expect(jsonLines(again.stdout)).toEqual([summary]);
+      const eventsAfter = jsonLines((await runBin(["events", jobId, "--store", store])).stdout);
+      expect(eventsAfter).toEqual(eventsBefore);
+      const status = JSON.parse((await runBin(["status", "--store", store, "--json"])).stdout) as unknown[];
+      expect(status).toHaveLength(1);
+      expect(status[0]).toMatchObject({
+        jobId,
+        tenant: "local",
+        status: "succeeded",
+        counts: { conversations: summary.conversations, chunks: summary.chunks },
+        error: null,
+      });
+
+      // Options that change the output make another job.
+      const smaller = await runBin([
+        "import",
+        CHATGPT,
+        "--store",
+        store,
+        "--json",
+        "--max-tokens",
+        "128",
+        "--overlap",
+        "16",
+      ]);
+      expect(smaller.code).toBe(0);
+      const smallerSummary = jsonLines(smaller.stdout).at(-1)!;
+      expect(smallerSummary.jobId).not.toBe(jobId);
+      expect(smallerSummary.chunks as number).toBeGreaterThan(summary.chunks as number);
+    });
+
+    it("a Claude export, with --tenant, Markdown exports, events, cancel of a finished job, and purge", async () => {
+      const store = join(dir.path, "store-claude");
+      const r = await runBin(["import", CLAUDE, "--store", store, "--tenant", "alice", "--json"]);
+      expect(r.code).toBe(0);
+      const summary = jsonLines(r.stdout).at(-1)!;
+      expect(summary).toMatchObject({ status: "succeeded" });
+      const jobId = summary.jobId as string;
+
+      // Another tenant sees nothing of it.
+      expect((await runBin(["status", jobId, "--store", store])).code).toBe(2);
+      const md = await runBin([
+        "export",
+        jobId,
+        "--what",
+        "conversations",
+        "--format",
+        "md",
+        "--store",
+        store,
+        "--tenant",
+        "alice",
+      ]);
+      expect(md.code).toBe(0);
+      expect(md.stdout.match(/^## /gm)).toHaveLength(summary.conversations as number);
+      expect(md.stdout).toContain("**User**");
+      expect(md.stdout).toContain("**Assistant**");
+      const chunkMd = await runBin([
+        "export",
+        jobId,
+        "--what",
+        "chunks",
+        "--format",
+        "md",
+        "--store",
+        store,
+        "--tenant",
+        "alice",
+      ]);
+      expect(chunkMd.stdout.match(/^### Chunk \d+ /gm)).toHaveLength(summary.chunks as number);
+
+      const events = await runBin(["events", jobId, "--follow", "--store", store, "--tenant", "alice"]);
+      expect(events.code).toBe(0);
+      expect(jsonLines(events.stdout).at(-1)!.type).toBe("succeeded");
+
+      const cancel = await runBin(["cancel", jobId, "--store", store, "--tenant", "alice"]);
+      expect(cancel.code).toBe(0);
+      expect(cancel.stdout).toContain("already ended as succeeded");
+
+      const purge = await runBin(["purge", jobId, "--store", store, "--tenant", "alice"]);
+      expect(purge.code).toBe(0);
+      expect((await runBin(["status", jobId, "--store", store, "--tenant", "alice"])).code).toBe(2);
+    });
+  },
+);
+
+const REDIS_URL = "redis://127.0.0.1:6379/0";
+async function redisUp(): Promise<boolean> {
+  const { Redis } = await import("ioredis");
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+const redisAvailable = await redisUp();
+if (!redisAvailable && IN_CI)
+  throw new Error(`[cli tests] Redis is not reachable at ${REDIS_URL} (required when CI=true)`);
+
+describe.skipIf(!present || !redisAvailable)(
+  "import --detach and worker on a redis:// store",
+  { timeout: 180_000 },
+  () => {
+    it("--detach queues the job; a worker serves it; SIGTERM stops the worker (143); purge --all", async () => {
+      const prefix = `tm-cli-test-${process.pid}-${Date.now()}`;
+      const store = `${REDIS_URL}?prefix=${prefix}`;
+      const { Redis } = await import("ioredis");
+      const client = new Redis(REDIS_URL);
+      try {
+        const queued = await runBin(["import", CLAUDE, "--store", store, "--detach"]);
+        expect(queued.stderr).toContain("queued job");
+        expect(queued.code).toBe(0);
+        const line = jsonLines(queued.stdout);
+        expect(line).toHaveLength(1);
+        expect(line[0]).toMatchObject({ type: "summary", status: "queued", conversations: 0, chunks: 0 });
+        const jobId = line[0]!.jobId as string;
+
+        const worker = startBin(["worker", "--store", store, "--concurrency", "2"]);
+        try {
+          await waitForOutput(worker, (o) => o.stderr.includes("serving"));
+          const events = await runBin(["events", jobId, "--follow", "--store", store], {
+            timeoutMs: 120_000,
+          });
+          expect(events.code).toBe(0);
+          expect(jsonLines(events.stdout).at(-1)!.type).toBe("succeeded");
+        } finally {
+          worker.kill("SIGTERM");
+        }
+        const ended = await worker.done;
+        expect(ended.code).toBe(143);
+        expect(ended.stderr).toContain("worker stopped");
+        const status = JSON.parse((await runBin(["status", jobId, "--store", store, "--json"])).stdout);
+        expect(status).toMatchObject({ jobId, status: "succeeded" });
+        expect(status.counts.chunks).toBeGreaterThan(0);
+
+        const purge = await runBin(["purge", "--all", "--store", store]);
+        expect(purge.code).toBe(0);
+        expect(purge.stdout).toContain("purged 1 job");
+        expect(JSON.parse((await runBin(["status", "--store", store, "--json"])).stdout)).toEqual([]);
+      } finally {
+        const keys = await client.keys(`*${prefix}*`);
+        if (keys.length > 0) await client.del(...keys);
+        client.disconnect();
+      }
+    });
+  },
+);
