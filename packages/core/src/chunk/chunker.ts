@@ -60,6 +60,8 @@ export const DEFAULT_CHUNK_FORMAT: ChunkFormat = {
 // Pieces longer than this are never BPE-encoded whole (gpt-tokenizer's merge is quadratic in the
 // piece length): they are split into grapheme groups first.
 const LONG_PIECE = 1024;
+// Rank of a boundary not computed yet (`boundaryRank` runs only for cut candidates).
+const UNKNOWN_RANK = -2;
 
 /**
  * Creates a token-accurate chunker. Chunks are consecutive slices of the formatted conversation,
@@ -261,11 +263,13 @@ function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
   // The window: units (pre-tokenization pieces, or grapheme groups of a huge piece) from the start of
   // the current chunk (its overlap included) to the scan position. Boundary i is the start of unit i;
   // boundary n (n = number of units) is `pendingPos`, the start of the unit about to be added.
-  let starts: number[] = [];
-  let cum: number[] = [0]; // cum[i]: base tokens of units 0..i-1
-  let ranks: number[] = [];
-  let synced: boolean[] = []; // boundary i is a boundary of the tokenizer's own pre-tokenization of the whole text
-  let splitCum: number[] = [0]; // how many of units 0..i-1 are grapheme groups of a split piece
+  // Typed arrays, compacted in place at every cut, so the per-piece path allocates nothing.
+  let capacity = 1024;
+  let starts = new Int32Array(capacity);
+  let cum = new Int32Array(capacity + 1); // cum[i]: base tokens of units 0..i-1
+  let ranks = new Int8Array(capacity); // computed lazily: only cut candidates need one
+  let synced = new Uint8Array(capacity); // 1: boundary i is one of the tokenizer's own boundaries in the whole text
+  let splitCum = new Int32Array(capacity + 1); // how many of units 0..i-1 are grapheme groups of a split piece
   let n = 0;
   let pendingPos = 0;
   let pendingRank: number = BoundaryRank.end;
@@ -278,8 +282,16 @@ function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
   const excluded = new Set<number>();
 
   const pos = (i: number): number => (i < n ? starts[i]! : pendingPos);
-  const rankAt = (i: number): number => (i < n ? ranks[i]! : pendingRank);
-  const syncedAt = (i: number): boolean => (i < n ? synced[i]! : pendingSynced);
+  const rankAt = (i: number): number => {
+    let r = i < n ? ranks[i]! : pendingRank;
+    if (r === UNKNOWN_RANK) {
+      r = boundaryRank(text, pos(i));
+      if (i < n) ranks[i] = r;
+      else pendingRank = r;
+    }
+    return r;
+  };
+  const syncedAt = (i: number): boolean => (i < n ? synced[i] === 1 : pendingSynced);
   // Summed piece counts are exact up to a boundary that the tokenizer's regex could not have placed
   // differently in a substring ending there: one of its own boundaries right after a non-space
   // (lookaheads like `\s+(?!\S)` and `\s+$` only behave differently at the end after whitespace).
@@ -427,11 +439,13 @@ function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
     if (o > 0) {
       const base = cum[o]!;
       const splitBase = splitCum[o]!;
-      starts = starts.slice(o);
-      ranks = ranks.slice(o);
-      synced = synced.slice(o);
-      cum = cum.slice(o).map((v) => v - base);
-      splitCum = splitCum.slice(o).map((v) => v - splitBase);
+      starts.copyWithin(0, o, n);
+      ranks.copyWithin(0, o, n);
+      synced.copyWithin(0, o, n);
+      for (let i = o; i <= n; i++) {
+        cum[i - o] = cum[i]! - base;
+        splitCum[i - o] = splitCum[i]! - splitBase;
+      }
       n -= o;
     }
     h = 0;
@@ -439,12 +453,31 @@ function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
     return chunk;
   };
 
+  const grow = (): void => {
+    capacity *= 2;
+    const grown = <T extends Int32Array | Int8Array | Uint8Array>(
+      from: T,
+      make: (size: number) => T,
+      size: number,
+    ): T => {
+      const to = make(size);
+      to.set(from);
+      return to;
+    };
+    starts = grown(starts, (k) => new Int32Array(k), capacity);
+    ranks = grown(ranks, (k) => new Int8Array(k), capacity);
+    synced = grown(synced, (k) => new Uint8Array(k), capacity);
+    cum = grown(cum, (k) => new Int32Array(k), capacity + 1);
+    splitCum = grown(splitCum, (k) => new Int32Array(k), capacity + 1);
+  };
+
   const push = (start: number, count: number, rank: number, isSynced: boolean, isSplit: boolean): void => {
-    starts.push(start);
-    ranks.push(rank);
-    synced.push(isSynced);
-    cum.push(cum[n]! + count);
-    splitCum.push(splitCum[n]! + (isSplit ? 1 : 0));
+    if (n === capacity) grow();
+    starts[n] = start;
+    ranks[n] = rank;
+    synced[n] = isSynced ? 1 : 0;
+    cum[n + 1] = cum[n]! + count;
+    splitCum[n + 1] = splitCum[n]! + (isSplit ? 1 : 0);
     n++;
   };
 
@@ -475,7 +508,7 @@ function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
         ? BoundaryRank.inner
         : nextMessage < spanStart.length && spanStart[nextMessage] === start
           ? BoundaryRank.message
-          : boundaryRank(text, start);
+          : UNKNOWN_RANK;
     const count = piece.length > LONG_PIECE ? budget + 1 : countPiece(piece);
     if (count <= budget) {
       pendingPos = start;
