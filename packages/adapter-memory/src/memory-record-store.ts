@@ -10,6 +10,28 @@ import {
   type TenantState,
 } from "./memory-state.js";
 
+/** The table's ids (or one job's) in ascending order, cached until the table changes. */
+function sortedIds(t: RecordTable, jobId: string | null): string[] {
+  let ids = t.sorted.get(jobId);
+  if (!ids) {
+    ids = [...(jobId === null ? t.records.keys() : (t.byJob.get(jobId) ?? []))].sort();
+    t.sorted.set(jobId, ids);
+  }
+  return ids;
+}
+
+/** Index of the first id greater than `after` in sorted `ids` (binary search). */
+function firstAfter(ids: readonly string[], after: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid]! <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** A fenced RecordStore over one table (conversations or chunks) of a memory state. */
 export function createMemoryRecordStore<T extends { readonly id: string }>(
   state: MemoryState,
@@ -32,6 +54,7 @@ export function createMemoryRecordStore<T extends { readonly id: string }>(
         mine = new Set();
         t.byJob.set(lease.jobId, mine);
       }
+      if (copies.some((r) => !mine.has(r.id))) t.sorted.clear();
       for (const record of copies) {
         t.records.set(record.id, record);
         mine.add(record.id);
@@ -50,13 +73,9 @@ export function createMemoryRecordStore<T extends { readonly id: string }>(
       if (!ten) return [];
       const t = table(ten);
       const limit = options.limit ?? 1000;
-      const ids =
-        options.jobId === undefined ? [...t.records.keys()] : [...(t.byJob.get(options.jobId) ?? [])];
-      return ids
-        .filter((id) => options.after === undefined || id > options.after)
-        .sort()
-        .slice(0, Math.max(0, limit))
-        .map((id) => clone(t.records.get(id) as T));
+      const ids = sortedIds(t, options.jobId ?? null);
+      const from = options.after === undefined ? 0 : firstAfter(ids, options.after);
+      return ids.slice(from, from + Math.max(0, limit)).map((id) => clone(t.records.get(id) as T));
     },
 
     async get(tenant: string, ids: readonly string[]): Promise<T[]> {
@@ -94,6 +113,7 @@ export function createMemoryRecordStore<T extends { readonly id: string }>(
       t.records.clear();
       t.byJob.clear();
       t.jobsOf.clear();
+      t.sorted.clear();
     },
   };
 }
