@@ -458,4 +458,74 @@ describe("createRunner", () => {
     expect(result.runs[0]?.outcome).toBe("succeeded");
     expect(await t.chunkIds(jobId)).toEqual(expectedChunkIds(4));
   });
+  it("retries the terminal write, and a worker that died before it leaves the bookkeeping to the next one", async () => {
+    const store = createMemoryAdapter();
+    const t = setup({ items: 4 }, store);
+    // complete() fails twice (a flaky store), then succeeds: the job still ends succeeded.
+    let failures = 0;
+    const flaky = createFaultyAdapter(store);
+    const queue = new Proxy(flaky.adapter.queue, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop !== "complete") return value;
+        return async (...args: unknown[]) => {
+          if (failures++ < 2) throw new StorageError({ adapter: "memory", message: "flaky" });
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    Object.defineProperty(flaky.adapter, "queue", { value: queue });
+    const first = await t.submit();
+    expect((await t.make({ store: flaky.adapter }).work()).runs[0]?.outcome).toBe("succeeded");
+    expect((await store.jobs.get(TENANT, first))?.status).toBe("succeeded");
+    expect(failures).toBe(3);
+
+    // A worker killed just before its terminal write: every unit is checkpointed, the job is running.
+    const second = await t.submit();
+    const dying = createFaultyAdapter(store);
+    const calls: string[] = [];
+    const watched = new Proxy(dying.adapter.queue, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop !== "complete") return value;
+        return (...args: unknown[]) => {
+          calls.push("complete");
+          dying.kill();
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    Object.defineProperty(dying.adapter, "queue", { value: watched });
+    void t.make({ store: dying.adapter, leaseMs: 150, renewEveryMs: 50 }).work();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(calls).toEqual(["complete"]);
+    expect((await store.jobs.get(TENANT, second))?.status).toBe("running");
+    await new Promise((r) => setTimeout(r, 150));
+    const next = await t.make().work();
+    expect(next.runs[0]).toMatchObject({ jobId: second, outcome: "succeeded", units: 0, epoch: 2 });
+    expect((await store.jobs.get(TENANT, second))?.counts).toMatchObject({ conversations: 4, chunks: 12 });
+  });
+
+  it("retry() brings a failed job back; it resumes from its checkpoint", async () => {
+    let fail = true;
+    const seen: number[] = [];
+    const t = setup({
+      items: 6,
+      itemsPerUnit: 2,
+      onUnit: ({ item }) => {
+        seen.push(item);
+        if (item === 4 && fail) throw new ExportFormatError("bad bytes", { reason: "not-json" });
+      },
+    });
+    const jobId = await t.submit();
+    await t.make().work();
+    expect((await t.store.jobs.get(TENANT, jobId))?.status).toBe("failed");
+    fail = false;
+    const runner = t.make();
+    expect((await runner.retry(TENANT, jobId))?.status).toBe("queued");
+    await runner.work();
+    expect((await t.store.jobs.get(TENANT, jobId))?.status).toBe("succeeded");
+    expect(seen).toEqual([0, 2, 4, 4]); // items 0-3 were not redone
+    expect(await t.chunkIds(jobId)).toEqual(expectedChunkIds(6));
+  });
 });
