@@ -11,6 +11,7 @@ export interface CleanTextResult {
 // and the legacy `【4:0†source】` form.
 const CITATION_SPAN = /\uE200[^\uE201]*\uE201|【[^【】\n]*†[^【】\n]*】/g;
 const STRAY_MARKER = /[\uE200-\uE202]/g;
+const NEEDS_WORK = /[\uE200-\uE202†\u0000\uD800-\uDFFF]/;
 
 /**
  * Makes visible text well-formed without losing the rest: removes citation marker spans whole
@@ -18,6 +19,8 @@ const STRAY_MARKER = /[\uE200-\uE202]/g;
  * surrogates with U+FFFD. Never throws.
  */
 export function cleanText(input: string): CleanTextResult {
+  // One scan for anything that may need work; most messages have none of it.
+  if (!NEEDS_WORK.test(input)) return { text: input, loneSurrogates: false, nulRemoved: false };
   let text = input;
   if (text.includes("\uE200") || text.includes("\uE202") || text.includes("\uE201")) {
     text = text.replace(CITATION_SPAN, "").replace(STRAY_MARKER, "");
