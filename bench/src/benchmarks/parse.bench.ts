@@ -100,9 +100,9 @@ async function ensureInput(name: string): Promise<string> {
 
 async function ensureChild(): Promise<void> {
   // esbuild is reached through tsup (a root dev dependency) rather than added to the bench.
-  const esbuild = createRequire(createRequire(join(root, "package.json")).resolve("tsup"))(
-    "esbuild",
-  ) as typeof import("esbuild");
+  const esbuild = createRequire(createRequire(join(root, "package.json")).resolve("tsup"))("esbuild") as {
+    build(options: Record<string, unknown>): Promise<unknown>;
+  };
   const source = join(DIR, "parse-child.src.mjs");
   writeFileSync(source, CHILD_SOURCE);
   await esbuild.build({
