@@ -1,8 +1,10 @@
+import type { Adapter } from "@threadmill/core";
 import { runAdapterConformance } from "@threadmill/testkit";
 import postgres from "postgres";
 import { afterAll, describe, it } from "vitest";
 import { createPostgresAdapter, migrate } from "../src/index.js";
 import { findPgbouncer, startPgbouncer } from "./support/pgbouncer.js";
+import { countTenantRows } from "./support/count-tenant-rows.js";
 import { IN_CI, probePostgres, testClient, uniqueSchema } from "./support/test-postgres.js";
 
 const unreachable = await probePostgres();
@@ -22,13 +24,20 @@ if (unreachable || missing) {
     await pooled.end({ timeout: 5 });
     await bouncer.stop();
   });
+  const schemas = new WeakMap<Adapter, string>();
   runAdapterConformance({
     name: "postgres through pgbouncer (transaction mode)",
     create: async ({ eventRetention }) => {
       const schema = uniqueSchema(direct, "pool");
       await migrate(pooled, { schema });
-      return createPostgresAdapter({ sql: pooled, schema, eventRetention, eventPollMs: 20 });
+      const adapter = createPostgresAdapter({ sql: pooled, schema, eventRetention, eventPollMs: 20 });
+      schemas.set(adapter, schema);
+      return adapter;
     },
     capabilities: { blockingRead: false, fencedSinks: true },
+    countTenantEntries: countTenantRows(
+      schemas,
+      (text, params) => direct.unsafe(text, params as string[]) as never,
+    ),
   });
 }
