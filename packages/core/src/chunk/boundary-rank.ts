@@ -60,6 +60,10 @@ let segmenter: Intl.Segmenter | null | undefined;
  */
 export function isGraphemeBoundary(text: string, pos: number): boolean {
   if (pos <= 0 || pos >= text.length) return true;
+  const prev = text.charCodeAt(pos - 1);
+  const next = text.charCodeAt(pos);
+  // Below U+0300 there are no extending, prepending or joining characters: only CR LF stick together.
+  if (prev < 0x300 && next < 0x300) return !(prev === 0x0d && next === 0x0a);
   if (splitsGrapheme(text, pos)) return false;
   if (segmenter === undefined) {
     segmenter =

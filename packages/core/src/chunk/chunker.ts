@@ -378,8 +378,9 @@ function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
         let best = -1;
         let bestRank = -2;
         let latest = -1;
+        const anyExcluded = excluded.size > 0;
         for (let i = n; i > c; i--) {
-          if (excluded.has(i)) continue;
+          if (anyExcluded && excluded.has(i)) continue;
           const r = rankAt(i);
           if (r < 0 && !allowUnsafe) continue;
           if (latest === -1) latest = i;

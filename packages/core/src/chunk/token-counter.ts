@@ -83,11 +83,12 @@ class BpeCounter {
     for (let rank = 0; rank < table.length; rank++) {
       const value = table[rank];
       if (value === undefined) continue;
+      // unescape(encodeURIComponent(s)) is the UTF-8 bytes of a well-formed string as a binary string.
       const key =
         typeof value === "string"
           ? isAsciiString(value)
             ? value
-            : binaryKey(utf8.encode(value))
+            : unescape(encodeURIComponent(value))
           : binaryKey(value);
       this.ranks.set(key, rank);
     }
@@ -110,35 +111,48 @@ class BpeCounter {
     return n;
   }
 
+  // Scratch arrays of merge(), reused: part start offsets and the rank of each adjacent pair.
+  private starts = new Int32Array(256);
+  private pairRanks = new Float64Array(256);
+
+  private rankOf(key: string, from: number, to: number): number {
+    return this.ranks.get(key.slice(from, to)) ?? Number.POSITIVE_INFINITY;
+  }
+
   // tiktoken's byte-pair merge: repeatedly merge the adjacent pair with the lowest rank (leftmost on
   // ties) until no pair is a token; the count is the number of parts left.
   private merge(key: string): number {
-    const ranks = this.ranks;
-    const starts: number[] = [];
-    const pairRanks: number[] = [];
-    const rankOf = (from: number, to: number): number =>
-      ranks.get(key.slice(from, to)) ?? Number.POSITIVE_INFINITY;
-    for (let i = 0; i <= key.length; i++) {
-      starts.push(i);
-      pairRanks.push(i + 2 <= key.length ? rankOf(i, i + 2) : Number.POSITIVE_INFINITY);
+    const length = key.length;
+    if (this.starts.length < length + 1) {
+      this.starts = new Int32Array(length + 1);
+      this.pairRanks = new Float64Array(length + 1);
     }
-    while (starts.length > 2) {
+    const starts = this.starts;
+    const pairRanks = this.pairRanks;
+    let parts = length;
+    for (let i = 0; i <= length; i++) {
+      starts[i] = i;
+      pairRanks[i] = i + 2 <= length ? this.rankOf(key, i, i + 2) : Number.POSITIVE_INFINITY;
+    }
+    while (parts > 1) {
       let lowest = Number.POSITIVE_INFINITY;
       let at = -1;
-      for (let i = 0; i < pairRanks.length - 1; i++) {
+      for (let i = 0; i < parts - 1; i++) {
         if (pairRanks[i]! < lowest) {
           lowest = pairRanks[i]!;
           at = i;
         }
       }
       if (at === -1) break;
-      starts.splice(at + 1, 1);
-      pairRanks.splice(at, 1);
+      // Part at+1 merges into part at: drop its start and the pair rank of part at.
+      starts.copyWithin(at + 1, at + 2, parts + 1);
+      pairRanks.copyWithin(at, at + 1, parts + 1);
+      parts--;
       pairRanks[at] =
-        at + 2 < starts.length ? rankOf(starts[at]!, starts[at + 2]!) : Number.POSITIVE_INFINITY;
-      if (at > 0) pairRanks[at - 1] = rankOf(starts[at - 1]!, starts[at + 1]!);
+        at + 2 <= parts ? this.rankOf(key, starts[at]!, starts[at + 2]!) : Number.POSITIVE_INFINITY;
+      if (at > 0) pairRanks[at - 1] = this.rankOf(key, starts[at - 1]!, starts[at + 1]!);
     }
-    return starts.length - 1;
+    return parts;
   }
 }
 
