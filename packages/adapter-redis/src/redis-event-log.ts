@@ -87,7 +87,10 @@ export function createRedisEventLog(ctx: RedisContext): EventLog {
       afterId: string | null,
       options?: EventReadOptions,
     ): Promise<ProgressEvent[]> {
-      const limit = Math.max(1, Math.floor(options?.limit ?? 100));
+      const limit = options?.limit ?? 100;
+      if (!Number.isInteger(limit) || limit < 1) {
+        throw new RangeError(`[threadmill] [redis] read limit must be an integer >= 1, got ${limit}.`);
+      }
       const waitMs = Math.max(0, Math.floor(options?.waitMs ?? 0));
       const signal = options?.signal;
       const first = await readOnce(tenant, jobId, afterId, limit);

@@ -90,6 +90,12 @@ export function createRedisQueue(ctx: RedisContext): RedisQueue {
 
   return {
     async claim(workerId: string, leaseMs: number, options?: ClaimOptions): Promise<Claim | null> {
+      if (typeof workerId !== "string" || workerId === "") {
+        throw new TypeError("[threadmill] [redis] claim needs a non-empty workerId.");
+      }
+      if ((options?.tenant === undefined) !== (options?.jobId === undefined)) {
+        throw new TypeError("[threadmill] [redis] claim of a named job needs both tenant and jobId.");
+      }
       const reply = await ctx.coordination("claim", "claim", [
         workerId,
         positiveMs(leaseMs, "leaseMs"),

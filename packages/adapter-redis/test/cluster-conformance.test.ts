@@ -5,6 +5,7 @@ import { runAdapterConformance } from "@threadmill/testkit";
 import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisAdapter } from "../src/index.js";
+import { tenantEntryCounter } from "./tenant-entries.js";
 import { clusterToolsAvailable, type LocalCluster, startLocalCluster } from "./redis-cluster.js";
 import { uniquePrefix } from "./redis-env.js";
 
@@ -35,6 +36,8 @@ describe.skipIf(!available)("redis cluster", () => {
       return createRedisAdapter({ client, keyPrefix, eventRetention });
     },
     capabilities: { blockingRead: true, fencedSinks: false },
+    // The cluster client is made in beforeAll: resolve it when the case runs.
+    countTenantEntries: (adapter, tenant) => tenantEntryCounter(client)(adapter, tenant),
   });
 
   it("spreads record keys over the masters while the queue's keys stay in one slot, with no CROSSSLOT", async () => {

@@ -1,6 +1,7 @@
 import { runAdapterConformance } from "@threadmill/testkit";
 import { afterAll, describe, it } from "vitest";
 import { createRedisAdapter } from "../src/index.js";
+import { tenantEntryCounter } from "./tenant-entries.js";
 import { deletePrefix, newClient, redisAvailable, uniquePrefix } from "./redis-env.js";
 
 if (redisAvailable) {
@@ -18,6 +19,7 @@ if (redisAvailable) {
       return createRedisAdapter({ client, keyPrefix, eventRetention });
     },
     capabilities: { blockingRead: true, fencedSinks: true },
+    countTenantEntries: tenantEntryCounter(client),
   });
 } else {
   describe("adapter conformance: redis", () => {

@@ -118,12 +118,15 @@ local function finish(id, tenant, status, now)
 end
 
 -- Hands the job to a worker: epoch + 1, attempts + 1, a fresh lease on the store clock.
-local function take(id, worker, leaseMs, now)
+local function take(id, worker, leaseMs, now, epoch, attempts)
   local j = jk(id)
   local lease = now + leaseMs
-  redis.call('HINCRBY', j, 'epoch', 1)
-  redis.call('HINCRBY', j, 'attempts', 1)
-  redis.call('HSET', j, 'status', 'running', 'workerId', worker, 'leaseExp', lease, 'updatedAt', now)
+  if epoch == nil then
+    local f = redis.call('HMGET', j, 'epoch', 'attempts')
+    epoch, attempts = f[1], f[2]
+  end
+  redis.call('HSET', j, 'status', 'running', 'workerId', worker, 'leaseExp', lease, 'updatedAt', now,
+    'epoch', (tonumber(epoch) or 0) + 1, 'attempts', (tonumber(attempts) or 0) + 1)
   redis.call('HDEL', j, 'qm')
   redis.call('ZADD', ACTIVE, lease, id)
   return {0, redis.call('HGETALL', j)}
@@ -151,10 +154,10 @@ local function claim_next(worker, leaseMs, now)
     if not m then return {3} end
     redis.call('ZREM', READY, m)
     local id = string.sub(m, QM_PREFIX + 1)
-    local f = redis.call('HMGET', jk(id), 'status', 'leaseExp', 'qm')
+    local f = redis.call('HMGET', jk(id), 'status', 'leaseExp', 'qm', 'epoch', 'attempts')
     if f[3] == m then
       if f[1] == 'queued' or (f[1] == 'running' and tonumber(f[2]) <= now) then
-        return take(id, worker, leaseMs, now)
+        return take(id, worker, leaseMs, now, f[4], f[5])
       end
       redis.call('HDEL', jk(id), 'qm')
     end

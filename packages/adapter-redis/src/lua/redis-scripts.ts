@@ -57,7 +57,7 @@ return {0, 1, redis.call('HGETALL', j)}
   ),
 
   claim: coordination(
-    "claim_v1",
+    "claim_v2",
     `
 local now = now_ms()
 local worker, leaseMs = ARGV[4], tonumber(ARGV[5])
@@ -76,7 +76,7 @@ return claim_next(worker, leaseMs, now)
   ),
 
   extend: coordination(
-    "extend_v1",
+    "extend_v2",
     `
 local id = ARGV[4]
 local bad = fence(id, ARGV[5], ARGV[6])
@@ -89,7 +89,7 @@ if m then
   redis.call('ZREM', READY, m)
   redis.call('HDEL', j, 'qm')
 end
-redis.call('HSET', j, 'leaseExp', lease)
+redis.call('HSET', j, 'leaseExp', lease, 'updatedAt', now)
 redis.call('ZADD', ACTIVE, lease, id)
 return {0, lease, redis.call('HGET', j, 'cancel')}
 `,
@@ -115,26 +115,38 @@ return {0, redis.call('HGETALL', j)}
   ),
 
   finish: coordination(
-    "finish_v1",
+    "finish_v2",
     `
 local id, tenant, status = ARGV[4], ARGV[5], ARGV[7]
+local epoch = tonumber(ARGV[6])
 local j = jk(id)
 local now = now_ms()
--- The same terminal write repeated under the lease that made it (its answer was lost) is a no-op.
-local prior = redis.call('HMGET', j, 'tenant', 'epoch', 'status', 'workerId')
-if prior[1] == tenant and tonumber(prior[2]) == tonumber(ARGV[6]) and prior[3] == status and not prior[4] then
+local f = redis.call('HMGET', j, 'tenant', 'epoch', 'status', 'workerId', 'attempts', 'stage', 'single', 'idem', 'qm')
+if f[1] ~= tenant then return {1, -1} end
+if tonumber(f[2]) == epoch and f[3] == status and not f[4] then
+  -- The same terminal write repeated under the lease that made it (its answer was lost) is a no-op.
   local job = redis.call('HGETALL', j)
   if ARGV[11] ~= '' then return {0, job, claim_next(ARGV[11], tonumber(ARGV[12]), now)} end
   return {0, job}
 end
-local bad = fence(id, tenant, ARGV[6])
-if bad then return bad end
+if tonumber(f[2]) ~= epoch or f[3] ~= 'running' then return {1, tonumber(f[2])} end
+local e = { type = status, status = status, attempt = tonumber(f[5]) or 0, epoch = epoch, at = now }
+if f[6] then e.stage = f[6] end
+if ARGV[10] ~= '' then e.message = ARGV[10] end
+xadd(id, cjson.encode(e))
+if f[9] then redis.call('ZREM', READY, f[9]) end
+redis.call('ZREM', ACTIVE, id)
+redis.call('HSET', j, 'status', status, 'finishedAt', now, 'updatedAt', now)
 if ARGV[8] ~= '' then redis.call('HSET', j, 'result', ARGV[8]) end
 if ARGV[9] ~= '' then redis.call('HSET', j, 'error', ARGV[9]) end
-local message = nil
-if ARGV[10] ~= '' then message = ARGV[10] end
-job_event(id, status, status, message, tonumber(ARGV[6]), now)
-finish(id, tenant, status, now)
+redis.call('HDEL', j, 'workerId', 'leaseExp', 'qm')
+if f[7] and redis.call('GET', sk(tenant, f[7])) == id then redis.call('DEL', sk(tenant, f[7])) end
+if FINISHED_RETENTION > 0 then
+  redis.call('PEXPIRE', j, FINISHED_RETENTION)
+  redis.call('PEXPIRE', cpk(id), FINISHED_RETENTION)
+  redis.call('PEXPIRE', evk(id), FINISHED_RETENTION)
+  if f[8] and redis.call('GET', ik(tenant, f[8])) == id then redis.call('PEXPIRE', ik(tenant, f[8]), FINISHED_RETENTION) end
+end
 local job = redis.call('HGETALL', j)
 if ARGV[11] ~= '' then return {0, job, claim_next(ARGV[11], tonumber(ARGV[12]), now)} end
 return {0, job}
