@@ -32,17 +32,17 @@ export function tenantEntryCounter(client: Redis | Cluster) {
     const t = `${encoder.encode(tenant).length}:${tenant}`;
     const base = `{${prefix}}:`;
     let count = 0;
-    const escape = (s: string) => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
-    count += (await scanAll(client, `${escape(`{${prefix}:r:${t}}`)}*`)).length;
+    const globEscape = (s: string) => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+    count += (await scanAll(client, `${globEscape(`{${prefix}:r:${t}}`)}*`)).length;
     for (const kind of ["tjobs", "idem", "single"]) {
-      count += (await scanAll(client, `${escape(`${base}${kind}:${t}`)}*`)).length;
+      count += (await scanAll(client, `${globEscape(`${base}${kind}:${t}`)}*`)).length;
     }
     const ownerOf = async (jobId: string) => (await client.hget(`${base}job:${jobId}`, "tenant")) ?? null;
-    for (const key of await scanAll(client, `${escape(base)}job:*`)) {
+    for (const key of await scanAll(client, `${globEscape(base)}job:*`)) {
       if ((await client.hget(key, "tenant")) === tenant) count++;
     }
     for (const kind of ["cp", "ev"]) {
-      for (const key of await scanAll(client, `${escape(`${base}${kind}:`)}*`)) {
+      for (const key of await scanAll(client, `${globEscape(`${base}${kind}:`)}*`)) {
         const owner = await ownerOf(key.slice(`${base}${kind}:`.length));
         if (owner === null || owner === tenant) count++;
       }
