@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ElementScanner, type ScannedElement } from "./element-scanner.js";
+import { ElementScanner, elementBytes, type ScannedElement } from "./element-scanner.js";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -16,7 +16,12 @@ function scan(bytes: Uint8Array, cuts: number[] = [], resume?: { offset: number;
     at = cut;
   }
   return {
-    elements: out.map((e) => ({ text: dec.decode(e.bytes), start: e.start, end: e.end, index: e.index })),
+    elements: out.map((e) => ({
+      text: dec.decode(elementBytes(e)),
+      start: e.start,
+      end: e.end,
+      index: e.index,
+    })),
     end: scanner.end(),
     layout: scanner.layout,
   };

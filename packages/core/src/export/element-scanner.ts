@@ -1,7 +1,10 @@
 /** One element of the export's conversation array, as raw bytes with exact offsets. */
 export interface ScannedElement {
-  /** The element's bytes (a view into the input when it sat in one chunk, else a copy). */
-  readonly bytes: Uint8Array;
+  /**
+   * The element's bytes in order: one view into the input when it sat in one chunk, else one view
+   * per chunk it spans (never copied into one buffer, so a 100 MB conversation is not held twice).
+   */
+  parts: readonly Uint8Array[];
   /** Absolute byte offset of its first byte in the decoded entry. */
   readonly start: number;
   /** Absolute byte offset just after its last byte. */
@@ -178,22 +181,15 @@ export class ElementScanner {
   }
 
   private finishElement(chunk: Uint8Array, endPos: number, out: ScannedElement[]): void {
-    let bytes: Uint8Array;
+    let parts: Uint8Array[];
     if (this.parts.length === 0) {
-      bytes = chunk.subarray(this.elementStartPos, endPos);
+      parts = [chunk.subarray(this.elementStartPos, endPos)];
     } else {
       this.parts.push(chunk.subarray(0, endPos));
-      let size = 0;
-      for (const p of this.parts) size += p.length;
-      bytes = new Uint8Array(size);
-      let at = 0;
-      for (const p of this.parts) {
-        bytes.set(p, at);
-        at += p.length;
-      }
+      parts = this.parts;
       this.parts = [];
     }
-    out.push({ bytes, start: this.elementStart, end: this.base + endPos, index: this.index++ });
+    out.push({ parts, start: this.elementStart, end: this.base + endPos, index: this.index++ });
     this.elementStart = -1;
     this.elementStartPos = -1;
   }
@@ -363,4 +359,40 @@ function decodeParts(parts: Uint8Array[]): string {
 function describe(b: number): string {
   if (b >= 0x20 && b < 0x7f) return `'${String.fromCharCode(b)}'`;
   return `byte 0x${b.toString(16).padStart(2, "0")}`;
+}
+
+/** An element's bytes as one buffer (a view when it has one part, else a copy). */
+export function elementBytes(element: ScannedElement): Uint8Array {
+  if (element.parts.length === 1) return element.parts[0]!;
+  let size = 0;
+  for (const p of element.parts) size += p.length;
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const p of element.parts) {
+    bytes.set(p, at);
+    at += p.length;
+  }
+  return bytes;
+}
+
+const fatal = new TextDecoder("utf-8", { fatal: true });
+const lenient = new TextDecoder("utf-8");
+
+/**
+ * Decodes an element's bytes as UTF-8 part by part (no joined copy of the bytes); invalid bytes
+ * become U+FFFD and `valid` is false.
+ */
+export function decodeElement(element: ScannedElement): { text: string; valid: boolean } {
+  const { parts } = element;
+  try {
+    if (parts.length === 1) return { text: fatal.decode(parts[0]!), valid: true };
+    let text = "";
+    for (const p of parts) text += fatal.decode(p, { stream: true });
+    return { text: text + fatal.decode(), valid: true };
+  } catch {
+    fatal.decode(); // reset the decoder's stream state
+    let text = "";
+    for (const p of parts) text += lenient.decode(p, { stream: true });
+    return { text: text + lenient.decode(), valid: false };
+  }
 }

@@ -5,7 +5,7 @@ import { type ExportInput, toSource } from "../source/to-source.js";
 import { openZipEntry, type RawInflate, readZipEntries, type ZipLimits } from "../source/zip-archive.js";
 import type { Conversation } from "./conversation.js";
 import type { Cursor } from "./cursor.js";
-import { ElementScanner, type ScannedElement } from "./element-scanner.js";
+import { decodeElement, ElementScanner, elementBytes, type ScannedElement } from "./element-scanner.js";
 import type { NormalizeContext } from "./normalize-context.js";
 import { normalizeChatgpt } from "./normalize-chatgpt.js";
 import { normalizeClaude } from "./normalize-claude.js";
@@ -45,8 +45,6 @@ interface EntryPlan {
   open(start: number): Promise<OpenedSource>;
 }
 
-const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
-const lenientDecoder = new TextDecoder("utf-8");
 const SHARD = /^conversations-(\d+)\.json$/i;
 const ID_FIELDS = new Set(["id", "conversation_id", "uuid", "update_time", "updated_at"]);
 const YIELD_EVERY_MS = 40;
@@ -155,7 +153,7 @@ export async function* readExport(
             message: `a newer copy of this conversation (by update_time) in another shard was kept; this copy skipped`,
             offset: element.start,
             ...(entry.name === null ? {} : { entry: entry.name }),
-            ...idOf(element.bytes),
+            ...idOf(elementBytes(element)),
           });
           continue;
         }
@@ -236,14 +234,11 @@ export async function* readExport(
     bare: boolean,
   ): Conversation | null | "unrecognized" {
     const at = { offset: element.start, ...(entryName === null ? {} : { entry: entryName }) };
-    let text: string;
-    let badUtf8 = false;
-    try {
-      text = fatalDecoder.decode(element.bytes);
-    } catch {
-      text = lenientDecoder.decode(element.bytes);
-      badUtf8 = true;
-    }
+    const decoded = decodeElement(element);
+    const text = decoded.text;
+    const badUtf8 = !decoded.valid;
+    // Let the bytes go before JSON.parse builds the objects (matters for a 100 MB conversation).
+    element.parts = [];
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -469,7 +464,7 @@ async function findDuplicateLosers(
     try {
       for await (const chunk of readChunks(opened.stream, -opened.offset, signal)) {
         for (const el of scanner.push(chunk)) {
-          const f = readTopLevelFields(el.bytes, ID_FIELDS);
+          const f = readTopLevelFields(elementBytes(el), ID_FIELDS);
           const id = f.get("id") ?? f.get("conversation_id") ?? f.get("uuid");
           if (typeof id !== "string" || id === "") continue;
           const rawTime = f.get("update_time") ?? f.get("updated_at");
