@@ -20,12 +20,17 @@ export interface SqlAdapterOptions {
   readonly fencedSinks?: boolean;
 }
 
+/** The NOTIFY channel on which a schema's adapter announces claimable jobs. */
+export function jobsChannel(schemaName: string): string {
+  return `threadmill_jobs_${schemaName}`.slice(0, 63);
+}
+
 /** An adapter over an executor, plus the context its ports share. */
 export function createSqlAdapter(
   name: string,
   db: SqlExecutor,
   schema: string,
-  options: SqlAdapterOptions,
+  options: SqlAdapterOptions & { readonly notifyChannel?: string | null },
   onClose: () => Promise<void>,
 ): { adapter: Adapter; ctx: SqlContext } {
   const eventRetention = options.eventRetention ?? 1000;
@@ -34,11 +39,15 @@ export function createSqlAdapter(
   }
   const eventPollMs = options.eventPollMs ?? 100;
   if (!(eventPollMs > 0)) throw new RangeError("[threadmill] eventPollMs must be > 0");
+  const channel = options.notifyChannel ?? null;
+  if (channel !== null && !/^[A-Za-z0-9_]+$/.test(channel))
+    throw new TypeError("[threadmill] bad NOTIFY channel");
   const ctx = createSqlContext(db, {
     s: schema,
     eventRetention,
     eventPollMs,
     fencedSinks: options.fencedSinks ?? true,
+    notifySql: channel === null ? "" : `, pg_notify('${channel}', '') is null as notified`,
   });
   let closing: Promise<void> | null = null;
   const adapter: Adapter = {

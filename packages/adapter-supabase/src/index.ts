@@ -15,3 +15,4 @@ export {
   type SupabaseStorageSourceOptions,
 } from "./supabase-storage-source.js";
 export { supabaseStorageResolver } from "./supabase-storage-resolver.js";
+export { type ListenForJobsOptions, listenForJobs } from "./listen-for-jobs.js";

@@ -1,6 +1,6 @@
 import type { Adapter } from "@threadmill/core";
 import type { Sql } from "postgres";
-import { createSqlAdapter, type SqlAdapterOptions } from "./create-sql-adapter.js";
+import { createSqlAdapter, jobsChannel, type SqlAdapterOptions } from "./create-sql-adapter.js";
 import { migrate } from "./migrate.js";
 import { createPostgresExecutor } from "./postgres-executor.js";
 import { quoteSchema } from "./quote-schema.js";
@@ -18,6 +18,12 @@ export interface PostgresAdapterOptions extends SqlAdapterOptions {
   readonly schema?: string;
   /** Run `migrate()` before the first statement (idempotent, safe under concurrency). @default false */
   readonly migrate?: boolean;
+  /**
+   * Send `NOTIFY` (in the same statement) when a job becomes claimable by `create`, `release` or
+   * `retry`, so workers that `listenForJobs` on a direct connection start it within milliseconds.
+   * Polling stays the baseline; through a transaction pooler LISTEN does not work. @default false
+   */
+  readonly notify?: boolean;
 }
 
 /**
@@ -54,5 +60,11 @@ export function createPostgresAdapter(options: PostgresAdapterOptions): Adapter 
       },
     } as SqlExecutor;
   }
-  return createSqlAdapter("postgres", db, schema, options, async () => {}).adapter;
+  return createSqlAdapter(
+    "postgres",
+    db,
+    schema,
+    { ...options, notifyChannel: options.notify ? jobsChannel(schemaName) : null },
+    async () => {},
+  ).adapter;
 }

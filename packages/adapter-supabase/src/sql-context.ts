@@ -11,6 +11,8 @@ export interface SqlContext {
   readonly eventPollMs: number;
   /** Whether sink writes check the lease epoch (jobs in this same database). */
   readonly fencedSinks: boolean;
+  /** SQL fragment ending a `RETURNING` list that sends NOTIFY on the jobs channel, or "" when off. */
+  readonly notifySql: string;
   closed: boolean;
   /** Runs a statement, wrapping driver failures in `StorageError` (ours pass through). */
   run<T = Record<string, unknown>>(
@@ -23,7 +25,13 @@ export interface SqlContext {
 /** A shared context over an executor. */
 export function createSqlContext(
   db: SqlExecutor,
-  options: { s: string; eventRetention: number; eventPollMs: number; fencedSinks: boolean },
+  options: {
+    s: string;
+    eventRetention: number;
+    eventPollMs: number;
+    fencedSinks: boolean;
+    notifySql: string;
+  },
 ): SqlContext {
   const ctx: SqlContext = {
     db,

@@ -75,7 +75,7 @@ export function createSqlJobStore(ctx: SqlContext): JobStore {
              values ($1::text, $2::text, $3::text, $4::text::jsonb, $5::text::jsonb, $6::text, $7::text, $8::float8, $9::int,
                'queued', coalesce(${ts("$10")}, now()))
              on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
-             returning ${JOB_COLUMNS}`,
+             returning ${JOB_COLUMNS}${ctx.notifySql}`,
             [
               createJobId(),
               spec.tenant,
@@ -207,7 +207,7 @@ export function createSqlJobStore(ctx: SqlContext): JobStore {
              cancel_requested = false, worker_id = null, lease_expires_at = null, finished_at = null,
              updated_at = now()
            where tenant = $1::text and id = $2::text and status in ('failed', 'cancelled')
-           returning ${JOB_COLUMNS}`,
+           returning ${JOB_COLUMNS}${ctx.notifySql}`,
           [tenant, jobId],
         );
         if (rows[0]) return toJob(rows[0]);

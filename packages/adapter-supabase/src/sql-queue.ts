@@ -131,7 +131,8 @@ export function createSqlQueue(ctx: SqlContext): Queue {
         lease,
         `u as (update ${s}.jobs set status = 'queued', run_at = coalesce(${ts("$4")}, now()), error = $5::text::jsonb,
              worker_id = null, lease_expires_at = null, updated_at = now()
-           where id = $2::text and tenant = $1::text and epoch = $3::int and status = 'running' returning *)`,
+           where id = $2::text and tenant = $1::text and epoch = $3::int and status = 'running'
+           returning *${ctx.notifySql})`,
         [options.runAt ?? null, options.error ? JSON.stringify(options.error) : null],
       );
       if (!row || row.id === null) throw leaseLost(lease.jobId, lease.epoch, row?.current_epoch);
