@@ -163,6 +163,34 @@ export function runRecordStoreConformance(options: AdapterConformanceOptions): v
         expect(await storeOf(adapter, kind.port).get(tenant, [])).toStrictEqual([]);
       });
 
+      it("list, get and count reflect each upsert and purge at once (read, write, read again)", async () => {
+        const adapter = await openAdapter(options);
+        const tenant = uniqueTenant();
+        const a = await createAndClaim(adapter, tenant);
+        const b = await createAndClaim(adapter, tenant);
+        const store = storeOf(adapter, kind.port);
+        const r = ["m", "c", "x", "a"].map((id, i) => kind.sample(id, i));
+        await store.upsert(a.lease, [r[0]!]);
+        expect((await store.list(tenant)).map((x) => x.id)).toStrictEqual(["m"]);
+        expect((await store.list(tenant, { jobId: a.job.id })).map((x) => x.id)).toStrictEqual(["m"]);
+        await store.upsert(a.lease, [r[1]!, r[2]!]);
+        expect((await store.list(tenant)).map((x) => x.id)).toStrictEqual(["c", "m", "x"]);
+        expect((await store.list(tenant, { jobId: a.job.id, after: "c" })).map((x) => x.id)).toStrictEqual([
+          "m",
+          "x",
+        ]);
+        await store.upsert(b.lease, [r[3]!, r[0]!]);
+        expect((await store.list(tenant, { jobId: b.job.id })).map((x) => x.id)).toStrictEqual(["a", "m"]);
+        expect((await store.list(tenant)).map((x) => x.id)).toStrictEqual(["a", "c", "m", "x"]);
+        await store.purgeJob(tenant, a.job.id);
+        expect((await store.list(tenant)).map((x) => x.id)).toStrictEqual(["a", "m"]);
+        expect(await store.list(tenant, { jobId: a.job.id })).toStrictEqual([]);
+        expect(await store.count(tenant)).toBe(2);
+        await store.upsert(b.lease, [r[1]!]);
+        expect((await store.list(tenant, { after: "a" })).map((x) => x.id)).toStrictEqual(["c", "m"]);
+        expect((await store.get(tenant, ["x", "c"])).map((x) => x.id)).toStrictEqual(["c"]);
+      });
+
       it("1000 records in one upsert are all stored; list returns at most 1000 by default", async () => {
         const adapter = await openAdapter(options);
         const tenant = uniqueTenant();
