@@ -53,7 +53,7 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
   const multibar = new cliProgress.MultiBar(
     {
       stream: io.stderr as NodeJS.WriteStream,
-      format: " {stage} |{bar}| {percentage}% {doneText}/{totalText} | {rate} | ETA {etaText} | {counts}",
+      format: " {stage} |{bar}| {pct}% {doneText}/{totalText} | {rate} | ETA {etaText} | {counts}",
       barCompleteChar: "\u2588",
       barIncompleteChar: "\u2591",
       barsize: 20,
@@ -86,6 +86,10 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
     const eta = rate > 0 && s.total !== null ? Math.max(0, (s.total - s.done) / rate) : null;
     return {
       stage,
+      pct:
+        s.total === null
+          ? "  ?"
+          : String(Math.floor((100 * Math.min(s.done, s.total)) / Math.max(s.total, 1))).padStart(3),
       doneText: amount(s.done, s.unit),
       totalText: s.total === null ? "?" : amount(s.total, s.unit),
       rate: rate > 0 ? `${amount(rate, s.unit)}/s` : "-",
@@ -99,15 +103,24 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
     };
   };
   const render = (stage: string, s: StageBar) => {
-    const total = s.total ?? Math.max(s.done, 1);
-    s.bar.setTotal(Math.max(total, 1));
-    s.bar.update(Math.min(s.done, Math.max(total, 1)), payload(s, stage));
+    // An unknown total draws an empty bar with "?%" rather than a full one.
+    const total = s.total === null ? Number.MAX_SAFE_INTEGER : Math.max(s.total, 1);
+    s.bar.setTotal(total);
+    s.bar.update(Math.min(s.done, total), payload(s, stage));
   };
   const stageBar = (stage: string): StageBar => {
     let s = bars.get(stage);
     if (!s) {
       s = {
-        bar: multibar.create(1, 0, { stage, doneText: "", totalText: "?", rate: "-", etaText: "-", counts }),
+        bar: multibar.create(1, 0, {
+          stage,
+          pct: "  ?",
+          doneText: "0",
+          totalText: "?",
+          rate: "-",
+          etaText: "-",
+          counts,
+        }),
         startedAt: performance.now(),
         startDone: null,
         unit: undefined,
@@ -138,7 +151,8 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
         current = s;
         s.unit = event.unit;
         s.done = event.done;
-        s.total = event.total ?? null;
+        // A unit that could not tell the total keeps the one known before.
+        s.total = event.total ?? s.total;
         s.startDone ??= event.done;
         render(event.stage, s);
         return;

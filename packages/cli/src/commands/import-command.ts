@@ -171,6 +171,7 @@ export async function importCommand(
           for (const r of reporters) r.event(event);
         },
       });
+      if (final) for (const r of reporters) r.job(final);
     } finally {
       if (poll) clearInterval(poll);
       for (const r of reporters) r.stop();
