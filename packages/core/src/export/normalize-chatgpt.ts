@@ -1,6 +1,6 @@
 import { type DagNode, walkDag } from "../dag/dag-walker.js";
 import { cleanText } from "../render/clean-text.js";
-import { parseTimestamp } from "../render/parse-timestamp.js";
+import { parseTimestamp, timestampMs } from "../render/parse-timestamp.js";
 import { renderChatgptMessage } from "../render/render-chatgpt-message.js";
 import type { RenderedMessage, RenderNote } from "../render/rendered-message.js";
 import { contentHash } from "../util/hash.js";
@@ -88,14 +88,14 @@ export function normalizeChatgpt(raw: Obj, ctx: NormalizeContext): Conversation 
     const node = mapping[key];
     const n = isObj(node) ? node : {};
     const message = isObj(n.message) ? n.message : null;
-    const t = message ? parseTimestamp(message.create_time) : null;
+    const t = message ? timestampMs(message.create_time) : null;
     dag[i] = {
       id: key,
       parent: typeof n.parent === "string" ? n.parent : null,
       children: Array.isArray(n.children)
         ? (n.children.filter((c) => typeof c === "string") as string[])
         : undefined,
-      time: t ? t.getTime() : null,
+      time: typeof t === "number" ? t : null,
     };
   }
   const walk = walkDag(dag, {
