@@ -5,7 +5,7 @@ export { type Migration, MIGRATIONS } from "./migrations.js";
 export type { SqlExecutor } from "./sql-executor.js";
 export {
   createPgliteAdapter,
-  PGLITE_DEFAULT_OPTIONS,
+  PGLITE_BULK_OPTIONS,
   type PgliteAdapterOptions,
 } from "./pglite-adapter.js";
 export {

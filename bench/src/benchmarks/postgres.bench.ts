@@ -1,0 +1,453 @@
+// The Postgres adapter's queue against BullMQ 6's own Postgres backend and pg-boss 10, on the same
+// shared Postgres (127.0.0.1:5432, database `test`, a schema per case run, dropped afterwards), in the
+// same run: claim + complete of no-op jobs (jobs/s at concurrency 1 and 16) with a backlog of 2k, 20k
+// and 200k queued jobs, statements per job (counted in the client), add-to-start latency (NOTIFY on a
+// direct connection vs polling through PgBouncer in transaction mode, BullMQ and pg-boss defaults),
+// dead-worker recovery with the runner's defaults (SIGKILL mid-job, a second worker takes over), and
+// chunk upsert rows/s into Postgres and PGlite (1.5 KB rows) with PGlite's peak RSS.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Chunk, createRunner, type Lease } from "@threadmill/core";
+import {
+  createPgliteAdapter,
+  createPostgresAdapter,
+  listenForJobs,
+  migrate,
+  PGLITE_BULK_OPTIONS,
+} from "@threadmill/adapter-supabase";
+import { createPostgresBackend, withBackend } from "bullmq";
+import PgBoss from "pg-boss";
+import postgres, { type Sql } from "postgres";
+import { startPgbouncer } from "../../../packages/adapter-supabase/test/support/pgbouncer.js";
+import {
+  createSyntheticPipeline,
+  syntheticSource,
+} from "../../../packages/testkit/src/faults/synthetic-pipeline.js";
+import { defineBenchmark, type Metrics } from "../harness.js";
+
+const URL = process.env.TM_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const MEASURED = 2000;
+const PGBOSS_MEASURED = 300;
+const thisFile = fileURLToPath(import.meta.url);
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function client(max = 20, url = URL): Sql {
+  return postgres(url, { prepare: false, max, onnotice: () => {} });
+}
+
+/** A fresh schema for one case run, dropped (cascade) afterwards. */
+async function withSchema<T>(label: string, fn: (schema: string, sql: Sql) => Promise<T>): Promise<T> {
+  const sql = client();
+  const schema = `tm_bench_${label}_${process.pid}`;
+  await sql.unsafe(`drop schema if exists "${schema}" cascade`);
+  try {
+    return await fn(schema, sql);
+  } finally {
+    await sql.unsafe(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Counts statements sent through a postgres.js client (every adapter call goes through `unsafe`). */
+function counting(sql: Sql): { sql: Sql; count: () => number } {
+  let n = 0;
+  const proxy = new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop === "unsafe") {
+        return (...args: Parameters<Sql["unsafe"]>) => {
+          n++;
+          return target.unsafe(...args);
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+  return { sql: proxy, count: () => n };
+}
+
+/** Queues `n` jobs straight into the jobs table (the backlog), due now, oldest first. */
+async function backlog(sql: Sql, schema: string, n: number): Promise<void> {
+  for (let from = 0; from < n; from += 50_000) {
+    const to = Math.min(n, from + 50_000);
+    await sql.unsafe(
+      `insert into "${schema}".jobs (id, tenant, pipeline, input, status, run_at)
+       select '0000-backlog-' || lpad(i::text, 9, '0'), 'bench', 'noop', '{"kind":"none"}', 'queued',
+              now() - interval '1 minute'
+       from generate_series($1::int, $2::int - 1) as i`,
+      [from, to],
+    );
+  }
+  await sql.unsafe(`analyze "${schema}".jobs`);
+}
+
+async function threadmillThroughput(concurrency: number, queued: number): Promise<Metrics> {
+  return withSchema(`tp${concurrency}_${queued}`, async (schema, sql) => {
+    await migrate(sql, { schema });
+    await backlog(sql, schema, queued);
+    const counted = counting(client(concurrency + 2));
+    const adapter = createPostgresAdapter({ sql: counted.sql, schema });
+    let done = 0;
+    const started = performance.now();
+    const before = counted.count();
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, w) => {
+        while (done < MEASURED) {
+          const claim = await adapter.queue.claim(`w${w}`, 30_000);
+          if (!claim) break;
+          await adapter.queue.complete(claim.lease, { status: "succeeded" });
+          done++;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const statements = counted.count() - before;
+    await counted.sql.end({ timeout: 5 });
+    return { "jobs/s": done / seconds, "statements/job": statements / done };
+  });
+}
+
+async function bullmqThroughput(concurrency: number, queued: number): Promise<Metrics> {
+  return withSchema(`bq${concurrency}`, async (schema) => {
+    const { Queue, Worker } = withBackend(createPostgresBackend);
+    const connection = { connectionString: URL, schema, max: concurrency + 4 };
+    const queue = new Queue("bench", { connection });
+    for (let from = 0; from < queued; from += 1000) {
+      await queue.addBulk(
+        Array.from({ length: Math.min(1000, queued - from) }, (_, i) => ({
+          name: "noop",
+          data: { i: from + i },
+        })),
+      );
+    }
+    let done = 0;
+    let finished: () => void = () => {};
+    const all = new Promise<void>((r) => (finished = r));
+    const started = performance.now();
+    const worker = new Worker(
+      "bench",
+      async () => {
+        done++;
+        if (done === MEASURED) finished();
+      },
+      { connection, concurrency },
+    );
+    await all;
+    const seconds = (performance.now() - started) / 1000;
+    await worker.close(true);
+    await queue.close();
+    return { "jobs/s": MEASURED / seconds };
+  });
+}
+
+async function pgbossThroughput(concurrency: number, queued: number): Promise<Metrics> {
+  return withSchema(`pb${concurrency}`, async (schema) => {
+    const boss = new PgBoss({
+      connectionString: URL,
+      schema,
+      max: concurrency + 4,
+      supervise: false,
+      schedule: false,
+    });
+    boss.on("error", () => {});
+    await boss.start();
+    await boss.createQueue("bench");
+    for (let from = 0; from < queued; from += 5000) {
+      await boss.insert(
+        Array.from({ length: Math.min(5000, queued - from) }, (_, i) => ({
+          name: "bench",
+          data: { i: from + i },
+        })),
+      );
+    }
+    let done = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (done < PGBOSS_MEASURED) {
+          const jobs = await boss.fetch("bench");
+          const job = jobs?.[0];
+          if (!job) break;
+          await boss.complete("bench", job.id);
+          done++;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    await boss.stop({ graceful: false, wait: true });
+    // pg-boss: fetch (1 statement) + complete (1 statement), by its own plans.
+    return { "jobs/s": done / seconds, "statements/job": 2 };
+  });
+}
+
+/** Claims in a loop, woken by NOTIFY (when `listen`) or by its poll timer; returns add-to-start latencies. */
+async function threadmillLatency(mode: "notify" | "pooler"): Promise<Metrics> {
+  return withSchema(`lat_${mode}`, async (schema, direct) => {
+    await migrate(direct, { schema });
+    const bouncer = mode === "pooler" ? await startPgbouncer() : null;
+    const sql = mode === "pooler" ? client(4, bouncer!.url) : client(4);
+    const adapter = createPostgresAdapter({ sql, schema, notify: mode === "notify" });
+    const pollMs = 1000;
+    let wake: () => void = () => {};
+    const listener =
+      mode === "notify" ? await listenForJobs({ sql: direct, schema, onJob: () => wake() }) : null;
+    const created = new Map<string, number>();
+    const latencies: number[] = [];
+    let stop = false;
+    const worker = (async () => {
+      while (!stop) {
+        const claim = await adapter.queue.claim("w", 30_000);
+        if (claim) {
+          latencies.push(performance.now() - created.get(claim.job.id)!);
+          await adapter.queue.complete(claim.lease, { status: "succeeded" });
+          continue;
+        }
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, pollMs);
+          wake = () => {
+            clearTimeout(timer);
+            r();
+          };
+        });
+      }
+    })();
+    const samples = mode === "notify" ? 40 : 20;
+    for (let i = 0; i < samples; i++) {
+      await sleep(150 + Math.random() * 900);
+      const t = performance.now();
+      const { job } = await adapter.jobs.create({
+        tenant: "bench",
+        pipeline: "noop",
+        input: { kind: "none" },
+      });
+      created.set(job.id, t);
+    }
+    while (latencies.length < samples) await sleep(20);
+    stop = true;
+    wake();
+    await worker;
+    await listener?.unlisten();
+    await sql.end({ timeout: 5 });
+    await bouncer?.stop();
+    latencies.sort((a, b) => a - b);
+    return {
+      "add-to-start ms (median)": latencies[Math.floor(latencies.length / 2)]!,
+      "add-to-start ms (max)": latencies.at(-1)!,
+    };
+  });
+}
+
+async function bullmqLatency(): Promise<Metrics> {
+  return withSchema("bqlat", async (schema) => {
+    const { Queue, Worker } = withBackend(createPostgresBackend);
+    const connection = { connectionString: URL, schema };
+    const queue = new Queue("lat", { connection });
+    const created = new Map<string, number>();
+    const latencies: number[] = [];
+    const worker = new Worker(
+      "lat",
+      async (job) => {
+        latencies.push(performance.now() - created.get(job.data.k as string)!);
+      },
+      { connection },
+    );
+    await worker.waitUntilReady();
+    for (let i = 0; i < 30; i++) {
+      await sleep(150 + Math.random() * 300);
+      const k = `k${i}`;
+      created.set(k, performance.now());
+      await queue.add("lat", { k });
+    }
+    while (latencies.length < 30) await sleep(20);
+    await worker.close();
+    await queue.close();
+    latencies.sort((a, b) => a - b);
+    return {
+      "add-to-start ms (median)": latencies[Math.floor(latencies.length / 2)]!,
+      "add-to-start ms (max)": latencies.at(-1)!,
+    };
+  });
+}
+
+async function pgbossLatency(): Promise<Metrics> {
+  return withSchema("pblat", async (schema) => {
+    const boss = new PgBoss({ connectionString: URL, schema, supervise: false, schedule: false });
+    boss.on("error", () => {});
+    await boss.start();
+    await boss.createQueue("lat");
+    const created = new Map<string, number>();
+    const latencies: number[] = [];
+    await boss.work<{ k: string }>("lat", async ([job]) => {
+      latencies.push(performance.now() - created.get(job!.data.k)!);
+    });
+    const samples = 8;
+    for (let i = 0; i < samples; i++) {
+      await sleep(200 + Math.random() * 1500);
+      created.set(`k${i}`, performance.now());
+      await boss.send("lat", { k: `k${i}` });
+    }
+    while (latencies.length < samples) await sleep(20);
+    await boss.stop({ graceful: false, wait: true });
+    latencies.sort((a, b) => a - b);
+    return {
+      "add-to-start ms (median)": latencies[Math.floor(latencies.length / 2)]!,
+      "add-to-start ms (max)": latencies.at(-1)!,
+    };
+  });
+}
+
+// ---- dead-worker recovery with the runner's defaults --------------------------------------------
+function spawnWorker(schema: string, id: string): ChildProcess {
+  return spawn(process.execPath, [...process.execArgv, thisFile], {
+    env: { ...process.env, TM_PG_BENCH_WORKER: id, TM_PG_BENCH_SCHEMA: schema },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
+if (process.env.TM_PG_BENCH_WORKER) {
+  // The runner with its defaults (15 s lease renewed every 5 s, 1 s polling); each item burns 50 ms
+  // of CPU in yielding slices, so a job runs for a minute.
+  const sql = client(4);
+  const store = createPostgresAdapter({ sql, schema: process.env.TM_PG_BENCH_SCHEMA! });
+  const runner = createRunner({
+    store,
+    workerId: process.env.TM_PG_BENCH_WORKER,
+    pipelines: {
+      busy: createSyntheticPipeline({ items: 1200, itemsPerUnit: 5, chunksPerItem: 1, burnMs: 50 }),
+    },
+    sources: { synthetic: syntheticSource },
+  });
+  runner.start({ concurrency: 1 });
+}
+
+async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > until) throw new Error("timed out");
+    await sleep(20);
+  }
+}
+
+async function deadWorkerRecovery(): Promise<Metrics> {
+  return withSchema("dead", async (schema, sql) => {
+    await migrate(sql, { schema });
+    const store = createPostgresAdapter({ sql, schema });
+    const a = spawnWorker(schema, "a");
+    const { job } = await store.jobs.create({ tenant: "t", pipeline: "busy", input: { kind: "synthetic" } });
+    await waitFor(async () => {
+      const j = await store.jobs.get("t", job.id);
+      return j?.workerId === "a" && (j.counts.conversations ?? 0) > 0;
+    }, 60_000);
+    const b = spawnWorker(schema, "b");
+    await sleep(3000); // b is up and polling
+    const killed = Date.now();
+    a.kill("SIGKILL");
+    await waitFor(async () => (await store.jobs.get("t", job.id))?.workerId === "b", 120_000);
+    const seconds = (Date.now() - killed) / 1000;
+    b.kill("SIGKILL");
+    return { "dead worker recovery s": seconds };
+  });
+}
+
+// ---- chunk upserts --------------------------------------------------------------------------------
+function chunkBatch(from: number, n: number): Chunk[] {
+  const text = "lorem ipsum dolor sit amet ".repeat(56).slice(0, 1500);
+  return Array.from({ length: n }, (_, i) => ({
+    id: `chunk-${String(from + i).padStart(9, "0")}`,
+    conversationId: `conv-${Math.floor((from + i) / 20)}`,
+    branchId: null,
+    index: (from + i) % 20,
+    text,
+    tokens: 300,
+    overlap: 0,
+    messageIds: [`m-${from + i}`],
+    startAt: new Date(1_700_000_000_000),
+    endAt: new Date(1_700_000_000_000),
+  }));
+}
+
+async function upsertAll(
+  adapter: Awaited<ReturnType<typeof createPgliteAdapter>>,
+  rows: number,
+): Promise<{ seconds: number }> {
+  const { job } = await adapter.jobs.create({ tenant: "bench", pipeline: "p", input: { kind: "none" } });
+  const claim = (await adapter.queue.claim("w", 600_000, { tenant: "bench", jobId: job.id }))!;
+  const lease: Lease = claim.lease;
+  const started = performance.now();
+  for (let from = 0; from < rows; from += 500) {
+    await adapter.chunks.upsert(lease, chunkBatch(from, Math.min(500, rows - from)));
+  }
+  return { seconds: (performance.now() - started) / 1000 };
+}
+
+async function postgresChunks(): Promise<Metrics> {
+  return withSchema("chunks", async (schema, sql) => {
+    await migrate(sql, { schema });
+    const rows = 50_000;
+    const { seconds } = await upsertAll(createPostgresAdapter({ sql, schema }), rows);
+    return { "chunk rows/s": rows / seconds };
+  });
+}
+
+async function pgliteChunks(rows: number, bulk: boolean): Promise<Metrics> {
+  const dir = mkdtempSync(join(tmpdir(), "tm-bench-pglite-"));
+  try {
+    const opened = performance.now();
+    const adapter = await createPgliteAdapter({
+      dataDir: dir,
+      ...(bulk ? { pgliteOptions: PGLITE_BULK_OPTIONS } : {}),
+    });
+    const openSeconds = (performance.now() - opened) / 1000;
+    const { seconds } = await upsertAll(adapter, rows);
+    await adapter.close();
+    return { "chunk rows/s": rows / seconds, "new data dir s": openSeconds };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export default defineBenchmark({
+  description:
+    "Postgres adapter vs BullMQ 6 Postgres backend and pg-boss 10 on the shared Postgres: no-op claim+complete, latency, recovery, chunk upserts",
+  runs: Number(process.env.TM_BENCH_RUNS ?? 3),
+  baseline: "bullmq-pg c1 (20k backlog)",
+  higherIsBetter: {
+    "jobs/s": true,
+    "statements/job": false,
+    "add-to-start ms (median)": false,
+    "add-to-start ms (max)": false,
+    "dead worker recovery s": false,
+    "chunk rows/s": true,
+    "new data dir s": false,
+  },
+  goals: {
+    "jobs/s c1 and c16 (20k backlog)":
+      ">= 1.0x BullMQ's Postgres backend at the same concurrency; flat from 2k to 200k",
+    "add-to-start ms": "<= 50 ms median with NOTIFY (direct); <= poll interval (1 s) through the pooler",
+    "dead worker recovery s": "<= 20 s with defaults",
+  },
+  cases: {
+    "bullmq-pg c1 (20k backlog)": { run: () => bullmqThroughput(1, 20_000) },
+    "bullmq-pg c16 (20k backlog)": { run: () => bullmqThroughput(16, 20_000) },
+    "pg-boss c1 (20k backlog)": { run: () => pgbossThroughput(1, 20_000) },
+    "pg-boss c16 (20k backlog)": { run: () => pgbossThroughput(16, 20_000) },
+    "threadmill c1 (2k backlog)": { run: () => threadmillThroughput(1, 2_000) },
+    "threadmill c1 (20k backlog)": { run: () => threadmillThroughput(1, 20_000) },
+    "threadmill c1 (200k backlog)": { run: () => threadmillThroughput(1, 200_000) },
+    "threadmill c16 (2k backlog)": { run: () => threadmillThroughput(16, 2_000) },
+    "threadmill c16 (20k backlog)": { run: () => threadmillThroughput(16, 20_000) },
+    "threadmill c16 (200k backlog)": { run: () => threadmillThroughput(16, 200_000) },
+    "threadmill latency NOTIFY (direct)": { run: () => threadmillLatency("notify") },
+    "threadmill latency polling 1 s (pgbouncer)": { run: () => threadmillLatency("pooler") },
+    "bullmq-pg latency": { run: () => bullmqLatency() },
+    "pg-boss latency (default poll)": { run: () => pgbossLatency() },
+    "threadmill dead worker (defaults)": { run: () => deadWorkerRecovery() },
+    "postgres chunk upserts (50k rows)": { run: () => postgresChunks() },
+    "pglite chunk upserts (200k rows, defaults)": { run: () => pgliteChunks(200_000, false) },
+    "pglite chunk upserts (200k rows, bulk options)": { run: () => pgliteChunks(200_000, true) },
+  },
+});
