@@ -1,6 +1,5 @@
 import type { ProgressEvent } from "@threadmill/core";
 import { progressEventSchema } from "@threadmill/core";
-import { describe, expect, it } from "vitest";
 import {
   type AdapterConformanceOptions,
   createAndClaim,
@@ -11,6 +10,7 @@ import {
   spec,
   uniqueTenant,
 } from "./conformance-context.js";
+import { vitestApi } from "./vitest-api.js";
 
 /** Everything of an event but its id, for comparing what was appended with what is read. */
 function withoutId(event: ProgressEvent): Omit<ProgressEvent, "id"> {
@@ -23,6 +23,7 @@ function withoutId(event: ProgressEvent): Omit<ProgressEvent, "id"> {
  * long-polling, retention with `reset`, and reads of unknown jobs.
  */
 export function runEventLogConformance(options: AdapterConformanceOptions): void {
+  const { describe, expect, it } = vitestApi();
   describe(`${options.name}: EventLog`, () => {
     it("append returns distinct ids; read returns every event once, in append order, every field as written", async () => {
       const adapter = await openAdapter(options);

@@ -1,4 +1,3 @@
-import { describe } from "vitest";
 import { runCheckpointStoreConformance } from "./checkpoint-store-conformance.js";
 import type { AdapterConformanceOptions } from "./conformance-context.js";
 import { runEventLogConformance } from "./event-log-conformance.js";
@@ -7,6 +6,7 @@ import { runPurgeConformance } from "./purge-conformance.js";
 import { runQueueConformance } from "./queue-conformance.js";
 import { runRecordStoreConformance } from "./record-store-conformance.js";
 import { runTenantIsolationConformance } from "./tenant-isolation-conformance.js";
+import { vitestApi } from "./vitest-api.js";
 
 /**
  * Registers every port's conformance suite for one adapter as vitest `describe`/`it` blocks: JobStore,
@@ -22,6 +22,7 @@ import { runTenantIsolationConformance } from "./tenant-isolation-conformance.js
  * });
  */
 export function runAdapterConformance(options: AdapterConformanceOptions): void {
+  const { describe } = vitestApi();
   describe(`adapter conformance: ${options.name}`, () => {
     runJobStoreConformance(options);
     runQueueConformance(options);

@@ -1,6 +1,5 @@
 import type { Adapter, Lease } from "@threadmill/core";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
 import {
   type AdapterConformanceOptions,
   createAndClaim,
@@ -12,6 +11,7 @@ import {
   spec,
   uniqueTenant,
 } from "./conformance-context.js";
+import { vitestApi } from "./vitest-api.js";
 
 /** Everything the victim tenant has, read through every port. */
 async function snapshot(adapter: Adapter, tenant: string, jobIds: readonly string[]) {
@@ -42,6 +42,7 @@ const anyId = fc
  * the real tenant) returns nothing and changes nothing.
  */
 export function runTenantIsolationConformance(options: AdapterConformanceOptions): void {
+  const { describe, expect, it } = vitestApi();
   describe(`${options.name}: tenant isolation`, () => {
     it("every method given another tenant's or an unknown id returns nothing and changes nothing (fuzzed ids; seed 003 fix #2: user isolation)", async () => {
       const adapter = await openAdapter(options);
