@@ -104,6 +104,7 @@ describe("readExport: layouts (edge cases 1 and 2)", () => {
     await rejects("hello world", "not-json");
     await rejects(`[{"a":1},{"b":2}]`, "unknown-format");
     await rejects(`{"users": [1]}`, "unknown-format");
+    await rejects(`[1, 2, "three"]`, "unknown-format");
     await rejects(`[{"id":"a","mapping":{"x":`, "truncated");
     const e = await rejects(`{"id":"a","mapping":`, "truncated");
     expect(e.message).toMatch(/truncated/);
@@ -198,6 +199,18 @@ describe("readExport: ZIPs (edge cases 2 and 3)", () => {
     expect(issues).toContainEqual(expect.objectContaining({ code: "skipped-entry", entry: "inner.zip" }));
   });
 
+  it("does not follow a symlink entry, even one named conversations.json", async () => {
+    const bytes = zipSync({
+      "conversations.json": [enc.encode("/etc/passwd"), { os: 3, attrs: (0o120777 << 16) >>> 0 }],
+      "export/conversations-000.json": enc.encode(JSON.stringify([chatgpt("real", ["x"])])),
+    });
+    const { conversations, issues } = await read(bytes);
+    expect(conversations.map((c) => c.id)).toEqual(["real"]);
+    expect(issues).toContainEqual(
+      expect.objectContaining({ code: "skipped-entry", entry: "conversations.json" }),
+    );
+  });
+
   it("reads stored (uncompressed) entries and resumes inside them", async () => {
     const data = JSON.stringify([chatgpt("a", ["1"]), chatgpt("b", ["2"]), chatgpt("c", ["3"])]);
     const bytes = zipSync({ "conversations.json": [enc.encode(data), { level: 0 }] });
@@ -276,6 +289,30 @@ describe("readExport: graph faults (edge case 4, seed 002 pitfall 10)", () => {
     );
     const kept = conversations[0]!.branches!.flatMap((b) => b.messages.map((m) => m.text)).sort();
     expect(kept).toEqual(["C1", "C2", "O"]);
+  });
+
+  it("lets the parent link win when parent and children disagree, and reports it", async () => {
+    const m = (role: string, text: string, parent: string | null, children: string[]) => ({
+      parent,
+      children,
+      message: { author: { role }, create_time: 1, content: { content_type: "text", parts: [text] } },
+    });
+    // b says its parent is a; c also lists b as a child.
+    const mapping = {
+      a: m("user", "A", null, ["b"]),
+      c: m("user", "C", null, ["b"]),
+      b: m("assistant", "B", "a", []),
+    };
+    const { conversations, codes } = await read([{ id: "d", mapping, current_node: "b" }]);
+    expect(conversations[0]!.messages.map((x) => x.text)).toEqual(["A", "B"]);
+    expect(codes).toEqual(expect.arrayContaining(["link-conflict", "multiple-roots"]));
+  });
+
+  it("reads a 6 MB conversation spread over many small chunks (edge case 10, scaled down)", async () => {
+    const texts = Array.from({ length: 300 }, (_, i) => `${i} ${"lorem ipsum ".repeat(1700)}`);
+    const { conversations } = await read([chatgpt("big", texts), chatgpt("after", ["ok"])], {}, 65536);
+    expect(conversations.map((c) => c.id)).toEqual(["big", "after"]);
+    expect(conversations[0]!.messages.map((m) => m.text)).toEqual(texts);
   });
 
   it("derives parents from children when nodes have no parent key (2023 roots without message/parent keys)", async () => {

@@ -261,7 +261,7 @@ export async function* readExport(
         message: `element ${element.index} is ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}, not a conversation; skipped`,
         ...at,
       });
-      return null;
+      return "unrecognized";
     }
     const raw = value as Record<string, unknown>;
     const isChatgpt = "mapping" in raw;
