@@ -7,7 +7,13 @@
 // The input is shared with parse.bench.ts (PARSE_BENCH_DIR, default /tmp/threadmill-bench).
 import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { createMemoryAdapter } from "@threadmill/adapter-memory";
-import { createChunker, createImportPipeline, createRunner, readExport } from "@threadmill/core/node";
+import {
+  createChunker,
+  createImportPipeline,
+  createRunner,
+  readExport,
+  type Stage,
+} from "@threadmill/core/node";
 import { type GenerateExportOptions, generateExportToFile } from "@threadmill/testkit";
 import { defineBenchmark } from "../harness.js";
 
@@ -132,6 +138,66 @@ async function zombieRecovery() {
   };
 }
 
+/**
+ * SIGTERM hand-back: worker A runs a job of 200 ms CPU units (yielding every 20 ms); worker B idles
+ * with default polling. A.stop() (what a SIGTERM handler calls) lets the unit finish, releases the
+ * job with runAt = now; how long until B holds it? A crash would instead cost the whole lease.
+ */
+async function sigtermHandBack() {
+  const store = createMemoryAdapter();
+  const stage: Stage<number> = {
+    name: "burn",
+    open: (_ctx, cursor) => {
+      let n = cursor ?? 0;
+      return {
+        async next(unit) {
+          const until = performance.now() + 200;
+          while (performance.now() < until) {
+            const slice = performance.now() + 20;
+            while (performance.now() < slice) {
+              // CPU-bound work
+            }
+            await unit.yield();
+          }
+          n += 1;
+          return { cursor: n, done: n >= 10_000 };
+        },
+      };
+    },
+  };
+  const pipelines = { burn: { stages: [stage] } };
+  const sources = {
+    none: () => ({
+      name: "none",
+      open: async () => ({ stream: new ReadableStream<Uint8Array>(), size: 0, offset: 0 }),
+    }),
+  };
+  const a = createRunner({ store, pipelines, sources });
+  const b = createRunner({ store, pipelines, sources });
+  const { job } = await a.submit({ tenant: "bench", pipeline: "burn", input: { kind: "none" } });
+  a.start();
+  await new Promise((r) => setTimeout(r, 1_500));
+  b.start();
+  await new Promise((r) => setTimeout(r, 500));
+  const stopAt = performance.now();
+  let stoppedAt = 0;
+  const stopping = a.stop().then(() => {
+    stoppedAt = performance.now();
+  });
+  let claimedAt = 0;
+  while (!claimedAt) {
+    const current = await store.jobs.get("bench", job.id);
+    if (current && current.epoch >= 2) claimedAt = performance.now();
+    else await new Promise((r) => setTimeout(r, 2));
+  }
+  await stopping;
+  await b.stop({ graceMs: 0 });
+  return {
+    "stop() returned ms": stoppedAt - stopAt,
+    "SIGTERM to claim by another worker ms": claimedAt - stopAt,
+  };
+}
+
 export default defineBenchmark({
   description:
     "100 MB ChatGPT export: createRunner + createImportPipeline on the memory adapter vs readExport + createChunker directly; zombie lease expiry to reclaim at default lease/polling",
@@ -143,6 +209,8 @@ export default defineBenchmark({
     "cpu s": false,
     "claim after expiry ms": false,
     "dead worker to claim s": false,
+    "stop() returned ms": false,
+    "SIGTERM to claim by another worker ms": false,
   },
   setup: () => input(),
   cases: {
@@ -150,6 +218,7 @@ export default defineBenchmark({
     "runner, memory adapter": { run: () => throughRunner("memory") },
     "runner, discarding sinks": { run: () => throughRunner("discard") },
     "zombie recovery (15 s lease, 1 s poll)": { run: () => zombieRecovery() },
+    "SIGTERM hand-back (200 ms units, 1 s poll)": { run: () => sigtermHandBack() },
   },
   goals: {
     "runner seconds (and cpu s) vs direct": "<= 1.10x",
