@@ -6,9 +6,9 @@ export {
   runJobStoreConformance,
   runPurgeConformance,
   runQueueConformance,
+  runRaceConformance,
   runRecordStoreConformance,
   runTenantIsolationConformance,
 } from "./conformance/index.js";
-export * from "./faults/index.js";
 export * from "./faults/index.js";
 export * from "./generator/index.js";

@@ -4,6 +4,7 @@ export { runEventLogConformance } from "./event-log-conformance.js";
 export { runJobStoreConformance } from "./job-store-conformance.js";
 export { runPurgeConformance } from "./purge-conformance.js";
 export { runQueueConformance } from "./queue-conformance.js";
+export { runRaceConformance } from "./race-conformance.js";
 export { runRecordStoreConformance } from "./record-store-conformance.js";
 export { runAdapterConformance } from "./run-adapter-conformance.js";
 export { runTenantIsolationConformance } from "./tenant-isolation-conformance.js";

@@ -4,13 +4,14 @@ import { runEventLogConformance } from "./event-log-conformance.js";
 import { runJobStoreConformance } from "./job-store-conformance.js";
 import { runPurgeConformance } from "./purge-conformance.js";
 import { runQueueConformance } from "./queue-conformance.js";
+import { runRaceConformance } from "./race-conformance.js";
 import { runRecordStoreConformance } from "./record-store-conformance.js";
 import { runTenantIsolationConformance } from "./tenant-isolation-conformance.js";
 import { vitestApi } from "./vitest-api.js";
 
 /**
  * Registers every port's conformance suite for one adapter as vitest `describe`/`it` blocks: JobStore,
- * Queue, CheckpointStore, EventLog, ConversationStore and ChunkStore, purge, and tenant isolation.
+ * Queue, CheckpointStore, EventLog, ConversationStore and ChunkStore, purge, tenant isolation and races.
  * Each test gets a fresh adapter from `create` and closes it. Cases that need a capability the
  * adapter does not declare are registered as skipped, with the capability named in the title.
  * @example
@@ -31,5 +32,6 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
     runRecordStoreConformance(options);
     runPurgeConformance(options);
     runTenantIsolationConformance(options);
+    runRaceConformance(options);
   });
 }
