@@ -19,3 +19,4 @@ export {
   syntheticConversation,
   syntheticSource,
 } from "./synthetic-pipeline.js";
+export { type FaultSuiteOptions, runFaultSuite } from "./run-fault-suite.js";
