@@ -1,4 +1,4 @@
-import type { Adapter, Runner } from "@threadmill/core";
+import type { Adapter, ParseIssue, Runner } from "@threadmill/core";
 import type { CliIo } from "./cli-io.js";
 import type { StoreSpec } from "./parse-store.js";
 
@@ -7,11 +7,7 @@ export interface CliRunnerOptions {
   /** Told about errors the runner recovers from (shown on stderr with `--debug`). */
   readonly onError?: (context: { readonly error: unknown; readonly jobId?: string }) => void;
   /** Told about each `ParseIssue` an import running in this process reports (`--verbose`). */
-  readonly onIssue?: (issue: {
-    readonly code: string;
-    readonly message: string;
-    readonly conversationId?: string;
-  }) => void;
+  readonly onIssue?: (issue: ParseIssue) => void;
 }
 
 /** What every command runs with: its streams, the store and tenant it addresses, and the flags all share. */

@@ -10,7 +10,9 @@ import type { CliRunnerOptions } from "./command-context.js";
 export function createCliRunner(adapter: Adapter, options: CliRunnerOptions = {}): Runner {
   return createRunner({
     store: adapter,
-    pipelines: { import: createImportPipeline() },
+    pipelines: {
+      import: createImportPipeline(options.onIssue ? { onIssue: (issue) => options.onIssue?.(issue) } : {}),
+    },
     ...(options.onError ? { onError: options.onError } : {}),
   });
 }

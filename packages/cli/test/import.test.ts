@@ -1,7 +1,16 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, IN_CI, jsonLines, runBin, startBin, tempDir, waitForOutput } from "./helpers.js";
+import {
+  assertBuilt,
+  EXAMPLES,
+  IN_CI,
+  jsonLines,
+  runBin,
+  startBin,
+  tempDir,
+  waitForOutput,
+} from "./helpers.js";
 
 const REAL = new URL("../../../../shared/fixtures/real/", import.meta.url).pathname;
 const CHATGPT = join(REAL, "chatgpt-2023-anonymized-41-branches-kanchimoe.json");
@@ -16,6 +25,31 @@ beforeAll(() => {
   dir = tempDir();
 });
 afterAll(() => dir?.cleanup());
+
+describe("the sample exports in examples/data", { timeout: 180_000 }, () => {
+  it("import both on the default store (./.threadmill in the working directory); --verbose lists each issue", async () => {
+    const cwd = join(dir.path, "samples");
+    mkdirSync(cwd);
+    const chatgpt = await runBin(["import", join(EXAMPLES, "chatgpt-export.zip"), "--json", "--verbose"], {
+      cwd,
+    });
+    expect(chatgpt.code).toBe(0);
+    const a = jsonLines(chatgpt.stdout).at(-1)!;
+    // The generator's ground truth for this sample: 96 conversations, 1,899 visible messages.
+    expect(a).toMatchObject({ type: "summary", status: "succeeded", conversations: 96, messages: 1899 });
+    expect(a.issues as number).toBeGreaterThan(0);
+    const listed = chatgpt.stderr.split("\n").filter((l) => l.startsWith("issue: "));
+    expect(listed).toHaveLength(a.issues as number);
+
+    const claude = await runBin(["import", join(EXAMPLES, "claude-export.zip"), "--json"], { cwd });
+    expect(claude.code).toBe(0);
+    expect(claude.stderr).toBe("");
+    expect(jsonLines(claude.stdout).at(-1)).toMatchObject({ status: "succeeded", conversations: 45 });
+    expect(existsSync(join(cwd, ".threadmill", "pgdata", "PG_VERSION"))).toBe(true);
+    const status = JSON.parse((await runBin(["status", "--json"], { cwd })).stdout) as { status: string }[];
+    expect(status.map((j) => j.status)).toEqual(["succeeded", "succeeded"]);
+  });
+});
 
 describe.skipIf(!present)(
   "import on the embedded store (real fixtures from ../shared/fixtures)",

@@ -1,4 +1,4 @@
-import { type Job, redactSecrets, TERMINAL_STATUSES } from "@threadmill/core";
+import { type Job, type ParseIssue, redactSecrets, TERMINAL_STATUSES } from "@threadmill/core";
 import { CliError } from "../cli-error.js";
 import { cleanMessage } from "../clean-message.js";
 import type { CommandContext } from "../command-context.js";
@@ -83,13 +83,15 @@ export async function importCommand(
               note(`(recovered) ${cleanMessage(String((error as Error)?.message ?? error))}`),
           }
         : {}),
-      onIssue: (issue) => {
-        if (ctx.verbose) {
-          issues.push(
-            `${issue.code}${issue.conversationId ? ` [${issue.conversationId}]` : ""}: ${issue.message}`,
-          );
-        }
-      },
+      ...(ctx.verbose
+        ? {
+            onIssue: (issue: ParseIssue) => {
+              issues.push(
+                `${issue.code}${issue.conversationId ? ` [${issue.conversationId}]` : ""}: ${issue.message}`,
+              );
+            },
+          }
+        : {}),
     });
     let { job, created } = await runner.submit({
       tenant: ctx.tenant,

@@ -34,6 +34,15 @@ export interface ImportPipelineOptions {
   readonly inflateRaw?: RawInflate;
   /** Name of the stage in checkpoints and events. @default "import" */
   readonly stageName?: string;
+  /**
+   * Told about each `ParseIssue` the reader reports, as it is counted (issues before a resumed
+   * cursor are not told again; a unit that is repeated after a failure tells its issues again).
+   * The CLI's `import --verbose` lists them.
+   */
+  readonly onIssue?: (
+    issue: ParseIssue,
+    context: { readonly tenant: string; readonly jobId: string },
+  ) => void;
 }
 
 /** The import stage's cursor: the export position after the last checkpointed conversation. */
@@ -119,6 +128,7 @@ export function createImportPipeline(options: ImportPipelineOptions = {}): Pipel
         onIssue: (issue) => {
           if (beforeFirst && cursor && beforeCursor(issue, cursor)) return;
           issues += 1;
+          options.onIssue?.(issue, { tenant: context.job.tenant, jobId: context.job.id });
         },
         onProgress: (p) => {
           progress = { done: p.bytes, total: p.totalBytes, unit: "bytes" };
