@@ -1,8 +1,9 @@
 // A worker process for the chaos tests: the runner on this adapter, serving every tenant, with the
-// testkit's deterministic synthetic pipeline (CPU-burning, yielding units). Configured by env:
-// REDIS_URL, KEY_PREFIX, WORKER_ID, LEASE_MS, RENEW_MS, POLL_MS, ITEMS, BURN_MS, GRACE_MS.
+// stock import pipeline (file sources) and testkit's deterministic synthetic pipeline (CPU-burning,
+// yielding units). Configured by env: REDIS_URL, KEY_PREFIX, WORKER_ID, LEASE_MS, RENEW_MS, POLL_MS,
+// BATCH (conversations per import unit), ITEMS, BURN_MS, GRACE_MS.
 // On SIGTERM it stops (checkpoint and release within GRACE_MS) and exits 143.
-import { createRunner } from "@threadmill/core";
+import { createImportPipeline, createRunner } from "@threadmill/core/node";
 import { Redis } from "ioredis";
 import { createSyntheticPipeline, syntheticSource } from "../../testkit/src/faults/synthetic-pipeline.js";
 import { createRedisAdapter } from "../src/index.js";
@@ -23,6 +24,7 @@ const runner = createRunner({
   renewEveryMs: Number(env("RENEW_MS", "500")),
   pollMs: Number(env("POLL_MS", "200")),
   pipelines: {
+    import: createImportPipeline({ batchConversations: Number(env("BATCH", "10")) }),
     synthetic: createSyntheticPipeline({
       items: Number(env("ITEMS", "30")),
       itemsPerUnit: 2,

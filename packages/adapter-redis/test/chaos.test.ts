@@ -1,12 +1,17 @@
-// Chaos with real processes: 3 worker processes (runner + this adapter) work synthetic import jobs
-// while the test SIGKILLs, every 1-3 s, preferably the worker holding a live lease, and starts a
+// Chaos with real processes: 3 worker processes (runner + this adapter) import a generated ChatGPT
+// export (the stock import pipeline, 10 conversations per unit) in many jobs while the test SIGKILLs, every 1-3 s, preferably the worker holding a live lease, and starts a
 // replacement. CHAOS_KILLS (default 30) job-interrupting kills per run. Asserts every job succeeds
 // with exactly the chunk ids of an uninterrupted reference run, no duplicate, every job terminal; and
 // reports the time from each kill to the job's next claim. Also: SIGTERM hands the job over at once.
-import { createRunner, type Job } from "@threadmill/core";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Job } from "@threadmill/core";
+import { createImportPipeline, createRunner } from "@threadmill/core/node";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSyntheticPipeline, syntheticSource } from "../../testkit/src/faults/synthetic-pipeline.js";
+import { createSyntheticPipeline } from "../../testkit/src/faults/synthetic-pipeline.js";
+import { generateExport } from "../../testkit/src/generator/generate-export.js";
 import { createRedisAdapter, type RedisAdapter } from "../src/index.js";
 import {
   allJobs,
@@ -26,49 +31,58 @@ if (!available && process.env.CI === "true") {
 
 const KILLS = Number(process.env.CHAOS_KILLS ?? 30);
 const ITEMS = 30;
+const BATCH = 10;
 const TENANTS = ["alice", "bob {x}:"];
 
 describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
   let server: LocalRedis;
   let client: Redis;
+  let dir: string;
+  let exportPath: string;
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
     server = await startLocalRedis();
     client = new Redis(server.url);
+    dir = mkdtempSync(join(tmpdir(), "tm-chaos-"));
+    exportPath = join(dir, "conversations.json");
+    const parts: Uint8Array[] = [];
+    const generated = generateExport({ format: "chatgpt-json", seed: 7, targetBytes: 1_500_000 });
+    for await (const part of generated.bytes()) parts.push(part);
+    writeFileSync(exportPath, Buffer.concat(parts));
   });
   afterAll(async () => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGKILL");
     client?.disconnect();
     await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function referenceChunkIds(): Promise<string[]> {
+  /** The uninterrupted reference run of the same export: chunk ids (by id) and conversation count. */
+  async function referenceRun(): Promise<{ ids: string[]; conversations: number }> {
     const store = createRedisAdapter({ client, keyPrefix: "reference" });
     const runner = createRunner({
       store,
-      pipelines: {
-        synthetic: createSyntheticPipeline({ items: ITEMS, itemsPerUnit: 2, chunksPerItem: 3, burnMs: 0 }),
-      },
-      sources: { synthetic: syntheticSource },
+      pipelines: { import: createImportPipeline({ batchConversations: BATCH }) },
     });
     const { job } = await runner.submit({
       tenant: "ref",
-      pipeline: "synthetic",
-      input: { kind: "synthetic" },
+      pipeline: "import",
+      input: { kind: "file", path: exportPath },
     });
     const final = await runner.run("ref", job.id);
     expect(final?.status).toBe("succeeded");
     const ids = (await store.chunks.list("ref", { jobId: job.id, limit: 100_000 })).map((c) => c.id);
+    const conversations = await store.conversations.count("ref", { jobId: job.id });
     await store.close();
-    return ids;
+    return { ids, conversations };
   }
 
   it(
     `survives ${KILLS} job-interrupting SIGKILLs with every job succeeded and chunk ids exactly the reference's`,
     async () => {
-      const reference = await referenceChunkIds();
-      expect(reference).toHaveLength(ITEMS * 3);
+      const { ids: reference, conversations } = await referenceRun();
+      expect(reference.length).toBeGreaterThan(100);
       const settings: WorkerSettings = {
         redisUrl: server.url,
         keyPrefix: "chaos",
@@ -79,7 +93,7 @@ describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
         burnMs: 40,
       };
       const store: RedisAdapter = createRedisAdapter({ client, keyPrefix: "chaos" });
-      const submitter = createRunner({ store, pipelines: { synthetic: createSyntheticPipeline() } });
+      const submitter = createRunner({ store, pipelines: { import: createImportPipeline() } });
       let seq = 0;
       const start = () => {
         const w = spawnWorker(`w${++seq}`, settings);
@@ -97,8 +111,8 @@ describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
         for (let i = 0; i < count; i++) {
           await submitter.submit({
             tenant: TENANTS[submitted++ % TENANTS.length]!,
-            pipeline: "synthetic",
-            input: { kind: "synthetic" },
+            pipeline: "import",
+            input: { kind: "file", path: exportPath },
             maxAttempts: 10,
           });
         }
@@ -189,7 +203,7 @@ describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
         const ids = (await store.chunks.list(job.tenant, { jobId: job.id, limit: 100_000 })).map((c) => c.id);
         expect(ids).toStrictEqual(reference);
         expect(await store.chunks.count(job.tenant, { jobId: job.id })).toBe(reference.length);
-        expect(await store.conversations.count(job.tenant, { jobId: job.id })).toBe(ITEMS);
+        expect(await store.conversations.count(job.tenant, { jobId: job.id })).toBe(conversations);
       }
       expect(kills.length).toBeGreaterThanOrEqual(KILLS);
       expect(reclaim).toHaveLength(kills.length);
