@@ -10,7 +10,7 @@ import type { NormalizeContext } from "./normalize-context.js";
 import { normalizeChatgpt } from "./normalize-chatgpt.js";
 import { normalizeClaude } from "./normalize-claude.js";
 import type { ParseIssue, ParseIssueCode } from "./parse-issue.js";
-import { readTopLevelFields } from "./top-level-fields.js";
+import { NESTED, readTopLevelFields } from "./top-level-fields.js";
 
 /** What `onProgress` receives: bytes read so far of the current entry (decoded, i.e. inflated). */
 export interface ReadProgress {
@@ -46,7 +46,15 @@ interface EntryPlan {
 }
 
 const SHARD = /^conversations-(\d+)\.json$/i;
-const ID_FIELDS = new Set(["id", "conversation_id", "uuid", "update_time", "updated_at"]);
+const ID_FIELDS = new Set([
+  "id",
+  "conversation_id",
+  "uuid",
+  "update_time",
+  "updated_at",
+  "mapping",
+  "chat_messages",
+]);
 const YIELD_EVERY_MS = 40;
 
 /**
@@ -467,6 +475,8 @@ async function findDuplicateLosers(
           const f = readTopLevelFields(elementBytes(el), ID_FIELDS);
           const id = f.get("id") ?? f.get("conversation_id") ?? f.get("uuid");
           if (typeof id !== "string" || id === "") continue;
+          // Only conversations compete; an element without `mapping` / `chat_messages` is skipped anyway.
+          if (f.get("mapping") !== NESTED && f.get("chat_messages") !== NESTED) continue;
           const rawTime = f.get("update_time") ?? f.get("updated_at");
           const time = timeOf(rawTime);
           const key = `${e}:${el.index}`;

@@ -1,10 +1,13 @@
 const decoder = new TextDecoder();
 
+/** The value `readTopLevelFields` returns for a wanted key whose value is an object or array. */
+export const NESTED: unique symbol = Symbol("nested");
+
 /**
  * Reads the primitive values (string, number, boolean, null) of the wanted top-level keys of one
  * JSON object's bytes, skipping nested values without parsing them: the cheap first pass over shards
  * (ids and update times) that must not pay for message bodies. Returns what it found; nested
- * values of wanted keys are not returned. Never throws on malformed input (it returns what it read).
+ * values of wanted keys come back as `NESTED`. Never throws on malformed input (it returns what it read).
  */
 export function readTopLevelFields(bytes: Uint8Array, wanted: ReadonlySet<string>): Map<string, unknown> {
   const found = new Map<string, unknown>();
@@ -32,7 +35,10 @@ export function readTopLevelFields(bytes: Uint8Array, wanted: ReadonlySet<string
     }
     if (b === 0x7b || b === 0x5b) {
       depth++;
-      if (depth === 2) key = null;
+      if (depth === 2) {
+        if (key !== null && wanted.has(key)) found.set(key, NESTED);
+        key = null;
+      }
     } else if (b === 0x7d || b === 0x5d) {
       depth--;
     } else if (depth === 1) {

@@ -126,9 +126,9 @@ describe("generateExport", () => {
           expect(await read(bytes, { chunkBytes })).toEqual(whole);
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
-  });
+  }, 120_000);
 
   it("property: resuming from any cursor yields exactly the remaining conversations", async () => {
     await fc.assert(
@@ -152,9 +152,9 @@ describe("generateExport", () => {
           expect(rest).toEqual(all.slice(at + 1));
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 20 },
     );
-  });
+  }, 120_000);
 
   it("property: any generated export reads back as its truth", async () => {
     await fc.assert(
@@ -175,7 +175,7 @@ describe("generateExport", () => {
           expectMatchesTruth(await read(bytes), gen.truth);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 30 },
     );
-  });
+  }, 120_000);
 });

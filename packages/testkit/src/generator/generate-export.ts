@@ -218,7 +218,7 @@ export async function* generateFiles(
         let json: string;
         if (malformedLeft > 0 && (done || rng.chance(0.2))) {
           malformedLeft--;
-          json = malformedElement(rng, made, claude);
+          json = malformedElement(rng, made * 1000 + malformedLeft, claude);
           truth.issues.push({ code: "malformed-conversation" });
         } else if (
           duplicatesWanted > dupMade &&
