@@ -4,7 +4,7 @@ import { createSqlContext, type SqlContext } from "./sql-context.js";
 import { createSqlEventLog } from "./sql-event-log.js";
 import type { SqlExecutor } from "./sql-executor.js";
 import { createSqlJobStore } from "./sql-job-store.js";
-import { createSqlQueue } from "./sql-queue.js";
+import { createSqlQueue, type SqlQueue } from "./sql-queue.js";
 import { createSqlRecordStore } from "./sql-record-store.js";
 
 /** Options shared by the Postgres and PGlite adapters. */
@@ -25,6 +25,11 @@ export function jobsChannel(schemaName: string): string {
   return `threadmill_jobs_${schemaName}`.slice(0, 63);
 }
 
+/** A Postgres or PGlite adapter: every port, and a queue with the `completeAndClaim` fast path. */
+export interface SqlAdapter extends Adapter {
+  readonly queue: SqlQueue;
+}
+
 /** An adapter over an executor, plus the context its ports share. */
 export function createSqlAdapter(
   name: string,
@@ -32,7 +37,7 @@ export function createSqlAdapter(
   schema: string,
   options: SqlAdapterOptions & { readonly notifyChannel?: string | null },
   onClose: () => Promise<void>,
-): { adapter: Adapter; ctx: SqlContext } {
+): { adapter: SqlAdapter; ctx: SqlContext } {
   const eventRetention = options.eventRetention ?? 1000;
   if (!Number.isInteger(eventRetention) || eventRetention < 1) {
     throw new RangeError("[threadmill] eventRetention must be an integer >= 1");
@@ -50,7 +55,7 @@ export function createSqlAdapter(
     notifySql: channel === null ? "" : `, pg_notify('${channel}', '') is null as notified`,
   });
   let closing: Promise<void> | null = null;
-  const adapter: Adapter = {
+  const adapter: SqlAdapter = {
     name,
     jobs: createSqlJobStore(ctx),
     queue: createSqlQueue(ctx),

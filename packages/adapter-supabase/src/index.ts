@@ -1,5 +1,6 @@
 export { createPostgresAdapter, type PostgresAdapterOptions } from "./postgres-adapter.js";
-export type { SqlAdapterOptions } from "./create-sql-adapter.js";
+export type { SqlAdapter, SqlAdapterOptions } from "./create-sql-adapter.js";
+export type { ClaimNextOptions, SqlQueue } from "./sql-queue.js";
 export { type MigrateOptions, type MigrateResult, migrate } from "./migrate.js";
 export { type Migration, MIGRATIONS } from "./migrations.js";
 export type { SqlExecutor } from "./sql-executor.js";

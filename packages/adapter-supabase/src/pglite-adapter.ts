@@ -1,6 +1,6 @@
 import type { PGlite, PGliteOptions } from "@electric-sql/pglite";
-import { type Adapter, StorageError } from "@threadmill/core";
-import { createSqlAdapter, type SqlAdapterOptions } from "./create-sql-adapter.js";
+import { StorageError } from "@threadmill/core";
+import { createSqlAdapter, type SqlAdapter, type SqlAdapterOptions } from "./create-sql-adapter.js";
 import { migrate } from "./migrate.js";
 import { createPgliteExecutor } from "./pglite-executor.js";
 import { acquirePgliteLock, type PgliteLock } from "./pglite-lock.js";
@@ -60,7 +60,7 @@ export const PGLITE_BULK_OPTIONS: PGliteOptions = {
  * @example
  * const adapter = await createPgliteAdapter({ dataDir: "./.threadmill" });
  */
-export async function createPgliteAdapter(options: PgliteAdapterOptions = {}): Promise<Adapter> {
+export async function createPgliteAdapter(options: PgliteAdapterOptions = {}): Promise<SqlAdapter> {
   const schemaName = options.schema ?? "threadmill";
   const schema = quoteSchema(schemaName);
   let lock: PgliteLock | null = null;

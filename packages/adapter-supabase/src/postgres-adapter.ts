@@ -1,6 +1,10 @@
-import type { Adapter } from "@threadmill/core";
 import type { Sql } from "postgres";
-import { createSqlAdapter, jobsChannel, type SqlAdapterOptions } from "./create-sql-adapter.js";
+import {
+  createSqlAdapter,
+  jobsChannel,
+  type SqlAdapter,
+  type SqlAdapterOptions,
+} from "./create-sql-adapter.js";
 import { migrate } from "./migrate.js";
 import { createPostgresExecutor } from "./postgres-executor.js";
 import { quoteSchema } from "./quote-schema.js";
@@ -35,7 +39,7 @@ export interface PostgresAdapterOptions extends SqlAdapterOptions {
  * await migrate(sql);
  * const adapter = createPostgresAdapter({ sql });
  */
-export function createPostgresAdapter(options: PostgresAdapterOptions): Adapter {
+export function createPostgresAdapter(options: PostgresAdapterOptions): SqlAdapter {
   if (typeof options?.sql !== "function") {
     throw new TypeError("[threadmill] [postgres] createPostgresAdapter needs { sql }: a postgres.js client");
   }
