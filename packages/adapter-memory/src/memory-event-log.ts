@@ -83,6 +83,10 @@ export function createMemoryEventLog(state: MemoryState): EventLog {
       if (!parsed.success) {
         throw new TypeError(`[threadmill] [memory] invalid progress event: ${parsed.error.message}`);
       }
+      // Stored as the schema reads it: unknown fields dropped, an `undefined` field absent, like a column store.
+      const stored = Object.fromEntries(
+        Object.entries(parsed.data).filter(([, value]) => value !== undefined),
+      ) as NewProgressEvent;
       let job: MutableJob;
       if (isLease(target)) {
         job = fence(state, target);
@@ -91,7 +95,7 @@ export function createMemoryEventLog(state: MemoryState): EventLog {
         if (!found) throw new LeaseLostError(String(target.jobId), 0, null);
         job = found;
       }
-      return appendEvent(state, state.tenants.get(target.tenant)!, target.tenant, job.id, event).id;
+      return appendEvent(state, state.tenants.get(target.tenant)!, target.tenant, job.id, stored).id;
     },
 
     async read(

@@ -19,7 +19,8 @@ export interface EventLog {
    * Appends one event and returns its id, which `read` orders after every id the job's log returned
    * before. Given a lease, the append is fenced (atomic with the check that the job is `running` under
    * that epoch). Given a `JobRef`, it is unfenced: meant for events of unclaimed jobs (`queued`).
-   * Not idempotent: each call appends one event.
+   * Not idempotent: each call appends one event. The event is stored as `progressEventSchema` parses
+   * it: unknown fields are dropped and a field given as `undefined` reads back absent.
    * @throws LeaseLostError when the lease's epoch was superseded or the job is no longer running, and
    * for either target when the job does not exist in that tenant; nothing is appended then.
    * @throws TypeError when the event does not follow `progressEventSchema`; nothing is appended then.

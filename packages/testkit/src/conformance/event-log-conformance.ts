@@ -1,4 +1,4 @@
-import type { ProgressEvent } from "@threadmill/core";
+import type { NewProgressEvent, ProgressEvent } from "@threadmill/core";
 import { progressEventSchema } from "@threadmill/core";
 import {
   type AdapterConformanceOptions,
@@ -246,6 +246,16 @@ export function runEventLogConformance(options: AdapterConformanceOptions): void
       expect(read.map((e) => e.id)).toStrictEqual([kept]);
       await adapter.events.append(current!.lease, progressEvent(current!.lease, 3));
       expect(await adapter.events.read(tenant, old.job.id, null)).toHaveLength(2);
+    });
+
+    it("an event is stored as the schema reads it: unknown fields dropped, undefined fields absent", async () => {
+      const adapter = await openAdapter(options);
+      const tenant = uniqueTenant();
+      const claim = await createAndClaim(adapter, tenant);
+      const event = { ...progressEvent(claim.lease, 1), message: undefined, secret: "not a schema field" };
+      const id = await adapter.events.append(claim.lease, event as NewProgressEvent);
+      const { message: _m, secret: _s, ...expected } = event;
+      expect(await adapter.events.read(tenant, claim.job.id, null)).toStrictEqual([{ id, ...expected }]);
     });
 
     it("append rejects an event that does not follow the progress event schema and writes nothing", async () => {
