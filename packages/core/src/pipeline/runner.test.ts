@@ -528,4 +528,31 @@ describe("createRunner", () => {
     expect(seen).toEqual([0, 2, 4, 4]); // items 0-3 were not redone
     expect(await t.chunkIds(jobId)).toEqual(expectedChunkIds(6));
   });
+  it("rides out a store blip on a checkpoint save or an event append inside the claim", async () => {
+    const store = createMemoryAdapter();
+    const t = setup({ items: 6, itemsPerUnit: 2 }, store);
+    const jobId = await t.submit();
+    const view = createFaultyAdapter(store);
+    const blip = <T extends object>(port: T, method: string, times: number[]): T => {
+      let n = 0;
+      return new Proxy(port, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver);
+          if (prop !== method) return value;
+          return async (...args: unknown[]) => {
+            n += 1;
+            if (times.includes(n)) throw new StorageError({ adapter: "memory", message: "blip" });
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    };
+    Object.defineProperty(view.adapter, "checkpoints", {
+      value: blip(view.adapter.checkpoints, "save", [2]),
+    });
+    Object.defineProperty(view.adapter, "events", { value: blip(view.adapter.events, "append", [1, 2]) });
+    const result = await t.make({ store: view.adapter }).work();
+    expect(result.runs).toEqual([expect.objectContaining({ outcome: "succeeded", epoch: 1, units: 3 })]);
+    expect(await t.chunkIds(jobId)).toEqual(expectedChunkIds(6));
+  });
 });

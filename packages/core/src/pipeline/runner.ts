@@ -249,6 +249,16 @@ export function createRunner(options: RunnerOptions): Runner {
       shouldRetry: ({ error }) => !LeaseLostError.isInstance(error),
     });
 
+  /** Writes inside a claim (checkpoint, events): a store blip is retried briefly before the claim gives up. */
+  const briefly = <T>(fn: () => Promise<T>): Promise<T> =>
+    pRetry(fn, {
+      retries: 3,
+      minTimeout: 50,
+      maxTimeout: 500,
+      randomize: true,
+      shouldRetry: ({ error }) => !LeaseLostError.isInstance(error),
+    });
+
   /** Unit durations per pipeline stage, shared by the claims of this runner. */
   const timers = new Map<string, UnitTimer>();
   const timerFor = (key: string) => {
@@ -313,12 +323,14 @@ export function createRunner(options: RunnerOptions): Runner {
     const lease = () => heartbeat.lease;
     const attemptNow = () => (progressed ? 0 : job.attempts);
     const emit = async (event: Omit<NewProgressEvent, "attempt" | "epoch" | "at">) => {
-      heartbeat.assertValid();
-      await store.events.append(lease(), {
-        ...event,
-        attempt: attemptNow(),
-        epoch: ref.epoch,
-        at: Date.now(),
+      await briefly(async () => {
+        heartbeat.assertValid();
+        return await store.events.append(lease(), {
+          ...event,
+          attempt: attemptNow(),
+          epoch: ref.epoch,
+          at: Date.now(),
+        });
       });
     };
     /** Progress is cumulative, so a progress write that keeps failing is skipped: the next one supersedes it. */
@@ -523,7 +535,11 @@ export function createRunner(options: RunnerOptions): Runner {
               counts,
             };
             heartbeat.assertValid();
-            await store.checkpoints.save(lease(), checkpoint);
+            const saved = checkpoint;
+            await briefly(async () => {
+              heartbeat.assertValid();
+              await store.checkpoints.save(lease(), saved);
+            });
             progressed = true;
             units += 1;
             await reportProgress(stage.name, result.progress, stageDone);
