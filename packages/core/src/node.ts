@@ -8,5 +8,5 @@ export { type FileSourceOptions, createFileSource } from "./node/create-file-sou
 export { type HttpSourceOptions, createHttpSource } from "./node/create-http-source.js";
 export { readExport } from "./node/read-export.js";
 export { zlibInflateRaw } from "./node/zlib-inflate-raw.js";
-export { nodeSources } from "./pipeline/node-sources.js";
 export { createImportPipeline, createRunner } from "./pipeline/create-node-runner.js";
+export { nodeSources } from "./pipeline/node-sources.js";
