@@ -225,15 +225,28 @@ export function createSqlJobStore(ctx: SqlContext): JobStore {
     },
 
     async purge(tenant: string, jobId: string): Promise<boolean> {
-      const rows = await ctx.run<{ n: number }>("jobs.purge", purgeJobSql(s), [tenant, jobId]);
-      return Number(rows[0]?.n ?? 0) > 0;
+      // First the job (its events and checkpoint cascade): that waits for any fenced write holding
+      // the job row, and once it commits no write under the job's leases can succeed. Then, in a
+      // fresh snapshot that sees those writes, the records only this job referenced.
+      const jobs = await ctx.run<{ n: number }>(
+        "jobs.purge",
+        `with j as (delete from ${s}.jobs where tenant = $1::text and id = $2::text returning 1)
+         select count(*)::int as n from j`,
+        [tenant, jobId],
+      );
+      const rest = await ctx.run<{ n: number }>("jobs.purge", purgeJobSql(s), [tenant, jobId]);
+      return Number(jobs[0]?.n ?? 0) + Number(rest[0]?.n ?? 0) > 0;
     },
 
     async purgeTenant(tenant: string): Promise<number> {
-      const rows = await ctx.run<{ n: number }>(
+      const jobs = await ctx.run<{ n: number }>(
         "jobs.purgeTenant",
-        `with j as (delete from ${s}.jobs where tenant = $1::text returning id),
-         e as (delete from ${s}.events where tenant = $1::text),
+        `with j as (delete from ${s}.jobs where tenant = $1::text returning 1) select count(*)::int as n from j`,
+        [tenant],
+      );
+      await ctx.run(
+        "jobs.purgeTenant",
+        `with e as (delete from ${s}.events where tenant = $1::text),
          c as (delete from ${s}.checkpoints where tenant = $1::text),
          cv as (delete from ${s}.conversations where tenant = $1::text),
          cvm as (delete from ${s}.conversation_jobs where tenant = $1::text),
@@ -241,10 +254,10 @@ export function createSqlJobStore(ctx: SqlContext): JobStore {
          chm as (delete from ${s}.chunk_jobs where tenant = $1::text),
          f as (delete from ${s}.facts where tenant = $1::text),
          fm as (delete from ${s}.fact_jobs where tenant = $1::text)
-         select count(*)::int as n from j`,
+         delete from ${s}.rate_limits where tenant = $1::text`,
         [tenant],
       );
-      return Number(rows[0]?.n ?? 0);
+      return Number(jobs[0]?.n ?? 0);
     },
   };
 }
