@@ -8,7 +8,9 @@ export {
   runQueueConformance,
   runRaceConformance,
   runRecordStoreConformance,
+  runSourceConformance,
   runTenantIsolationConformance,
+  type SourceConformanceOptions,
 } from "./conformance/index.js";
 export * from "./faults/index.js";
 export * from "./generator/index.js";

@@ -7,4 +7,5 @@ export { runQueueConformance } from "./queue-conformance.js";
 export { runRaceConformance } from "./race-conformance.js";
 export { runRecordStoreConformance } from "./record-store-conformance.js";
 export { runAdapterConformance } from "./run-adapter-conformance.js";
+export { runSourceConformance, type SourceConformanceOptions } from "./source-conformance.js";
 export { runTenantIsolationConformance } from "./tenant-isolation-conformance.js";
