@@ -28,6 +28,8 @@ export interface WorkerSettings {
   readonly items: number;
   readonly burnMs: number;
   readonly graceMs?: number;
+  /** Conversations per import unit. @default 10 */
+  readonly batch?: number;
 }
 
 /** Spawns one worker process. */
@@ -45,6 +47,7 @@ export function spawnWorker(id: string, settings: WorkerSettings): WorkerProcess
       ITEMS: String(settings.items),
       BURN_MS: String(settings.burnMs),
       GRACE_MS: String(settings.graceMs ?? 5000),
+      BATCH: String(settings.batch ?? 10),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });

