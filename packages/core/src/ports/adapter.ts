@@ -7,9 +7,15 @@ import type { Queue } from "./queue.js";
 
 /** What an adapter can and cannot do, declared to the conformance suite and the runner. */
 export interface AdapterCapabilities {
-  /** `EventLog.read` blocks server-side instead of polling. */
+  /**
+   * `EventLog.read` with `waitMs` wakes as soon as an event is appended (it blocks server-side or on
+   * a notification) instead of on a poll interval; the conformance suite expects under 400 ms.
+   */
   readonly blockingRead?: boolean;
-  /** Sink writes are fenced by the lease epoch in the same atomic step. */
+  /**
+   * Both sinks (`conversations` and `chunks`) check the lease epoch in the same atomic step as the
+   * write, so their `fenced` is `true`.
+   */
   readonly fencedSinks?: boolean;
 }
 
