@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -258,6 +258,42 @@ describe.skipIf(!present || !redisAvailable)(
         expect(purge.code).toBe(0);
         expect(purge.stdout).toContain("purged 1 job");
         expect(JSON.parse((await runBin(["status", "--store", store, "--json"])).stdout)).toEqual([]);
+      } finally {
+        const keys = await client.keys(`*${prefix}*`);
+        if (keys.length > 0) await client.del(...keys);
+        client.disconnect();
+      }
+    });
+    it("a re-run re-queues a cancelled job and says so; a failed (unusable input) job is retried, fails again, exit 2", async () => {
+      const prefix = `tm-cli-test-${process.pid}-${Date.now()}-retry`;
+      const store = `${REDIS_URL}?prefix=${prefix}`;
+      const { Redis } = await import("ioredis");
+      const client = new Redis(REDIS_URL);
+      const notes = join(dir.path, "notes.txt");
+      writeFileSync(notes, "not an export\n");
+      try {
+        const queued = jsonLines((await runBin(["import", CLAUDE, "--store", store, "--detach"])).stdout)[0]!;
+        const cancel = await runBin(["cancel", queued.jobId as string, "--store", store]);
+        expect(cancel.code).toBe(0);
+        expect(cancel.stdout).toContain("is cancelled");
+        const again = await runBin(["import", CLAUDE, "--store", store, "--json"]);
+        expect(again.stderr).toContain(
+          `job ${queued.jobId} had been cancelled; re-queued it to resume from its checkpoint`,
+        );
+        expect(again.code).toBe(0);
+        expect(jsonLines(again.stdout).at(-1)).toMatchObject({ jobId: queued.jobId, status: "succeeded" });
+
+        const failed = await runBin(["import", notes, "--store", store, "--json"]);
+        expect(failed.code).toBe(2);
+        const failedJob = jsonLines(failed.stdout).at(-1)!;
+        expect(failedJob).toMatchObject({ status: "failed" });
+        const status = JSON.parse(
+          (await runBin(["status", failedJob.jobId as string, "--store", store, "--json"])).stdout,
+        );
+        expect(status.error).toMatchObject({ code: "EXPORT_FORMAT", retriable: false });
+        const retried = await runBin(["import", notes, "--store", store, "--json"]);
+        expect(retried.stderr).toContain(`job ${failedJob.jobId} had failed; re-queued it`);
+        expect(retried.code).toBe(2);
       } finally {
         const keys = await client.keys(`*${prefix}*`);
         if (keys.length > 0) await client.del(...keys);
