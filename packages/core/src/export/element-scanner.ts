@@ -379,20 +379,15 @@ const fatal = new TextDecoder("utf-8", { fatal: true });
 const lenient = new TextDecoder("utf-8");
 
 /**
- * Decodes an element's bytes as UTF-8 part by part (no joined copy of the bytes); invalid bytes
- * become U+FFFD and `valid` is false.
+ * Decodes an element's bytes as UTF-8 and drops its `parts` (so a 100 MB conversation's chunks can be
+ * collected before `JSON.parse` runs); invalid bytes become U+FFFD and `valid` is false.
  */
 export function decodeElement(element: ScannedElement): { text: string; valid: boolean } {
-  const { parts } = element;
+  const bytes = elementBytes(element);
+  element.parts = [];
   try {
-    if (parts.length === 1) return { text: fatal.decode(parts[0]!), valid: true };
-    let text = "";
-    for (const p of parts) text += fatal.decode(p, { stream: true });
-    return { text: text + fatal.decode(), valid: true };
+    return { text: fatal.decode(bytes), valid: true };
   } catch {
-    fatal.decode(); // reset the decoder's stream state
-    let text = "";
-    for (const p of parts) text += lenient.decode(p, { stream: true });
-    return { text: text + lenient.decode(), valid: false };
+    return { text: lenient.decode(bytes), valid: false };
   }
 }

@@ -245,8 +245,6 @@ export async function* readExport(
     const decoded = decodeElement(element);
     const text = decoded.text;
     const badUtf8 = !decoded.valid;
-    // Let the bytes go before JSON.parse builds the objects (matters for a 100 MB conversation).
-    element.parts = [];
     let value: unknown;
     try {
       value = JSON.parse(text);
