@@ -29,8 +29,9 @@ import {
 import { defineBenchmark, type Metrics } from "../harness.js";
 
 const URL = process.env.TM_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const MEASURED = 2000;
-const PGBOSS_MEASURED = 300;
+const MEASURED_C1 = 500;
+const MEASURED_C16 = 2000;
+const PGBOSS_MEASURED = 100;
 const thisFile = fileURLToPath(import.meta.url);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -83,21 +84,38 @@ async function backlog(sql: Sql, schema: string, n: number): Promise<void> {
   await sql.unsafe(`analyze "${schema}".jobs`);
 }
 
-async function threadmillThroughput(concurrency: number, queued: number): Promise<Metrics> {
+async function threadmillThroughput(
+  concurrency: number,
+  queued: number,
+  fused = false,
+  prepare = false,
+): Promise<Metrics> {
   return withSchema(`tp${concurrency}_${queued}`, async (schema, sql) => {
     await migrate(sql, { schema });
     await backlog(sql, schema, queued);
     const counted = counting(client(concurrency + 2));
-    const adapter = createPostgresAdapter({ sql: counted.sql, schema });
+    const adapter = createPostgresAdapter({ sql: counted.sql, schema, prepare });
+    const MEASURED = concurrency === 1 ? MEASURED_C1 : MEASURED_C16;
     let done = 0;
     const started = performance.now();
     const before = counted.count();
     await Promise.all(
       Array.from({ length: concurrency }, async (_, w) => {
-        while (done < MEASURED) {
-          const claim = await adapter.queue.claim(`w${w}`, 30_000);
-          if (!claim) break;
-          await adapter.queue.complete(claim.lease, { status: "succeeded" });
+        const workerId = `w${w}`;
+        let claim = await adapter.queue.claim(workerId, 30_000);
+        while (claim) {
+          if (fused) {
+            const next = done + concurrency < MEASURED ? { workerId, leaseMs: 30_000 } : null;
+            if (next) {
+              claim = (await adapter.queue.completeAndClaim(claim.lease, { status: "succeeded" }, next)).next;
+            } else {
+              await adapter.queue.complete(claim.lease, { status: "succeeded" });
+              claim = null;
+            }
+          } else {
+            await adapter.queue.complete(claim.lease, { status: "succeeded" });
+            claim = done + concurrency < MEASURED ? await adapter.queue.claim(workerId, 30_000) : null;
+          }
           done++;
         }
       }),
@@ -112,7 +130,7 @@ async function threadmillThroughput(concurrency: number, queued: number): Promis
 async function bullmqThroughput(concurrency: number, queued: number): Promise<Metrics> {
   return withSchema(`bq${concurrency}`, async (schema) => {
     const { Queue, Worker } = withBackend(createPostgresBackend);
-    const connection = { connectionString: URL, schema, max: concurrency + 4 };
+    const connection = { connectionString: URL, schema, max: concurrency + 4, migrate: true };
     const queue = new Queue("bench", { connection });
     for (let from = 0; from < queued; from += 1000) {
       await queue.addBulk(
@@ -122,6 +140,7 @@ async function bullmqThroughput(concurrency: number, queued: number): Promise<Me
         })),
       );
     }
+    const MEASURED = concurrency === 1 ? MEASURED_C1 : MEASURED_C16;
     let done = 0;
     let finished: () => void = () => {};
     const all = new Promise<void>((r) => (finished = r));
@@ -242,7 +261,7 @@ async function threadmillLatency(mode: "notify" | "pooler"): Promise<Metrics> {
 async function bullmqLatency(): Promise<Metrics> {
   return withSchema("bqlat", async (schema) => {
     const { Queue, Worker } = withBackend(createPostgresBackend);
-    const connection = { connectionString: URL, schema };
+    const connection = { connectionString: URL, schema, migrate: true };
     const queue = new Queue("lat", { connection });
     const created = new Map<string, number>();
     const latencies: number[] = [];
@@ -435,6 +454,14 @@ export default defineBenchmark({
     "bullmq-pg c16 (20k backlog)": { run: () => bullmqThroughput(16, 20_000) },
     "pg-boss c1 (20k backlog)": { run: () => pgbossThroughput(1, 20_000) },
     "pg-boss c16 (20k backlog)": { run: () => pgbossThroughput(16, 20_000) },
+    "threadmill completeAndClaim c1 (20k backlog)": { run: () => threadmillThroughput(1, 20_000, true) },
+    "threadmill completeAndClaim c16 (20k backlog)": { run: () => threadmillThroughput(16, 20_000, true) },
+    "threadmill completeAndClaim prepared c1 (20k backlog)": {
+      run: () => threadmillThroughput(1, 20_000, true, true),
+    },
+    "threadmill completeAndClaim prepared c16 (20k backlog)": {
+      run: () => threadmillThroughput(16, 20_000, true, true),
+    },
     "threadmill c1 (2k backlog)": { run: () => threadmillThroughput(1, 2_000) },
     "threadmill c1 (20k backlog)": { run: () => threadmillThroughput(1, 20_000) },
     "threadmill c1 (200k backlog)": { run: () => threadmillThroughput(1, 200_000) },
@@ -447,7 +474,7 @@ export default defineBenchmark({
     "pg-boss latency (default poll)": { run: () => pgbossLatency() },
     "threadmill dead worker (defaults)": { run: () => deadWorkerRecovery() },
     "postgres chunk upserts (50k rows)": { run: () => postgresChunks() },
-    "pglite chunk upserts (200k rows, defaults)": { run: () => pgliteChunks(200_000, false) },
-    "pglite chunk upserts (200k rows, bulk options)": { run: () => pgliteChunks(200_000, true) },
+    "pglite chunk upserts (100k rows, defaults)": { run: () => pgliteChunks(100_000, false) },
+    "pglite chunk upserts (100k rows, bulk options)": { run: () => pgliteChunks(100_000, true) },
   },
 });

@@ -28,6 +28,12 @@ export interface PostgresAdapterOptions extends SqlAdapterOptions {
    * Polling stays the baseline; through a transaction pooler LISTEN does not work. @default false
    */
   readonly notify?: boolean;
+  /**
+   * Send the adapter's statements as named prepared statements (planned once per connection). Only
+   * on a direct or session-mode connection: through a transaction pooler prepared statements break.
+   * @default false
+   */
+  readonly prepare?: boolean;
 }
 
 /**
@@ -45,7 +51,7 @@ export function createPostgresAdapter(options: PostgresAdapterOptions): SqlAdapt
   }
   const schemaName = options.schema ?? "threadmill";
   const schema = quoteSchema(schemaName);
-  let db: SqlExecutor = createPostgresExecutor(options.sql);
+  let db: SqlExecutor = createPostgresExecutor(options.sql, options.prepare === true);
   if (options.migrate) {
     const base = db;
     let ready: Promise<unknown> | null = null;
