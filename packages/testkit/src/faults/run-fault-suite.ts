@@ -30,6 +30,8 @@ export interface FaultSuiteOptions {
 }
 
 const TENANT = "fault-suite";
+/** Properties run real leases and slices: on a loaded CI machine they take many times their usual few seconds. */
+const PROPERTY_TIMEOUT_MS = 180_000;
 const WRITES =
   /^(chunks\.upsert|conversations\.upsert|checkpoints\.save|events\.append|jobs\.transition|queue\.(release|complete|deadLetter|extend))$/;
 
@@ -128,99 +130,107 @@ export function runFaultSuite(options: FaultSuiteOptions): void {
       expect((await chunkIds(store, jobId)).sort()).toEqual(expectedIds(8));
     });
 
-    it("property: frozen at any store call, a zombie's later writes are all rejected and the job ends right", async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.integer({ min: 1, max: 40 }), async (pauseAt) => {
-          const store = await create();
-          const pipeline = createSyntheticPipeline({ items: 6, itemsPerUnit: 1 });
-          const zombie = createFaultyAdapter(store);
-          zombie.pauseAt(pauseAt);
-          const jobId = await submit(store, pipeline);
-          const zombieWork = runnerOn(zombie.adapter, pipeline).work();
-          await delay(30);
-          const live = await runnerOn(store, pipeline).run(TENANT, jobId);
-          expect(live?.status).toBe("succeeded");
-          const takeover = performance.now();
-          const checkpoint = await store.checkpoints.load(TENANT, jobId);
-          zombie.resume();
-          await zombieWork;
-          for (const call of zombie.history) {
-            if (!WRITES.test(call.operation) || call.settledAt === null || call.settledAt < takeover)
-              continue;
-            expect(call.result, call.operation).toBe("rejected");
-            expect(call.error).toBe(LeaseLostError.name);
-          }
-          expect(await store.checkpoints.load(TENANT, jobId)).toEqual(checkpoint);
-          expect((await store.jobs.get(TENANT, jobId))?.status).toBe("succeeded");
-          expect((await chunkIds(store, jobId)).sort()).toEqual(expectedIds(6));
-        }),
-        { numRuns },
-      );
-    });
-
-    it("property: through killed and overrunning serverless slices, the chunks and counts equal an uninterrupted run's", async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.record({
-            itemsPerUnit: fc.integer({ min: 1, max: 3 }),
-            burnMs: fc.constantFrom(0, 10, 40),
-            slices: fc.array(fc.integer({ min: leaseMs * 0.5, max: leaseMs * 2 }), {
-              minLength: 1,
-              maxLength: 6,
-            }),
-            kills: fc.array(
-              fc.option(
-                fc.record({
-                  call: fc.integer({ min: 1, max: 30 }),
-                  when: fc.constantFrom("before", "after"),
-                }),
-                { nil: null },
-              ),
-              { maxLength: 6 },
-            ),
-          }),
-          async ({ itemsPerUnit, burnMs, slices, kills }) => {
-            const pipelineOptions: SyntheticPipelineOptions = {
-              items: 10,
-              itemsPerUnit,
-              burnMs,
-              sliceMs: 20,
-            };
-            const baselineStore = await create();
-            const baselineJob = await submit(baselineStore, createSyntheticPipeline(pipelineOptions));
-            await runnerOn(baselineStore, createSyntheticPipeline(pipelineOptions)).work();
-            const baseline = await baselineStore.jobs.get(TENANT, baselineJob);
-            expect(baseline?.status).toBe("succeeded");
-            const baselineIds = (await chunkIds(baselineStore, baselineJob)).sort();
-
+    it(
+      "property: frozen at any store call, a zombie's later writes are all rejected and the job ends right",
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.integer({ min: 1, max: 40 }), async (pauseAt) => {
             const store = await create();
-            const jobId = await submit(store, createSyntheticPipeline(pipelineOptions));
-            const sim = await simulateServerless({
-              store,
-              createRunner: (view) =>
-                runnerOn(view, createSyntheticPipeline(pipelineOptions), {
-                  deadlineMarginMs: Math.round(leaseMs / 5),
-                }),
-              sliceMs: (n) => slices[n % slices.length]!,
-              killAt: (n) => kills[n] ?? null,
-              overrunMs: 30,
-              intervalMs: 10,
-              done: async () => TERMINAL_STATUSES.has((await store.jobs.get(TENANT, jobId))!.status),
-              maxInvocations: 400,
-            });
-            expect(sim.finished).toBe(true);
-            const final = await store.jobs.get(TENANT, jobId);
-            expect(final?.status).toBe("succeeded");
-            const ids = await chunkIds(store, jobId);
-            expect(new Set(ids).size).toBe(ids.length);
-            expect([...ids].sort()).toEqual(baselineIds);
-            // Counts move with checkpoints: a repeated unit is never counted twice.
-            expect(final?.counts).toEqual(baseline?.counts);
-          },
-        ),
-        { numRuns },
-      );
-    });
+            const pipeline = createSyntheticPipeline({ items: 6, itemsPerUnit: 1 });
+            const zombie = createFaultyAdapter(store);
+            zombie.pauseAt(pauseAt);
+            const jobId = await submit(store, pipeline);
+            const zombieWork = runnerOn(zombie.adapter, pipeline).work();
+            await delay(30);
+            const live = await runnerOn(store, pipeline).run(TENANT, jobId);
+            expect(live?.status).toBe("succeeded");
+            const takeover = performance.now();
+            const checkpoint = await store.checkpoints.load(TENANT, jobId);
+            zombie.resume();
+            await zombieWork;
+            for (const call of zombie.history) {
+              if (!WRITES.test(call.operation) || call.settledAt === null || call.settledAt < takeover)
+                continue;
+              expect(call.result, call.operation).toBe("rejected");
+              expect(call.error).toBe(LeaseLostError.name);
+            }
+            expect(await store.checkpoints.load(TENANT, jobId)).toEqual(checkpoint);
+            expect((await store.jobs.get(TENANT, jobId))?.status).toBe("succeeded");
+            expect((await chunkIds(store, jobId)).sort()).toEqual(expectedIds(6));
+          }),
+          { numRuns },
+        );
+      },
+      PROPERTY_TIMEOUT_MS,
+    );
+
+    it(
+      "property: through killed and overrunning serverless slices, the chunks and counts equal an uninterrupted run's",
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.record({
+              itemsPerUnit: fc.integer({ min: 1, max: 3 }),
+              burnMs: fc.constantFrom(0, 10, 40),
+              slices: fc.array(fc.integer({ min: leaseMs * 0.5, max: leaseMs * 2 }), {
+                minLength: 1,
+                maxLength: 6,
+              }),
+              kills: fc.array(
+                fc.option(
+                  fc.record({
+                    call: fc.integer({ min: 1, max: 30 }),
+                    when: fc.constantFrom("before", "after"),
+                  }),
+                  { nil: null },
+                ),
+                { maxLength: 6 },
+              ),
+            }),
+            async ({ itemsPerUnit, burnMs, slices, kills }) => {
+              const pipelineOptions: SyntheticPipelineOptions = {
+                items: 10,
+                itemsPerUnit,
+                burnMs,
+                sliceMs: 20,
+              };
+              const baselineStore = await create();
+              const baselineJob = await submit(baselineStore, createSyntheticPipeline(pipelineOptions));
+              await runnerOn(baselineStore, createSyntheticPipeline(pipelineOptions)).work();
+              const baseline = await baselineStore.jobs.get(TENANT, baselineJob);
+              expect(baseline?.status).toBe("succeeded");
+              const baselineIds = (await chunkIds(baselineStore, baselineJob)).sort();
+
+              const store = await create();
+              const jobId = await submit(store, createSyntheticPipeline(pipelineOptions));
+              const sim = await simulateServerless({
+                store,
+                createRunner: (view) =>
+                  runnerOn(view, createSyntheticPipeline(pipelineOptions), {
+                    deadlineMarginMs: Math.round(leaseMs / 5),
+                  }),
+                sliceMs: (n) => slices[n % slices.length]!,
+                killAt: (n) => kills[n] ?? null,
+                overrunMs: 30,
+                intervalMs: 10,
+                done: async () => TERMINAL_STATUSES.has((await store.jobs.get(TENANT, jobId))!.status),
+                maxInvocations: 400,
+              });
+              expect(sim.finished).toBe(true);
+              const final = await store.jobs.get(TENANT, jobId);
+              expect(final?.status).toBe("succeeded");
+              const ids = await chunkIds(store, jobId);
+              expect(new Set(ids).size).toBe(ids.length);
+              expect([...ids].sort()).toEqual(baselineIds);
+              // Counts move with checkpoints: a repeated unit is never counted twice.
+              expect(final?.counts).toEqual(baseline?.counts);
+            },
+          ),
+          { numRuns },
+        );
+      },
+      PROPERTY_TIMEOUT_MS,
+    );
 
     it("a crash loop that never checkpoints is dead-lettered after maxAttempts", async () => {
       const store = await create();
