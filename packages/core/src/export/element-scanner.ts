@@ -68,8 +68,13 @@ export class ElementScanner {
   private lastKey: string | null = null;
   private afterColon = false;
 
+  // Set when resumed: until a significant byte arrives, the end of input is not a truncation (the
+  // cursor may sit after the last element, or after a bare top-level object).
+  private resumedQuiet = false;
+
   constructor(options: ElementScannerOptions = {}) {
     if (options.resume) {
+      this.resumedQuiet = true;
       this.state = ST_ARRAY;
       this.base = options.resume.offset;
       this.index = options.resume.index + 1;
@@ -108,6 +113,7 @@ export class ElementScanner {
         case ST_ARRAY: {
           const b = chunk[pos]!;
           if (b === 0x7b || b === 0x5b) {
+            this.resumedQuiet = false;
             this.beginElement(pos);
             this.state = ST_ELEMENT;
             this.depth = 1;
@@ -115,9 +121,13 @@ export class ElementScanner {
           } else if (b === 0x5d) {
             this.state = ST_DONE;
             pos++;
-          } else if (b === 0x2c || b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
+          } else if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
+            pos++;
+          } else if (b === 0x2c) {
+            this.resumedQuiet = false;
             pos++;
           } else {
+            this.resumedQuiet = false;
             this.beginElement(pos);
             this.state = ST_PRIM;
             this.inString = false;
@@ -169,7 +179,7 @@ export class ElementScanner {
     const inside = this.state === ST_ELEMENT || this.state === ST_PRIM || this.state === ST_TOP;
     return {
       empty: this.state === ST_START,
-      truncated: inside || this.state === ST_ARRAY,
+      truncated: inside || (this.state === ST_ARRAY && !this.resumedQuiet),
       truncatedAt: inside ? this.elementStart : null,
     };
   }

@@ -667,6 +667,15 @@ describe("readExport: resuming, streams, progress, cancellation", () => {
     }
   });
 
+  it("resuming after the last conversation yields nothing and reports nothing (array or bare object)", async () => {
+    for (const input of [bytes, enc.encode(`${JSON.stringify(chatgpt("solo", ["x"]))}\n`)]) {
+      const all = (await read(input)).conversations;
+      const rest = await read(input, { start: all.at(-1)!.cursor });
+      expect(rest.conversations).toEqual([]);
+      expect(rest.issues).toEqual([]);
+    }
+  });
+
   it("rejects a cursor that does not point after a conversation", async () => {
     const all = (await read(bytes)).conversations;
     const wrong = { ...all[0]!.cursor, offset: all[0]!.cursor.offset - 3 };
