@@ -64,6 +64,12 @@ const YIELD_EVERY_MS = 40;
  * `update_time`), or, through a `Source` with entries, an unzipped export directory. The format
  * is detected from the content. Malformed conversations are skipped and reported through
  * `onIssue`; only an input unusable as a whole throws `ExportFormatError`.
+ *
+ * Each conversation carries its `cursor`; `start: cursor` yields exactly the ones after it, seeking
+ * where the source allows (a file, bytes, an HTTP server honouring `Range`, a stored ZIP entry) and
+ * otherwise re-reading and skipping (a deflated ZIP entry is re-inflated; a web `ReadableStream`
+ * is re-read). ZIPs need a source of known size (not a one-shot stream). Memory stays flat: only
+ * the conversation being parsed is held (about 5x its size at peak).
  * @example
  * for await (const conversation of readExport(bytes, { onIssue: console.warn })) {
  *   console.log(conversation.title, conversation.messages.length, conversation.cursor);

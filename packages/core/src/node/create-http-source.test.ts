@@ -97,6 +97,12 @@ describe("createHttpSource", () => {
     expect(hits[0]!.range).toBe(`bytes=${all[199]!.cursor.offset - 1}-`);
   });
 
+  it("is what the Node readExport uses for an http(s) URL string", async () => {
+    const out: string[] = [];
+    for await (const c of readExport(`${base}/ok`)) out.push(c.id);
+    expect(out).toHaveLength(300);
+  });
+
   it("falls back to skipping when the server ignores Range", async () => {
     const all: import("../export/cursor.js").Cursor[] = [];
     for await (const c of readExport(createHttpSource(`${base}/norange`))) all.push(c.cursor);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
+import { ExportFormatError } from "../errors/export-format-error.js";
 import type { Source } from "../ports/source.js";
 import { createFileSource } from "./create-file-source.js";
 import { readExport } from "./read-export.js";
@@ -67,10 +68,22 @@ describe("readExport (Node)", () => {
     for await (const c of readExport(path)) cursors.push(c.cursor);
     const file = createFileSource(path);
     const opens: number[] = [];
-    const spy: Source = { name: file.name, open: (o) => (opens.push(o?.start ?? 0), file.open(o)) };
+    const spy: Source = {
+      name: file.name,
+      open: (o) => {
+        opens.push(o?.start ?? 0);
+        return file.open(o);
+      },
+    };
     const rest = await collect(spy, { start: cursors[39]! });
     expect(rest.map((c) => c.id)).toEqual(Array.from({ length: 10 }, (_, i) => `c${i + 40}`));
     expect(opens).toEqual([cursors[39]!.offset - 1]);
+  });
+
+  it("a missing path is an ExportFormatError (unreadable), not a raw ENOENT", async () => {
+    const error = await collect(join(dir, "nope.json")).catch((e: unknown) => e);
+    expect(ExportFormatError.isInstance(error)).toBe(true);
+    expect((error as ExportFormatError).reason).toBe("unreadable");
   });
 
   it("file source: open({ start }) starts at start and reports the size", async () => {
