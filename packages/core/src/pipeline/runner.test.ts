@@ -555,4 +555,28 @@ describe("createRunner", () => {
     expect(result.runs).toEqual([expect.objectContaining({ outcome: "succeeded", epoch: 1, units: 3 })]);
     expect(await t.chunkIds(jobId)).toEqual(expectedChunkIds(6));
   });
+  it("start({ concurrency: 2 }) works two jobs at once and stops cleanly when idle", async () => {
+    const t = setup({ items: 8, itemsPerUnit: 1, burnMs: 40, sliceMs: 20 });
+    const a = await t.submit();
+    const b = await t.submit();
+    const runner = t.make();
+    runner.start({ concurrency: 2 });
+    let both = false;
+    for (let i = 0; i < 400 && !both; i++) {
+      const [ja, jb] = await Promise.all([t.store.jobs.get(TENANT, a), t.store.jobs.get(TENANT, b)]);
+      both = ja?.status === "running" && jb?.status === "running";
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(both).toBe(true);
+    for (let i = 0; i < 1000; i++) {
+      const jobs = await t.store.jobs.list(TENANT);
+      if (jobs.every((j) => j.status === "succeeded")) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await runner.stop();
+    expect((await t.store.jobs.list(TENANT)).map((j) => j.status)).toEqual(["succeeded", "succeeded"]);
+    expect(await t.chunkIds(a)).toEqual(expectedChunkIds(8));
+    expect(await t.chunkIds(b)).toEqual(expectedChunkIds(8));
+    expect(() => runner.start({ concurrency: 0 })).toThrow(RangeError);
+  });
 });
