@@ -172,6 +172,19 @@ describe("readExport: ZIPs (edge cases 2 and 3)", () => {
     );
   });
 
+  it("reads conversations.json when shards sit beside it, and reports the shards as skipped", async () => {
+    const { conversations, issues } = await read(
+      zip({
+        "conversations.json": JSON.stringify([chatgpt("main", ["m"])]),
+        "conversations-000.json": JSON.stringify([chatgpt("s", ["s"])]),
+      }),
+    );
+    expect(conversations.map((c) => c.id)).toEqual(["main"]);
+    expect(issues).toContainEqual(
+      expect.objectContaining({ code: "skipped-entry", entry: "conversations-000.json" }),
+    );
+  });
+
   it("a copy without update_time never beats one with it; on a tie the earlier shard stays", async () => {
     const { conversations } = await read(
       zip({

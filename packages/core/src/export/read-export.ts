@@ -445,6 +445,13 @@ function pickEntries(
     .filter((n) => base(n).toLowerCase() === "conversations.json")
     .sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : 1));
   if (main.length > 0) {
+    for (const shard of names.filter((n) => SHARD.test(base(n)))) {
+      report({
+        code: "skipped-entry",
+        message: `shard ${shard} not read: ${main[0]} holds the conversations`,
+        entry: shard,
+      });
+    }
     for (const other of main.slice(1))
       report({
         code: "skipped-entry",
