@@ -139,8 +139,15 @@ describe("createImportPipeline", () => {
       const view = createFaultyAdapter(store, {
         killAt: { call, when: call % 2 === 0 ? "after" : "before" },
       });
-      void t.make({ store: view.adapter, leaseMs: 300, renewEveryMs: 100 }).work();
-      await new Promise((r) => setTimeout(r, 80));
+      let returned = false;
+      void t
+        .make({ store: view.adapter, leaseMs: 300, renewEveryMs: 100 })
+        .work()
+        .then(() => {
+          returned = true;
+        });
+      // Wait for this process to die at its kill point, or to finish the job before reaching it.
+      while (!returned && !view.killed) await new Promise((r) => setTimeout(r, 5));
       if (view.killed) {
         crashes++;
         await new Promise((r) => setTimeout(r, 320)); // its lease lapses

@@ -266,8 +266,11 @@ describe("createRunner", () => {
         },
       });
       Object.defineProperty(view.adapter, "checkpoints", { value: counting });
-      void runner.work();
-      await new Promise((r) => setTimeout(r, 60));
+      let returned = false;
+      void runner.work().then(() => {
+        returned = true;
+      });
+      while (!returned && !view.killed) await new Promise((r) => setTimeout(r, 5));
       if (view.killed) crashes += 1;
       await new Promise((r) => setTimeout(r, 200)); // the lease expires
     }
@@ -285,8 +288,10 @@ describe("createRunner", () => {
       // Each process dies at its 4th store call (after claiming, before any checkpoint).
       const view = createFaultyAdapter(store, { killAt: { call: 4, when: "before" } });
       void t.make({ store: view.adapter, leaseMs: 100, renewEveryMs: 30 }).work();
-      await new Promise((r) => setTimeout(r, 160));
+      const until = Date.now() + 5_000;
+      while (!view.killed && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
       expect(view.killed).toBe(true);
+      await new Promise((r) => setTimeout(r, 160)); // its lease lapses
     }
     const result = await t.make({ leaseMs: 100, renewEveryMs: 30 }).work();
     expect(result.runs).toEqual([expect.objectContaining({ outcome: "failed" })]);
