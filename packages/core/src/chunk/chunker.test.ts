@@ -43,7 +43,7 @@ describe("createChunker", () => {
     expect(DEFAULT_CHUNK_FORMAT.separator).toBe("\n\n");
   });
 
-  it("fills chunks well: most are more than half full, and cuts prefer message, paragraph and sentence ends", () => {
+  it("seed 004: chunks are not undersized: every chunk but the last is more than half full, cut at sentence, line or message ends", () => {
     const conv = conversation(Array.from({ length: 12 }, (_, i) => prose(150 + 90 * i, i + 1)));
     const chunks = [...createChunker({ maxTokens: 256, overlapTokens: 32 }).chunk(conv)];
     const inner = chunks.slice(0, -1);
@@ -52,7 +52,7 @@ describe("createChunker", () => {
     for (const c of inner) expect(c.text).toMatch(/(\.|\.\s+|\n)$/);
   });
 
-  it("gives ids that hash the conversation id, branch id, index and text, and are stable across runs", () => {
+  it("seed 002: a re-run writes the same ids (no duplicate chunks): ids hash conversation id, branch id, index and text", () => {
     const conv = conversation([prose(600), prose(600, 5)]);
     const a = [...createChunker({ maxTokens: 200, overlapTokens: 20 }).chunk(conv)];
     const b = [...createChunker({ maxTokens: 200, overlapTokens: 20 }).chunk(conv)];
@@ -71,7 +71,7 @@ describe("createChunker", () => {
     expect(new Set(chunks.map((c) => c.id)).size).toBe(chunks.length);
   });
 
-  it("chunks the active path with branchId null, then every branch with its id, indexes restarting", () => {
+  it("seed 004: no branch is dropped: the active path (branchId null), then every branch with its id, indexes restarting", () => {
     const conv = conversation([prose(300, 1), prose(300, 2)], {
       branches: [
         { id: "b1", forkMessageId: "m0", messages: [msg(10, prose(500, 3), "assistant")] },
@@ -120,7 +120,7 @@ describe("createChunker", () => {
     }
   });
 
-  it("splits a message longer than maxTokens across chunks and drops no text", () => {
+  it("seed 002: never truncates a long message: it is split across chunks and no text is dropped", () => {
     const long = prose(3000, 7);
     const conv = conversation([long]);
     const chunker = createChunker({ maxTokens: 100, overlapTokens: 10 });

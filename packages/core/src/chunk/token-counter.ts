@@ -5,7 +5,7 @@ import { CL100K_TOKEN_SPLIT_REGEX, O200K_TOKEN_SPLIT_REGEX } from "gpt-tokenizer
 /** A tokenizer the chunker knows by name. */
 export type TokenizerName = "o200k_base" | "cl100k_base" | "claude";
 
-/** Any tokenizer: a known name, or your own counter (called once per piece and once per chunk). */
+/** Any tokenizer: a known name, or your own counter (called on each piece of text, then on every candidate chunk to recount it). */
 export type TokenizerOption = TokenizerName | { count(text: string): number };
 
 /**
