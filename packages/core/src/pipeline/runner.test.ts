@@ -371,10 +371,15 @@ describe("createRunner", () => {
     const jobId = await t.submit();
     const a = t.make({ leaseMs: 10_000, renewEveryMs: 3_000 });
     a.start({ concurrency: 2 });
-    await new Promise((r) => setTimeout(r, 350));
+    for (let i = 0; i < 1000; i++) {
+      const running = await t.store.jobs.get(TENANT, jobId);
+      if (running?.status === "running" && Object.keys(running.counts).length > 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const stopping = performance.now();
     await a.stop({ graceMs: 500 });
-    expect(performance.now() - stopping).toBeLessThan(1_000);
+    // The grace period, plus a generous allowance for a loaded machine.
+    expect(performance.now() - stopping).toBeLessThan(3_000);
     const job = await t.store.jobs.get(TENANT, jobId);
     expect(job?.status).toBe("queued");
     // Claimable now, although the lease would have run for 10 s.
@@ -502,11 +507,14 @@ describe("createRunner", () => {
     });
     Object.defineProperty(dying.adapter, "queue", { value: watched });
     void t.make({ store: dying.adapter, leaseMs: 150, renewEveryMs: 50 }).work();
-    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 1000 && calls.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     expect(calls).toEqual(["complete"]);
     expect((await store.jobs.get(TENANT, second))?.status).toBe("running");
-    await new Promise((r) => setTimeout(r, 150));
-    const next = await t.make().work();
+    let next = await t.make().work();
+    for (let i = 0; i < 200 && next.runs.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20)); // until the dead worker's lease lapses
+      next = await t.make().work();
+    }
     expect(next.runs[0]).toMatchObject({ jobId: second, outcome: "succeeded", units: 0, epoch: 2 });
     expect((await store.jobs.get(TENANT, second))?.counts).toMatchObject({ conversations: 4, chunks: 12 });
   });
