@@ -40,6 +40,14 @@ describe("createChunkerPool", () => {
     expect(chunks[0]!.text).toBe("User: still alive");
   });
 
+  it("rejects, rather than return wrong texts, when the conversation changes while it is chunked", async () => {
+    pool = createChunkerPool({ threads: 1 });
+    const conv = conversation([prose(200, 1)]);
+    const pending = pool.chunk(conv);
+    conv.messages.push(msg(1, "added afterwards"));
+    await expect(pending).rejects.toThrow(/changed while/);
+  });
+
   it("rejects calls after close, and close is idempotent", async () => {
     pool = createChunkerPool({ threads: 1 });
     await pool.chunk(conversation(["warm up"]));

@@ -44,11 +44,78 @@ export interface ChunkerPoolRequest {
   readonly id: number;
   readonly conversation: Pick<Conversation, "id" | "messages" | "branches">;
 }
+/**
+ * @internal A conversation's chunks in columns, without their text: the caller formats the paths
+ * itself and slices the texts back out, so only numbers and ids cross the thread boundary.
+ */
+export interface PackedChunks {
+  readonly count: number;
+  /** Path of each chunk: 0 the active path, i + 1 the branch `branches[i]`. */
+  readonly path: Int32Array;
+  readonly length: Int32Array;
+  readonly overlap: Int32Array;
+  readonly tokens: Int32Array;
+  /** Epoch milliseconds, NaN for `null`. */
+  readonly startAt: Float64Array;
+  readonly endAt: Float64Array;
+  readonly ids: string[];
+  readonly messageIds: string[][];
+}
 /** @internal */
-export type ChunkerPoolResponse = { id: number; chunks: Chunk[] } | { id: number; error: unknown };
+export type ChunkerPoolResponse = { id: number; packed: PackedChunks } | { id: number; error: unknown };
+
+/** @internal Rebuilds the chunks of a `PackedChunks` from the conversation the caller still holds. */
+export function unpackChunks(
+  conversation: Pick<Conversation, "id" | "messages" | "branches">,
+  packed: PackedChunks,
+  format: (messages: Conversation["messages"]) => string,
+): Chunk[] {
+  const branches = conversation.branches ?? [];
+  const out: Chunk[] = new Array(packed.count);
+  let current = -1;
+  let text = "";
+  let at = 0;
+  let index = 0;
+  const finish = (): void => {
+    if (current !== -1 && at !== text.length) {
+      throw new Error(
+        `[threadmill] conversation ${conversation.id} changed while the chunker pool was chunking it.`,
+      );
+    }
+  };
+  for (let k = 0; k < packed.count; k++) {
+    const path = packed.path[k]!;
+    if (path !== current) {
+      finish();
+      current = path;
+      text = format(path === 0 ? conversation.messages : branches[path - 1]!.messages);
+      at = 0;
+      index = 0;
+    }
+    const overlap = packed.overlap[k]!;
+    const start = at - overlap;
+    at = start + packed.length[k]!;
+    const startAt = packed.startAt[k]!;
+    const endAt = packed.endAt[k]!;
+    out[k] = {
+      id: packed.ids[k]!,
+      conversationId: conversation.id,
+      branchId: path === 0 ? null : branches[path - 1]!.id,
+      index: index++,
+      text: text.slice(start, at),
+      tokens: packed.tokens[k]!,
+      overlap,
+      messageIds: packed.messageIds[k]!,
+      startAt: Number.isNaN(startAt) ? null : new Date(startAt),
+      endAt: Number.isNaN(endAt) ? null : new Date(endAt),
+    };
+  }
+  finish();
+  return out;
+}
 
 interface Pending {
-  resolve(chunks: Chunk[]): void;
+  resolve(packed: PackedChunks): void;
   reject(error: unknown): void;
 }
 
@@ -93,7 +160,8 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
       "[threadmill] createChunkerPool needs a named tokenizer (a { count } object cannot cross to a worker thread); use createChunker for your own tokenizer.",
     );
   }
-  createChunker(chunkerOptions); // validates the options here, where the caller can see the error
+  // Validates the options here, where the caller can see the error; formats texts back on this side.
+  const formatter = createChunker(chunkerOptions);
   const format = chunkerOptions.format ?? DEFAULT_CHUNK_FORMAT;
   const data: ChunkerPoolWorkerData = {
     maxTokens: chunkerOptions.maxTokens ?? 512,
@@ -122,7 +190,7 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
       slot.pending.delete(response.id);
       if (slot.pending.size === 0) worker.unref();
       if ("error" in response) p.reject(response.error);
-      else p.resolve(response.chunks);
+      else p.resolve(response.packed);
     });
     worker.on("error", (error) => fail(error));
     worker.on("exit", (code) => {
@@ -160,11 +228,11 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
           branches: conversation.branches,
         },
       };
-      return new Promise<Chunk[]>((resolve, reject) => {
+      return new Promise<PackedChunks>((resolve, reject) => {
         slot.pending.set(id, { resolve, reject });
         slot.worker.ref();
         slot.worker.postMessage(request);
-      });
+      }).then((packed) => unpackChunks(conversation, packed, formatter.format));
     },
     async close() {
       if (closed) return;
