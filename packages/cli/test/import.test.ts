@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   assertBuilt,
+  deleteRedisKeys,
   EXAMPLES,
   IN_CI,
   jsonLines,
@@ -225,8 +226,6 @@ describe.skipIf(!present || !redisAvailable)(
     it("--detach queues the job; a worker serves it; SIGTERM stops the worker (143); purge --all", async () => {
       const prefix = `tm-cli-test-${process.pid}-${Date.now()}`;
       const store = `${REDIS_URL}?prefix=${prefix}`;
-      const { Redis } = await import("ioredis");
-      const client = new Redis(REDIS_URL);
       try {
         const queued = await runBin(["import", CLAUDE, "--store", store, "--detach"]);
         expect(queued.stderr).toContain("queued job");
@@ -259,16 +258,12 @@ describe.skipIf(!present || !redisAvailable)(
         expect(purge.stdout).toContain("purged 1 job");
         expect(JSON.parse((await runBin(["status", "--store", store, "--json"])).stdout)).toEqual([]);
       } finally {
-        const keys = await client.keys(`*${prefix}*`);
-        if (keys.length > 0) await client.del(...keys);
-        client.disconnect();
+        await deleteRedisKeys(REDIS_URL, prefix);
       }
     });
     it("a re-run re-queues a cancelled job and says so; a failed (unusable input) job is retried, fails again, exit 2", async () => {
       const prefix = `tm-cli-test-${process.pid}-${Date.now()}-retry`;
       const store = `${REDIS_URL}?prefix=${prefix}`;
-      const { Redis } = await import("ioredis");
-      const client = new Redis(REDIS_URL);
       const notes = join(dir.path, "notes.txt");
       writeFileSync(notes, "not an export\n");
       try {
@@ -295,9 +290,32 @@ describe.skipIf(!present || !redisAvailable)(
         expect(retried.stderr).toContain(`job ${failedJob.jobId} had failed; re-queued it`);
         expect(retried.code).toBe(2);
       } finally {
-        const keys = await client.keys(`*${prefix}*`);
-        if (keys.length > 0) await client.del(...keys);
-        client.disconnect();
+        await deleteRedisKeys(REDIS_URL, prefix);
+      }
+    });
+    it("two identical imports started at once (a double-clicked upload) make one job; both end with its summary", async () => {
+      const prefix = `tm-cli-test-${process.pid}-${Date.now()}-dup`;
+      const store = `${REDIS_URL}?prefix=${prefix}`;
+      try {
+        const [a, b] = await Promise.all([
+          runBin(["import", CLAUDE, "--store", store, "--json"]),
+          runBin(["import", CLAUDE, "--store", store, "--json"]),
+        ]);
+        expect(a.code).toBe(0);
+        expect(b.code).toBe(0);
+        const sa = jsonLines(a.stdout).at(-1)!;
+        const sb = jsonLines(b.stdout).at(-1)!;
+        expect(sa).toMatchObject({ status: "succeeded" });
+        expect(sb).toEqual(sa);
+        const jobs = JSON.parse((await runBin(["status", "--store", store, "--json"])).stdout) as unknown[];
+        expect(jobs).toHaveLength(1);
+        const chunks = jsonLines(
+          (await runBin(["export", sa.jobId as string, "--what", "chunks", "--store", store])).stdout,
+        );
+        expect(chunks).toHaveLength(sa.chunks as number);
+        expect(new Set(chunks.map((c) => c.id)).size).toBe(chunks.length);
+      } finally {
+        await deleteRedisKeys(REDIS_URL, prefix);
       }
     });
   },
