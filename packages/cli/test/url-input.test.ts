@@ -41,7 +41,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
+afterAll(async () => {
+  if (!server) return;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
 describe("import from an http(s) URL (local node:http stand-in)", { timeout: 120_000 }, () => {
   it("imports the export; the signed URL's token is never printed", async () => {

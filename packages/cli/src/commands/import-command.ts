@@ -64,7 +64,9 @@ export async function importCommand(
   const options = parseImportOptions(flags);
   const { io } = ctx;
   const resolved = await resolveInput(input, io.cwd);
-  const idempotencyKey = await computeIdempotencyKey(resolved, options);
+  // Hashing a large input (about 2 s per GB) overlaps with opening the store (PGlite takes seconds).
+  const keyPromise = computeIdempotencyKey(resolved, options);
+  keyPromise.catch(() => {});
   const jsonLines = flags.json === true || !io.stdout.isTTY;
   const bar = flags.json !== true && io.stderr.isTTY === true;
   const note = (line: string) => io.stderr.write(`threadmill: ${line}\n`);
@@ -93,6 +95,7 @@ export async function importCommand(
           }
         : {}),
     });
+    const idempotencyKey = await keyPromise;
     let { job, created } = await runner.submit({
       tenant: ctx.tenant,
       pipeline: "import",
