@@ -2,6 +2,7 @@ export { BudgetExceededError } from "./budget-exceeded-error.js";
 export { CancelledError } from "./cancelled-error.js";
 export { ConflictError } from "./conflict-error.js";
 export { ExportFormatError, type ExportFormatReason } from "./export-format-error.js";
+export { JobConfigurationError, type JobConfigurationReason } from "./job-configuration-error.js";
 export { LeaseLostError } from "./lease-lost-error.js";
 export { RateLimitedError } from "./rate-limited-error.js";
 export { StorageError, type StorageAdapterName } from "./storage-error.js";

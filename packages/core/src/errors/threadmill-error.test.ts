@@ -1,9 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
+import { classifyError } from "../pipeline/classify-error.js";
 import {
   BudgetExceededError,
   CancelledError,
   ConflictError,
   ExportFormatError,
+  JobConfigurationError,
   LeaseLostError,
   RateLimitedError,
   StorageError,
@@ -22,6 +24,7 @@ const samples = () => [
   new RateLimitedError({ retryAfterMs: 1500, limiter: "anthropic" }),
   new CancelledError({ jobId: "job-1" }),
   new StorageError({ adapter: "redis", operation: "claim", cause: new Error("ECONNRESET") }),
+  new JobConfigurationError("UNKNOWN_PIPELINE", 'job j names pipeline "x", which this worker does not have'),
 ];
 
 describe("ThreadmillError", () => {
@@ -35,6 +38,7 @@ describe("ThreadmillError", () => {
       ["RateLimitedError", "RateLimitedError", "RATE_LIMITED"],
       ["CancelledError", "CancelledError", "CANCELLED"],
       ["StorageError", "StorageError", "STORAGE"],
+      ["JobConfigurationError", "JobConfigurationError", "JOB_CONFIGURATION"],
     ]);
     for (const e of samples()) {
       expect(e).toBeInstanceOf(Error);
@@ -57,6 +61,18 @@ describe("ThreadmillError", () => {
     expect([format.reason, format.offset, format.retriable]).toEqual(["truncated", 99, false]);
     const lease = new LeaseLostError("j", 1, 2);
     expect([lease.jobId, lease.epoch, lease.currentEpoch, lease.retriable]).toEqual(["j", 1, 2, true]);
+    const config = new JobConfigurationError(
+      "INVALID_OPTIONS",
+      "import option maxTokens must be a whole number",
+    );
+    expect([config.reason, config.retriable]).toEqual(["INVALID_OPTIONS", false]);
+    expect(config.message).toBe(
+      "[threadmill] [INVALID_OPTIONS] import option maxTokens must be a whole number",
+    );
+    expect(JobConfigurationError.isInstance(config)).toBe(true);
+    expect(ThreadmillError.isInstance(config)).toBe(true);
+    expect(JobConfigurationError.isInstance(lease)).toBe(false);
+    expect(classifyError(config)).toBe("fatal");
   });
 
   it("isInstance tells the classes apart", () => {

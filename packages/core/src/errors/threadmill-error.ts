@@ -9,7 +9,8 @@ export type ThreadmillErrorCode =
   | "RATE_LIMITED"
   | "CANCELLED"
   | "STORAGE"
-  | "STORE_LOCKED";
+  | "STORE_LOCKED"
+  | "JOB_CONFIGURATION";
 
 /**
  * Base class of every error threadmill throws: a stable `code`, a `name` equal to the class name,

@@ -7,21 +7,6 @@ import { redactSecrets } from "../util/redact.js";
 export type ErrorClass = "retriable" | "fatal";
 
 /**
- * A job-level configuration problem found by the runner (an unknown pipeline or source kind). Fatal:
- * running the job again on the same worker fails the same way.
- */
-export class JobConfigurationError extends Error {
-  override readonly name = "JobConfigurationError";
-  readonly code: string;
-  readonly retriable = false;
-
-  constructor(code: string, message: string) {
-    super(`[threadmill] ${message}`);
-    this.code = code;
-  }
-}
-
-/**
  * The runner's default classification: `ExportFormatError` and any `ThreadmillError` whose
  * `retriable` is false are fatal (never retried: the same bytes fail the same way); an error carrying
  * a boolean `retriable` field is taken at its word; every other error (network, driver, timeout) is

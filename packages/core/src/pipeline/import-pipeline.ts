@@ -9,7 +9,7 @@ import type { StoredConversation } from "../ports/conversation-store.js";
 import type { JobProgress } from "../ports/job.js";
 import type { RawInflate } from "../source/zip-archive.js";
 import type { JsonObject } from "../util/json.js";
-import { JobConfigurationError } from "./classify-error.js";
+import { JobConfigurationError } from "../errors/job-configuration-error.js";
 import type { Pipeline, Stage, StageContext, StageRun, UnitContext, UnitResult } from "./pipeline.js";
 
 /** Options of `createImportPipeline`; the job's own options (`maxTokens`, `overlapTokens`, `tokenizer`, `branches`) override them. */

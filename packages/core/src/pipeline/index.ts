@@ -1,7 +1,6 @@
 export {
   classifyError,
   type ErrorClass,
-  JobConfigurationError,
   retryAfterOf,
   toJobError,
 } from "./classify-error.js";

@@ -443,7 +443,9 @@ describe("createRunner", () => {
     await t.make().work();
     const failed = await t.store.jobs.get(TENANT, job.id);
     expect(failed?.status).toBe("failed");
-    expect(failed?.error?.code).toBe("UNKNOWN_SOURCE_KIND");
+    expect(failed?.error?.code).toBe("JOB_CONFIGURATION");
+    expect(failed?.error?.name).toBe("JobConfigurationError");
+    expect(failed?.error?.message).toContain("[UNKNOWN_SOURCE_KIND]");
     expect(failed?.error?.message).toContain("createRunner({ sources })");
   });
 

@@ -1,6 +1,7 @@
 import pRetry from "p-retry";
 import type { Chunk } from "../chunk/chunk.js";
 import { CancelledError } from "../errors/cancelled-error.js";
+import { JobConfigurationError } from "../errors/job-configuration-error.js";
 import { LeaseLostError } from "../errors/lease-lost-error.js";
 import type { Adapter } from "../ports/adapter.js";
 import type { Checkpoint } from "../ports/checkpoint-store.js";
@@ -14,13 +15,7 @@ import type { Claim } from "../ports/queue.js";
 import type { Source } from "../ports/source.js";
 import { createJobId } from "../util/job-id.js";
 import type { JsonValue } from "../util/json.js";
-import {
-  classifyError,
-  type ErrorClass,
-  JobConfigurationError,
-  retryAfterOf,
-  toJobError,
-} from "./classify-error.js";
+import { classifyError, type ErrorClass, retryAfterOf, toJobError } from "./classify-error.js";
 import { createHeartbeat, type Heartbeat } from "./heartbeat.js";
 import type { Pipeline, Stage, StageContext, StageRun, UnitContext, UnitResult } from "./pipeline.js";
 import { sleep, unrefTimer } from "./sleep.js";

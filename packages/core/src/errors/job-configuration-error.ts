@@ -1,0 +1,21 @@
+import { ThreadmillError } from "./threadmill-error.js";
+
+/** What is wrong with a job's configuration. */
+export type JobConfigurationReason = "UNKNOWN_PIPELINE" | "UNKNOWN_SOURCE_KIND" | "INVALID_OPTIONS";
+
+/**
+ * A job names a pipeline or source kind this worker does not have, or carries options its pipeline
+ * rejects. Never retried: running the job again on the same worker fails the same way. The message
+ * starts with `[threadmill] [<reason>]`, so the reason survives on a stored `job.error`.
+ */
+export class JobConfigurationError extends ThreadmillError {
+  override readonly name = "JobConfigurationError";
+  readonly code = "JOB_CONFIGURATION";
+  /** Which part of the configuration is wrong. */
+  readonly reason: JobConfigurationReason;
+
+  constructor(reason: JobConfigurationReason, message: string, options?: { cause?: unknown }) {
+    super(`[threadmill] [${reason}] ${message}`, options);
+    this.reason = reason;
+  }
+}
