@@ -689,6 +689,64 @@ describe("readExport: resuming, streams, progress, cancellation", () => {
     }
   });
 
+  describe("resuming where only malformed elements or nothing remain (no unknown-format throw)", () => {
+    const zip = (files: Record<string, string>) =>
+      zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, enc.encode(v)])));
+    const claude = (uuid: string): Json => ({
+      uuid,
+      name: `n-${uuid}`,
+      chat_messages: [{ uuid: `${uuid}-h`, sender: "human", text: "q", created_at: "2024-01-01T00:00:00Z" }],
+    });
+    const one = (c: Json[]) => JSON.stringify(c);
+    const formats = (make: (id: string) => Json) => {
+      const [a, b] = [make("c1"), make("c2")];
+      return {
+        "plain JSON": (tail: unknown[]) => enc.encode(one([a, b, ...(tail as Json[])])),
+        "wrapper object": (tail: unknown[]) => enc.encode(JSON.stringify({ conversations: [a, b, ...tail] })),
+        ZIP: (tail: unknown[]) => zip({ "conversations.json": one([a, b, ...(tail as Json[])]) }),
+        shards: (tail: unknown[]) =>
+          zip({
+            "conversations-001.json": one([a]),
+            "conversations-002.json": one([b, ...(tail as Json[])]),
+          }),
+      };
+    };
+    for (const [kind, make] of [
+      ["ChatGPT", (id: string) => chatgpt(id, ["q", "a"])],
+      ["Claude", claude],
+    ] as const) {
+      for (const [format, build] of Object.entries(formats(make))) {
+        it(`${kind}, ${format}: [c1, c2, 42] resumed after c2 reports 42 and yields nothing`, async () => {
+          const input = build([42]);
+          const all = await read(input);
+          expect(all.conversations.map((c) => c.id)).toEqual(["c1", "c2"]);
+          const rest = await read(input, { start: all.conversations[1]!.cursor });
+          expect(rest.conversations).toEqual([]);
+          expect(rest.codes).toEqual(["malformed-conversation"]);
+        });
+
+        it(`${kind}, ${format}: resumed after the last conversation yields nothing and reports nothing`, async () => {
+          const input = build([]);
+          const all = await read(input);
+          const rest = await read(input, { start: all.conversations.at(-1)!.cursor });
+          expect(rest.conversations).toEqual([]);
+          expect(rest.issues).toEqual([]);
+        });
+      }
+    }
+
+    it("shards: a later shard holding only malformed elements, resumed after the earlier shard's last conversation", async () => {
+      const input = zip({
+        "conversations-001.json": one([chatgpt("c1", ["q"])]),
+        "conversations-002.json": one([{ id: "nomap" }, 42] as Json[]),
+      });
+      const all = await read(input);
+      const rest = await read(input, { start: all.conversations[0]!.cursor });
+      expect(rest.conversations).toEqual([]);
+      expect(rest.codes).toEqual(["malformed-conversation", "malformed-conversation"]);
+    });
+  });
+
   it("rejects a cursor that does not point after a conversation", async () => {
     const all = (await read(bytes)).conversations;
     const wrong = { ...all[0]!.cursor, offset: all[0]!.cursor.offset - 3 };

@@ -113,7 +113,9 @@ export async function* readExport(
   // Shards: a first, cheap pass over ids and update times decides which copy of a duplicate stays.
   const losers = sharded ? await findDuplicateLosers(entries, signal) : null;
 
-  let recognized = 0;
+  // A resume cursor points after a conversation this export already yielded: its format is known,
+  // so a remainder of only malformed elements is reported, never taken for an unknown format.
+  let recognized = start && (start.offset > 0 || start.entry !== null) ? 1 : 0;
   let unrecognized = 0;
   let lastYield = Date.now();
 
