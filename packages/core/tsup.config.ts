@@ -27,7 +27,6 @@ export default defineConfig([
       /^p-limit(\/|$)/,
       /^is-network-error(\/|$)/,
       /^yocto-queue(\/|$)/,
-      /^@noble\/hashes(\/|$)/,
     ],
   },
 ]);
