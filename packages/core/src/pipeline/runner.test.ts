@@ -7,6 +7,7 @@ import {
   syntheticChunks,
   syntheticSource,
 } from "@threadmill/testkit";
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { ExportFormatError } from "../errors/export-format-error.js";
 import { RateLimitedError } from "../errors/rate-limited-error.js";
@@ -593,5 +594,43 @@ describe("createRunner", () => {
     expect(await t.chunkIds(a)).toEqual(expectedChunkIds(8));
     expect(await t.chunkIds(b)).toEqual(expectedChunkIds(8));
     expect(() => runner.start({ concurrency: 0 })).toThrow(RangeError);
+  });
+
+  it("start({ concurrency: 16 }) over many units adds no abort listener per loop or unit (no MaxListenersExceededWarning)", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => {
+      if (w.name === "MaxListenersExceededWarning") warnings.push(w);
+    };
+    process.on("warning", onWarning);
+    try {
+      const t = setup({ items: 6, itemsPerUnit: 1 });
+      const ids = await Promise.all(Array.from({ length: 20 }, () => t.submit()));
+      const runner = t.make({ progressEveryMs: 0 });
+      runner.start({ concurrency: 16 });
+      for (let i = 0; i < 2000; i++) {
+        const jobs = await t.store.jobs.list(TENANT);
+        if (jobs.every((j) => j.status === "succeeded")) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // Idle loops polling too: each sleeps on the runner's shared idle signal.
+      await new Promise((r) => setTimeout(r, 150));
+      await runner.stop();
+      const jobs = await t.store.jobs.list(TENANT, { limit: 100 });
+      expect(jobs.map((j) => j.status)).toEqual(ids.map(() => "succeeded"));
+      // Warnings are emitted on the next tick.
+      await new Promise((r) => setTimeout(r, 20));
+      expect(warnings.map((w) => w.message)).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  it("work({ signal }) leaves no abort listener behind on the caller's signal, after many claims and units", async () => {
+    const t = setup({ items: 5, itemsPerUnit: 1 });
+    for (let i = 0; i < 12; i++) await t.submit();
+    const controller = new AbortController();
+    const result = await t.make({ progressEveryMs: 0 }).work({ signal: controller.signal });
+    expect(result.runs.filter((r) => r.outcome === "succeeded")).toHaveLength(12);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 });

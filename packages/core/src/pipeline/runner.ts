@@ -581,10 +581,12 @@ export function createRunner(options: RunnerOptions): Runner {
 
   let loops: Promise<void>[] = [];
   let stopping = false;
-  let idle = new AbortController();
-  let hardStop = new AbortController();
+  // One pair of controllers per loop, not one shared by all: every loop keeps an abort listener on
+  // its signals (an idle sleep, a running claim), and 11+ on one AbortSignal make Node warn of a leak.
+  let loopSignals: { idle: AbortController; hardStop: AbortController }[] = [];
 
-  async function loop(): Promise<void> {
+  async function loop(signals: { idle: AbortController; hardStop: AbortController }): Promise<void> {
+    const { idle, hardStop } = signals;
     while (!stopping) {
       let next: Awaited<ReturnType<typeof claimNext>> = null;
       try {
@@ -660,22 +662,27 @@ export function createRunner(options: RunnerOptions): Runner {
       }
       if (loops.length > 0) throw new Error("[threadmill] this runner was already started; stop() it first");
       stopping = false;
-      idle = new AbortController();
-      hardStop = new AbortController();
-      loops = Array.from({ length: concurrency }, () => loop());
+      loopSignals = Array.from({ length: concurrency }, () => ({
+        idle: new AbortController(),
+        hardStop: new AbortController(),
+      }));
+      loops = loopSignals.map((signals) => loop(signals));
     },
 
     async stop(stopOptions = {}) {
       const graceMs = stopOptions.graceMs ?? 10_000;
       stopping = true;
-      idle.abort();
-      const grace = setTimeout(() => hardStop.abort(new Interrupt("stop")), graceMs);
+      for (const { idle } of loopSignals) idle.abort();
+      const grace = setTimeout(() => {
+        for (const { hardStop } of loopSignals) hardStop.abort(new Interrupt("stop"));
+      }, graceMs);
       unrefTimer(grace);
       try {
         await Promise.all(loops);
       } finally {
         clearTimeout(grace);
         loops = [];
+        loopSignals = [];
       }
     },
 
