@@ -16,6 +16,7 @@ import type { Adapter } from "../ports/adapter.js";
 import type { ChunkSink } from "../ports/chunk-store.js";
 import { type ProgressEvent, progressEventSchema } from "../ports/event.js";
 import type { Chunk } from "../chunk/chunk.js";
+import { toSSEResponse } from "../sse/to-sse-response.js";
 import { createRunner, type RunnerOptions } from "./runner.js";
 
 const TENANT = "tenant-a";
@@ -43,6 +44,13 @@ function setup(pipelineOptions: SyntheticPipelineOptions = {}, store: Adapter = 
     (await store.chunks.list(TENANT, { jobId, limit: 100_000 })).map((c) => c.id).sort();
   return { store, make, submit, events, chunkIds };
 }
+
+/** The event types in an SSE body, in order. */
+const sseEvents = (body: string) =>
+  body
+    .split("\n")
+    .filter((line) => line.startsWith("data: "))
+    .map((line) => (JSON.parse(line.slice(6)) as ProgressEvent).type);
 
 const expectedChunkIds = (items: number, chunksPerItem = 3) =>
   Array.from({ length: items }, (_, i) => syntheticChunks(i, chunksPerItem).map((c) => c.id))
@@ -632,5 +640,51 @@ describe("createRunner", () => {
     const result = await t.make({ progressEveryMs: 0 }).work({ signal: controller.signal });
     expect(result.runs.filter((r) => r.outcome === "succeeded")).toHaveLength(12);
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+  });
+
+  it("retry() logs queued after the old terminal event, so toSSEResponse and run({ onEvent }) stream on past it", async () => {
+    const t = setup({ items: 3, itemsPerUnit: 1 });
+    const jobId = await t.submit();
+    await t.make({ sources: {} }).work(); // no resolver for the source kind: fails, fatal
+    const failed = (await t.events(jobId)).at(-1)!;
+    expect(failed.type).toBe("failed");
+    const retried = await t.make().retry(TENANT, jobId);
+    expect(retried?.status).toBe("queued");
+    const after = await t.store.events.read(TENANT, jobId, failed.id);
+    expect(after).toEqual([
+      expect.objectContaining({ type: "queued", status: "queued", attempt: 0, epoch: 0 }),
+    ]);
+    // Retrying a job that is not failed or cancelled logs nothing.
+    await t.make().retry(TENANT, jobId);
+    expect(await t.store.events.read(TENANT, jobId, failed.id)).toHaveLength(1);
+
+    // A client reconnecting after the old terminal event sees the job queued again at once.
+    const reconnect = toSSEResponse(t.store.events, {
+      tenant: TENANT,
+      jobId,
+      lastEventId: failed.id,
+      heartbeatMs: 100,
+    });
+    const reader = reconnect.body!.getReader();
+    let head = "";
+    for (let i = 0; i < 5 && !head.includes("data: "); i++) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      head += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    expect(sseEvents(head)).toEqual(["queued"]);
+
+    const seen: ProgressEvent[] = [];
+    const job = await t.make().run(TENANT, jobId, { onEvent: (e) => seen.push(e) });
+    expect(job?.status).toBe("succeeded");
+    const log = await t.events(jobId);
+    expect(seen.map((e) => e.id)).toEqual(log.map((e) => e.id));
+    // A client from the start streams past the old `failed` to the new run's end.
+    const fresh = await toSSEResponse(t.store.events, { tenant: TENANT, jobId }).text();
+    const types = sseEvents(fresh);
+    expect(types).toEqual(log.map((e) => e.type));
+    expect(types.indexOf("failed")).toBeLessThan(types.indexOf("succeeded"));
+    expect(types.at(-1)).toBe("succeeded");
   });
 });

@@ -153,7 +153,12 @@ export interface Runner {
   run(tenant: string, jobId: string, options?: RunJobOptions): Promise<Job | null>;
   /** `jobs.requestCancel`: a running job stops at its worker's next heartbeat or checkpoint. */
   cancel(tenant: string, jobId: string): Promise<Job | null>;
-  /** `jobs.retry`: a failed or cancelled job goes back to the queue, checkpoint kept. */
+  /**
+   * `jobs.retry`: a failed or cancelled job goes back to the queue, checkpoint kept, and a `queued`
+   * event (unfenced) is appended after its old terminal event, so SSE clients and `run({ onEvent })`
+   * follow it again. A job in another status is returned unchanged and logs nothing; two concurrent
+   * retries of one job may both log `queued`.
+   */
   retry(tenant: string, jobId: string): Promise<Job | null>;
   /** `jobs.purge`, plus the job's records in sinks held by another store. */
   purge(tenant: string, jobId: string): Promise<boolean>;
@@ -721,7 +726,18 @@ export function createRunner(options: RunnerOptions): Runner {
     },
 
     cancel: (tenant, jobId) => store.jobs.requestCancel(tenant, jobId),
-    retry: (tenant, jobId) => store.jobs.retry(tenant, jobId),
+    async retry(tenant, jobId) {
+      const before = await store.jobs.get(tenant, jobId);
+      if (!before) return null;
+      const job = await store.jobs.retry(tenant, jobId);
+      if (job && TERMINAL_STATUSES.has(before.status) && job.status === "queued") {
+        await store.events.append(
+          { tenant, jobId },
+          { type: "queued", status: "queued", message: "retried", attempt: 0, epoch: 0, at: Date.now() },
+        );
+      }
+      return job;
+    },
 
     async purge(tenant, jobId) {
       const purged = await store.jobs.purge(tenant, jobId);
@@ -766,9 +782,19 @@ export function createRunner(options: RunnerOptions): Runner {
           } catch (error) {
             report(error, jobId);
           }
-          const terminalReset =
-            event.type === "reset" && event.status !== undefined && TERMINAL_STATUSES.has(event.status);
-          if (TERMINAL_EVENT_TYPES.has(event.type) || terminalReset) {
+          // A reset states the job's current status: when that is terminal, what follows is history.
+          if (event.type === "reset" && event.status !== undefined && TERMINAL_STATUSES.has(event.status)) {
+            sawTerminal = true;
+            return;
+          }
+        }
+        const last = events.at(-1);
+        // A terminal event followed by more (a retried job's `queued` and new run) does not end the log.
+        if (last && TERMINAL_EVENT_TYPES.has(last.type)) {
+          const more = await store.events
+            .read(tenant, jobId, after, { limit: 1, waitMs: 0 })
+            .catch(() => [] as ProgressEvent[]);
+          if (more.length === 0) {
             sawTerminal = true;
             return;
           }

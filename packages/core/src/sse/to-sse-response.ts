@@ -31,15 +31,15 @@ export function formatSSEEvent(event: ProgressEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-const isEnd = (event: ProgressEvent) =>
-  TERMINAL_EVENT_TYPES.has(event.type) ||
-  (event.type === "reset" && event.status !== undefined && TERMINAL_STATUSES.has(event.status));
+const isTerminalReset = (event: ProgressEvent) =>
+  event.type === "reset" && event.status !== undefined && TERMINAL_STATUSES.has(event.status);
 
 /**
  * A job's progress as a resumable Server-Sent Events `Response` (web-standard: Next.js route
  * handlers, Hono, Deno, and Node through any adapter). It replays the log after `lastEventId`, then
  * long-polls it, so a reconnecting client gets every event once, in order; it sends a heartbeat
- * comment when idle, and ends after the terminal event (or a `reset` carrying a terminal status).
+ * comment when idle, and ends after the terminal event (or a `reset` carrying a terminal status)
+ * unless later events follow it (a retried job's `queued`, then its new run).
  * Nothing is held in this process: any instance can serve any reconnect. An unknown job (or another
  * tenant's) reads as an empty log, so check access with `jobs.get` first and answer 404 yourself.
  * @example
@@ -86,10 +86,17 @@ export function toSSEResponse(eventLog: EventLog, options: SSEResponseOptions): 
             for (const event of events) {
               text += formatSSEEvent(event);
               after = event.id;
-              if (isEnd(event)) {
+              // A reset states the job's current status: when that is terminal, what follows is history.
+              if (isTerminalReset(event)) {
                 ended = true;
                 break;
               }
+            }
+            // A terminal event ends the stream only when nothing follows it: a retried job logs
+            // `queued` after its old terminal event, and the stream goes on with the new run.
+            if (!ended && TERMINAL_EVENT_TYPES.has(events.at(-1)!.type)) {
+              const more = await eventLog.read(options.tenant, options.jobId, after, { limit: 1, waitMs: 0 });
+              ended = more.length === 0;
             }
             sink.enqueue(encoder.encode(text));
             lastSentAt = Date.now();
