@@ -22,11 +22,6 @@ export default defineConfig([
     format: ["cjs"],
     // `import.meta.url` (the pool finds its worker file with it) in the CJS bundle.
     shims: true,
-    noExternal: [
-      /^p-retry(\/|$)/,
-      /^p-limit(\/|$)/,
-      /^is-network-error(\/|$)/,
-      /^yocto-queue(\/|$)/,
-    ],
+    noExternal: [/^p-retry(\/|$)/, /^p-limit(\/|$)/, /^is-network-error(\/|$)/, /^yocto-queue(\/|$)/],
   },
 ]);

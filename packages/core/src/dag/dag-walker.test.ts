@@ -38,23 +38,21 @@ describe("walkDag", () => {
   it("property: with branches, every node lands exactly once, paths are parent chains", () => {
     fc.assert(
       fc.property(
-        fc
-          .integer({ min: 1, max: 40 })
-          .chain((n) =>
-            fc.tuple(
-              fc.constant(n),
-              fc.array(fc.option(fc.integer({ min: -2, max: n - 1 }), { nil: null }), {
-                minLength: n,
-                maxLength: n,
-              }),
-              fc.array(fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }), {
-                minLength: n,
-                maxLength: n,
-              }),
-              fc.option(fc.integer({ min: -1, max: n - 1 }), { nil: null }),
-              fc.boolean(),
-            ),
+        fc.integer({ min: 1, max: 40 }).chain((n) =>
+          fc.tuple(
+            fc.constant(n),
+            fc.array(fc.option(fc.integer({ min: -2, max: n - 1 }), { nil: null }), {
+              minLength: n,
+              maxLength: n,
+            }),
+            fc.array(fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }), {
+              minLength: n,
+              maxLength: n,
+            }),
+            fc.option(fc.integer({ min: -1, max: n - 1 }), { nil: null }),
+            fc.boolean(),
           ),
+        ),
         ([n, parents, times, current, viaChildren]) => {
           const ids = Array.from({ length: n }, (_, i) => `n${i}`);
           const parentId = (p: number | null) => (p === null ? null : p < 0 ? `ghost${p}` : ids[p]!);
