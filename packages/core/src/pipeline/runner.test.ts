@@ -687,4 +687,18 @@ describe("createRunner", () => {
     expect(types.indexOf("failed")).toBeLessThan(types.indexOf("succeeded"));
     expect(types.at(-1)).toBe("succeeded");
   });
+
+  it("a release due now leaves runAt to the store's clock, so a worker clock ahead of it does not delay the job", async () => {
+    const AHEAD_MS = 3_600_000;
+    const store = createMemoryAdapter({ now: () => Date.now() - AHEAD_MS });
+    const t = setup({ items: 30, itemsPerUnit: 1, burnMs: 60, sliceMs: 20 }, store);
+    const jobId = await t.submit();
+    const runner = t.make({ deadlineMarginMs: 100 });
+    const first = await runner.work({ deadline: Date.now() + 500 });
+    expect(first.runs[0]).toMatchObject({ outcome: "released", reason: "deadline" });
+    const job = await store.jobs.get(TENANT, jobId);
+    expect(job?.runAt).toBeLessThanOrEqual(Date.now() - AHEAD_MS);
+    const second = await runner.work({ deadline: Date.now() + 500 });
+    expect(second.runs[0]).toMatchObject({ jobId, epoch: 2 });
+  });
 });

@@ -43,7 +43,12 @@ export interface RunnerRetryOptions {
   readonly retries?: number;
   /** First retry delay (ms). @default 1000 */
   readonly minTimeoutMs?: number;
-  /** Longest delay between two tries, also between two claims of a failing job (ms). @default 60000 */
+  /**
+   * Longest delay between two tries, also between two claims of a failing job (ms). A failing job is
+   * released with `runAt` = this worker's `Date.now()` plus the delay, so a worker clock ahead of (or
+   * behind) the store's shifts that wait by the skew; releases due at once pass no `runAt` (store clock).
+   * @default 60000
+   */
   readonly maxTimeoutMs?: number;
   /** @default 2 */
   readonly factor?: number;
@@ -134,14 +139,14 @@ export interface Runner {
   /**
    * Serves one serverless invocation: claims and works jobs until nothing is claimable or the
    * deadline (minus the margin) comes; never starts a unit it cannot finish by then; checkpoints
-   * and releases an unfinished job with `runAt = now`.
+   * and releases an unfinished job due at once (no `runAt`: the store's clock decides "now").
    */
   work(options?: WorkOptions): Promise<WorkResult>;
   /** Starts a long-lived worker with `concurrency` claim loops (default 1). Returns at once. */
   start(options?: { readonly concurrency?: number }): void;
   /**
    * Stops claiming, lets each running unit finish within `graceMs` (default 10000; then aborts it),
-   * and releases every job with `runAt = now` so another worker resumes it at once.
+   * and releases every job due at once (by the store's clock) so another worker resumes it at once.
    */
   stop(options?: { readonly graceMs?: number }): Promise<void>;
   /**
@@ -382,7 +387,8 @@ export function createRunner(options: RunnerOptions): Runner {
               report(error, job.id);
             },
           );
-          await mustWrite(() => store.queue.release(lease(), { runAt: Date.now() }));
+          // Due now by the store's clock, not this worker's (which may be ahead of it).
+          await mustWrite(() => store.queue.release(lease()));
           return finish("released", cause.reason);
         }
         const error = cause instanceof RetryLater ? cause.error : cause;
