@@ -10,7 +10,9 @@ export type ExportFormatReason =
   | "no-conversations-file"
   | "unreadable"
   /** A resume cursor does not point at a conversation boundary of this export (the input changed). */
-  | "cursor-mismatch";
+  | "cursor-mismatch"
+  /** A batch ZIP listed by Claude's export index cannot be downloaded (404, expired link): download the batches and import them. */
+  | "manifest-unreachable";
 
 /**
  * The input cannot be read as a ChatGPT or Claude.ai export at all. Never retried: the same bytes

@@ -1,10 +1,12 @@
 import { ExportFormatError } from "../errors/export-format-error.js";
 import type { OpenedSource, Source } from "../ports/source.js";
+import { createHttpSource } from "../source/create-http-source.js";
 import { readChunks } from "../source/read-chunks.js";
 import { type ExportInput, toSource } from "../source/to-source.js";
 import { openZipEntry, type RawInflate, readZipEntries, type ZipLimits } from "../source/zip-archive.js";
 import type { Conversation } from "./conversation.js";
 import type { Cursor } from "./cursor.js";
+import { type ExportManifest, MAX_MANIFEST_BYTES, parseExportManifest } from "./export-manifest.js";
 import { decodeElement, ElementScanner, elementBytes, type ScannedElement } from "./element-scanner.js";
 import type { NormalizeContext } from "./normalize-context.js";
 import { normalizeChatgpt } from "./normalize-chatgpt.js";
@@ -37,6 +39,8 @@ export interface ReadExportOptions extends ZipLimits {
   readonly signal?: AbortSignal;
   /** Raw DEFLATE inflater for ZIP entries. @default fflate (the Node entry passes node:zlib) */
   readonly inflateRaw?: RawInflate;
+  /** `fetch` used to follow the download URLs of Claude's export index. @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
 }
 
 /** One readable stream of conversations: a plain file, a ZIP entry or a shard file. */
@@ -61,7 +65,10 @@ const YIELD_EVERY_MS = 40;
  * Reads a ChatGPT or Claude.ai export as a stream of conversations with flat memory: a
  * `conversations.json` (array, `{ conversations: [...] }` wrapper or one bare conversation), an
  * export ZIP, a sharded export (`conversations-000.json`...; duplicates keep the newest
- * `update_time`), or, through a `Source` with entries, an unzipped export directory. The format
+ * `update_time`), or, through a `Source` with entries, an unzipped export directory. Claude's split
+ * export is read too: its index JSON (`data_files[].export_url`) is followed to the batch ZIPs (HTTP
+ * with `Range` and retries; cursors' `entry` is `<batch file>!<entry>`), and a folder of batch ZIPs is
+ * read like one export (duplicates across batches keep the newest `updated_at`). The format
  * is detected from the content. Malformed conversations are skipped and reported through
  * `onIssue`; only an input unusable as a whole throws `ExportFormatError`.
  *
@@ -337,6 +344,14 @@ async function planEntries(
   if (source.entries && source.openEntry) {
     const openEntry = source.openEntry;
     const names = await source.entries();
+    const zips = names.filter((n) => /\.zip$/i.test(n));
+    if (!names.some(isConversationFile) && zips.length > 0) {
+      // A folder of Claude's batch ZIPs (with or without the index): read them as one export.
+      const batches = zips.map(
+        (name): Source => ({ name, open: (opts = {}) => openEntry(name, { ...withSignal, ...opts }) }),
+      );
+      return planBatches(source, batches, options, report);
+    }
     return pickEntries(source, names, (name) => (start) => openEntry(name, { start, ...withSignal }), report);
   }
   const resumingPlain = options.start && options.start.entry === null;
@@ -351,27 +366,34 @@ async function planEntries(
   const head: Uint8Array[] = [];
   let headBytes = 0;
   let ended = false;
-  while (headBytes < 4) {
+  const readMore = async (): Promise<boolean> => {
     const r = await reader.read();
     if (r.done) {
       ended = true;
-      break;
+      return false;
     }
     head.push(r.value);
     headBytes += r.value.length;
-  }
-  const first = concat(head);
-  const isZip =
-    first.length >= 4 &&
-    first[0] === 0x50 &&
-    first[1] === 0x4b &&
-    (first[2] === 3 || first[2] === 5) &&
-    (first[3] === 4 || first[3] === 6);
-  if (!isZip) {
+    return true;
+  };
+  while (headBytes < 4 && (await readMore()));
+  let first = concat(head);
+  if (!isZipMagic(first)) {
+    // Claude's export index is a small JSON object naming `data_files`: look ahead for it.
+    while (!ended && headBytes < MANIFEST_PEEK_BYTES && (await readMore()));
+    first = concat(head);
+    if (firstNonSpace(first) === 0x7b && includes(first, DATA_FILES)) {
+      while (!ended && headBytes <= MAX_MANIFEST_BYTES && (await readMore()));
+      first = concat(head);
+      const manifest = ended ? parseExportManifest(first) : null;
+      if (manifest) return planManifest(source, manifest, options, report);
+    }
     let used = false;
     const replay = new ReadableStream<Uint8Array>({
       start(controller) {
-        if (first.length > 0) controller.enqueue(first);
+        // The look-ahead is handed on in the chunks it came in (progress counts chunks).
+        for (const chunk of head) if (chunk.length > 0) controller.enqueue(chunk);
+        head.length = 0;
         if (ended) controller.close();
       },
       async pull(controller) {
@@ -406,7 +428,20 @@ async function planEntries(
       { reason: "unreadable" },
     );
   }
-  const zipEntries = await readZipEntries(source, opened.size, signal);
+  const zip = await listZip(source, opened.size, options, report);
+  return pickEntries(source, zip.names, zip.opener, report);
+}
+
+/** A ZIP's usable entry names (nested archives and symlinks reported and left out) and an opener. */
+async function listZip(
+  source: Source,
+  size: number,
+  options: ReadExportOptions,
+  report: (issue: ParseIssue) => void,
+): Promise<{ names: string[]; opener: (name: string) => (start: number) => Promise<OpenedSource> }> {
+  const signal = options.signal;
+  const withSignal = signal ? { signal } : {};
+  const zipEntries = await readZipEntries(source, size, signal);
   const byName = new Map(zipEntries.map((z) => [z.name, z]));
   const limits = {
     ...(options.maxEntryBytes === undefined ? {} : { maxEntryBytes: options.maxEntryBytes }),
@@ -427,11 +462,210 @@ async function planEntries(
     }
     return !z.name.endsWith("/");
   });
-  return pickEntries(
-    source,
-    usable.map((z) => z.name),
-    (name) => (start) => openZipEntry(source, byName.get(name)!, { ...limits, start }),
-    report,
+  return {
+    names: usable.map((z) => z.name),
+    opener: (name) => (start) => openZipEntry(source, byName.get(name)!, { ...limits, start }),
+  };
+}
+
+const MANIFEST_PEEK_BYTES = 64 * 1024;
+const DATA_FILES = new TextEncoder().encode('"data_files"');
+const PROBE_BYTES = 1024 * 1024;
+const PROBE_FIELDS = new Set(["mapping", "chat_messages"]);
+
+function isZipMagic(b: Uint8Array): boolean {
+  return (
+    b.length >= 4 &&
+    b[0] === 0x50 &&
+    b[1] === 0x4b &&
+    (b[2] === 3 || b[2] === 5) &&
+    (b[3] === 4 || b[3] === 6)
+  );
+}
+
+function firstNonSpace(b: Uint8Array): number | undefined {
+  let i = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++;
+  return b[i];
+}
+
+function includes(haystack: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (
+    let i = haystack.indexOf(needle[0]!);
+    i !== -1 && i <= haystack.length - needle.length;
+    i = haystack.indexOf(needle[0]!, i + 1)
+  ) {
+    for (let j = 1; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+function isConversationFile(name: string): boolean {
+  const base = name.slice(name.lastIndexOf("/") + 1);
+  return base.toLowerCase() === "conversations.json" || SHARD.test(base);
+}
+
+/** Claude's export index: every listed batch is fetched over HTTP; a batch that is gone for good stops with `manifest-unreachable`. */
+function planManifest(
+  source: Source,
+  manifest: ExportManifest,
+  options: ReadExportOptions,
+  report: (issue: ParseIssue) => void,
+): Promise<{ entries: EntryPlan[]; sharded: boolean }> {
+  const names = manifest.files.map((f) => f.name);
+  const batches = manifest.files.map((f) =>
+    guardBatch(
+      createHttpSource(f.url, { name: f.name, ...(options.fetch ? { fetch: options.fetch } : {}) }),
+      names,
+      options.signal,
+    ),
+  );
+  return planBatches(source, batches, options, report);
+}
+
+/**
+ * The conversation entries of several batches (ZIPs, or plain JSON files), named
+ * `<batch>!<entry>` (a plain batch by its own name). Inside a batch, `conversations.json` or its
+ * shards are taken by name; a batch with neither is probed by content (the first element of each
+ * `.json` entry must be a conversation). Several entries are deduped like shards.
+ */
+async function planBatches(
+  source: Source,
+  batches: readonly Source[],
+  options: ReadExportOptions,
+  report: (issue: ParseIssue) => void,
+): Promise<{ entries: EntryPlan[]; sharded: boolean }> {
+  const signal = options.signal;
+  const entries: EntryPlan[] = [];
+  for (const batch of batches) {
+    signal?.throwIfAborted();
+    const opened = await batch.open(signal ? { signal } : {});
+    const reader = opened.stream.getReader();
+    const head: Uint8Array[] = [];
+    let headBytes = 0;
+    while (headBytes < 4) {
+      const r = await reader.read();
+      if (r.done) break;
+      head.push(r.value);
+      headBytes += r.value.length;
+    }
+    await reader.cancel().catch(() => {});
+    if (!isZipMagic(concat(head))) {
+      if (await holdsConversations((start) => batch.open({ start, ...(signal ? { signal } : {}) }), signal))
+        entries.push({
+          name: batch.name,
+          open: (start) => batch.open({ start, ...(signal ? { signal } : {}) }),
+        });
+      continue;
+    }
+    if (opened.size === null) {
+      throw new ExportFormatError(`batch ${batch.name} did not state its size; ZIPs need random access`, {
+        reason: "unreadable",
+        entry: batch.name,
+      });
+    }
+    const zip = await listZip(batch, opened.size, options, report);
+    let picked: string[];
+    const main = zip.names.filter(
+      (n) => n.slice(n.lastIndexOf("/") + 1).toLowerCase() === "conversations.json",
+    );
+    const shards = zip.names.filter((n) => SHARD.test(n.slice(n.lastIndexOf("/") + 1)));
+    if (main.length > 0) picked = main.slice(0, 1);
+    else if (shards.length > 0) picked = sortShards(shards);
+    else {
+      picked = [];
+      for (const name of zip.names.filter((n) => /\.json$/i.test(n)))
+        if (await holdsConversations(zip.opener(name), signal)) picked.push(name);
+    }
+    for (const name of picked) entries.push({ name: `${batch.name}!${name}`, open: zip.opener(name) });
+  }
+  if (entries.length === 0) {
+    const listed = batches.map((b) => b.name).join(", ");
+    throw new ExportFormatError(
+      `none of the batch files of ${source.name} (${listed}) holds conversations; download the batch holding conversations.json and import it`,
+      { reason: "no-conversations-file" },
+    );
+  }
+  return { entries, sharded: entries.length > 1 };
+}
+
+/** Whether the first element of an entry is a ChatGPT or Claude conversation (reads at most 1 MiB). */
+async function holdsConversations(
+  open: (start: number) => Promise<OpenedSource>,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const opened = await open(0);
+  const scanner = new ElementScanner();
+  let read = 0;
+  try {
+    for await (const chunk of readChunks(opened.stream, -opened.offset, signal)) {
+      const [element] = scanner.push(chunk);
+      if (element) {
+        const f = readTopLevelFields(elementBytes(element), PROBE_FIELDS);
+        return f.get("mapping") === NESTED || f.get("chat_messages") === NESTED;
+      }
+      read += chunk.length;
+      if (read >= PROBE_BYTES) return false;
+    }
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    if (error instanceof ExportFormatError && error.reason === "manifest-unreachable") throw error;
+    return false;
+  }
+  return false;
+}
+
+/**
+ * Wraps a batch's HTTP source so that a download that fails for good (404, an expired signed URL's
+ * 400/403, the network gone after retries) becomes `manifest-unreachable`, naming the batch files
+ * and never the URL.
+ */
+function guardBatch(batch: Source, names: readonly string[], signal?: AbortSignal): Source {
+  const convert = (error: unknown): unknown => {
+    if (signal?.aborted) return error;
+    const unreadable = error instanceof ExportFormatError && error.reason === "unreadable";
+    if (!unreadable && !(error instanceof TypeError)) return error;
+    const status = (error as { cause?: { status?: unknown } }).cause?.status;
+    const why = typeof status === "number" ? `HTTP ${status}` : "the download failed";
+    return new ExportFormatError(
+      `could not download ${batch.name} listed by Claude's export index (${why}; its links expire). Download the batch ZIPs (${names.join(", ")}) and import their folder, or each ZIP`,
+      { reason: "manifest-unreachable", entry: batch.name, cause: error },
+    );
+  };
+  return {
+    name: batch.name,
+    async open(opts) {
+      let opened: OpenedSource;
+      try {
+        opened = await batch.open(opts);
+      } catch (error) {
+        throw convert(error);
+      }
+      const reader = opened.stream.getReader();
+      const stream = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          try {
+            const r = await reader.read();
+            if (r.done) controller.close();
+            else controller.enqueue(r.value);
+          } catch (error) {
+            throw convert(error);
+          }
+        },
+        async cancel(reason) {
+          await reader.cancel(reason).catch(() => {});
+        },
+      });
+      return { ...opened, stream };
+    },
+  };
+}
+
+function sortShards(shards: readonly string[]): string[] {
+  const base = (n: string) => n.slice(n.lastIndexOf("/") + 1);
+  return [...shards].sort(
+    (a, b) => Number(SHARD.exec(base(a))![1]) - Number(SHARD.exec(base(b))![1]) || (a < b ? -1 : 1),
   );
 }
 
