@@ -17,6 +17,11 @@ export {
 export * from "./errors/index.js";
 export type { Branch, Conversation, ExportSource, Message } from "./export/conversation.js";
 export type { Cursor } from "./export/cursor.js";
+export {
+  type ExportManifest,
+  type ExportManifestFile,
+  parseExportManifest,
+} from "./export/export-manifest.js";
 export type { ParseIssue, ParseIssueCode } from "./export/parse-issue.js";
 export {
   type DagBranch,
