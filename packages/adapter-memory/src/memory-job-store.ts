@@ -1,4 +1,5 @@
 import {
+  assertJobSpec,
   ConflictError,
   type CreateJobResult,
   createJobId,
@@ -34,27 +35,6 @@ function singletonHolder(tenant: TenantState, key: string, except?: string): Mut
   return undefined;
 }
 
-function validateSpec(spec: JobSpec): void {
-  if (typeof spec !== "object" || spec === null)
-    throw new TypeError("[threadmill] [memory] job spec required");
-  assertId(spec.tenant, "spec.tenant");
-  assertId(spec.pipeline, "spec.pipeline");
-  if (typeof spec.input !== "object" || spec.input === null || typeof spec.input.kind !== "string") {
-    throw new TypeError("[threadmill] [memory] spec.input must be a SourceRef ({ kind, ... })");
-  }
-  if (spec.idempotencyKey !== undefined) assertId(spec.idempotencyKey, "spec.idempotencyKey");
-  if (spec.singletonKey !== undefined) assertId(spec.singletonKey, "spec.singletonKey");
-  if (spec.priority !== undefined && !Number.isFinite(spec.priority)) {
-    throw new RangeError("[threadmill] [memory] spec.priority must be a finite number");
-  }
-  if (spec.maxAttempts !== undefined && !(Number.isInteger(spec.maxAttempts) && spec.maxAttempts >= 1)) {
-    throw new RangeError("[threadmill] [memory] spec.maxAttempts must be an integer >= 1");
-  }
-  if (spec.runAt !== undefined && !Number.isFinite(spec.runAt)) {
-    throw new RangeError("[threadmill] [memory] spec.runAt must be epoch milliseconds");
-  }
-}
-
 /** The JobStore port over a memory state. */
 export function createMemoryJobStore(state: MemoryState): JobStore {
   const get = (tenant: string, jobId: string) => state.tenants.get(tenant)?.jobs.get(jobId);
@@ -62,7 +42,7 @@ export function createMemoryJobStore(state: MemoryState): JobStore {
   return {
     async create(spec: JobSpec): Promise<CreateJobResult> {
       assertOpen(state, "jobs.create");
-      validateSpec(spec);
+      assertJobSpec(spec, "memory");
       const tenant = tenantFor(state, spec.tenant);
       if (spec.idempotencyKey !== undefined) {
         for (const job of tenant.jobs.values()) {

@@ -1,4 +1,5 @@
 import {
+  assertJobSpec,
   ConflictError,
   type CreateJobResult,
   createJobId,
@@ -13,37 +14,7 @@ import {
 import { decodeJob } from "./job-codec.js";
 import { checkFence, type RedisContext } from "./redis-context.js";
 
-const PRIORITY_LIMIT = 2 ** 31;
 const PURGE_BATCH = 200;
-
-function invalid(message: string): never {
-  throw new TypeError(`[threadmill] [redis] invalid job spec: ${message}`);
-}
-
-function validate(spec: JobSpec): void {
-  if (typeof spec.tenant !== "string" || spec.tenant === "") invalid("tenant must be a non-empty string.");
-  if (typeof spec.pipeline !== "string" || spec.pipeline === "")
-    invalid("pipeline must be a non-empty string.");
-  if (spec.input === null || typeof spec.input !== "object" || typeof spec.input.kind !== "string") {
-    invalid("input must be a SourceRef with a kind.");
-  }
-  const priority = spec.priority ?? 0;
-  if (!Number.isInteger(priority) || Math.abs(priority) > PRIORITY_LIMIT) {
-    invalid(`priority must be an integer between -2^31 and 2^31, got ${priority}.`);
-  }
-  const maxAttempts = spec.maxAttempts ?? 5;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    invalid(`maxAttempts must be a positive integer, got ${maxAttempts}.`);
-  }
-  if (spec.runAt !== undefined && !Number.isFinite(spec.runAt))
-    invalid(`runAt must be epoch ms, got ${spec.runAt}.`);
-  for (const key of ["idempotencyKey", "singletonKey"] as const) {
-    const value = spec[key];
-    if (value !== undefined && (typeof value !== "string" || value === "")) {
-      invalid(`${key} must be a non-empty string when given.`);
-    }
-  }
-}
 
 function unwrap(reply: unknown, tenant: string, key: "singletonKey"): unknown[] | null {
   const arr = reply as unknown[];
@@ -68,7 +39,7 @@ export function createRedisJobStore(
 
   return {
     async create(spec: JobSpec): Promise<CreateJobResult> {
-      validate(spec);
+      assertJobSpec(spec, "redis");
       const reply = unwrap(
         await ctx.coordination("create", "create job", [
           createJobId(),

@@ -1,20 +1,5 @@
-import type { Checkpoint, CheckpointStore, Lease } from "@threadmill/core";
+import { assertCheckpoint, type Checkpoint, type CheckpointStore, type Lease } from "@threadmill/core";
 import { assertLease, leaseLost, type SqlContext } from "./sql-context.js";
-
-function validateCheckpoint(checkpoint: Checkpoint): void {
-  if (
-    typeof checkpoint !== "object" ||
-    checkpoint === null ||
-    typeof checkpoint.stage !== "string" ||
-    typeof checkpoint.cursors !== "object" ||
-    checkpoint.cursors === null ||
-    !Array.isArray(checkpoint.completed) ||
-    typeof checkpoint.counts !== "object" ||
-    checkpoint.counts === null
-  ) {
-    throw new TypeError("[threadmill] a checkpoint needs stage, cursors, completed and counts");
-  }
-}
 
 /** The CheckpointStore port on SQL: `save` updates the job and the checkpoint in one fenced statement. */
 export function createSqlCheckpointStore(ctx: SqlContext): CheckpointStore {
@@ -39,7 +24,7 @@ export function createSqlCheckpointStore(ctx: SqlContext): CheckpointStore {
 
     async save(lease: Lease, checkpoint: Checkpoint): Promise<void> {
       assertLease(lease);
-      validateCheckpoint(checkpoint);
+      assertCheckpoint(checkpoint, ctx.db.adapter);
       const rows = await ctx.run<{ current_epoch: number | null; n: number }>(
         "checkpoints.save",
         `with cur as (select epoch from ${s}.jobs where id = $2::text and tenant = $1::text),

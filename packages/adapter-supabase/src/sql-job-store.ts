@@ -1,4 +1,5 @@
 import {
+  assertJobSpec,
   ConflictError,
   type CreateJobResult,
   createJobId,
@@ -11,26 +12,6 @@ import {
 } from "@threadmill/core";
 import { JOB_COLUMNS, type JobRow, toJob } from "./job-row.js";
 import { assertId, assertLease, leaseLost, pgErrorInfo, type SqlContext, ts } from "./sql-context.js";
-
-function validateSpec(spec: JobSpec): void {
-  if (typeof spec !== "object" || spec === null) throw new TypeError("[threadmill] job spec required");
-  assertId(spec.tenant, "spec.tenant");
-  assertId(spec.pipeline, "spec.pipeline");
-  if (typeof spec.input !== "object" || spec.input === null || typeof spec.input.kind !== "string") {
-    throw new TypeError("[threadmill] spec.input must be a SourceRef ({ kind, ... })");
-  }
-  if (spec.idempotencyKey !== undefined) assertId(spec.idempotencyKey, "spec.idempotencyKey");
-  if (spec.singletonKey !== undefined) assertId(spec.singletonKey, "spec.singletonKey");
-  if (spec.priority !== undefined && !Number.isFinite(spec.priority)) {
-    throw new RangeError("[threadmill] spec.priority must be a finite number");
-  }
-  if (spec.maxAttempts !== undefined && !(Number.isInteger(spec.maxAttempts) && spec.maxAttempts >= 1)) {
-    throw new RangeError("[threadmill] spec.maxAttempts must be an integer >= 1");
-  }
-  if (spec.runAt !== undefined && !Number.isFinite(spec.runAt)) {
-    throw new RangeError("[threadmill] spec.runAt must be epoch milliseconds");
-  }
-}
 
 /** SQL: the body of the event written with a status change, from the updated row `u`. */
 export function terminalEventBody(typeSql: string, messageSql: string | null): string {
@@ -65,7 +46,7 @@ export function createSqlJobStore(ctx: SqlContext): JobStore {
 
   return {
     async create(spec: JobSpec): Promise<CreateJobResult> {
-      validateSpec(spec);
+      assertJobSpec(spec, ctx.db.adapter);
       for (let round = 0; ; round++) {
         try {
           const rows = await ctx.run<JobRow>(

@@ -25,3 +25,4 @@ export type { Claim, ClaimOptions, CompleteOutcome, ExtendResult, Queue, Release
 export type { RateLimitStore } from "./rate-limit-store.js";
 export type { ListRecordsOptions, RecordStore } from "./record-store.js";
 export type { OpenedSource, Source } from "./source.js";
+export { assertCheckpoint, assertJobSpec } from "./assert-job-spec.js";
