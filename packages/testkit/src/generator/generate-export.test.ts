@@ -1,4 +1,5 @@
 import { type Conversation, createBytesSource, type ParseIssue, readExport } from "@threadmill/core";
+import { unzipSync, zipSync } from "fflate";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ExportTruth, TruthConversation } from "./export-truth.js";
@@ -112,6 +113,45 @@ describe("generateExport", () => {
       expectMatchesTruth(result, gen.truth);
     });
   }
+
+  it("Claude's split export: an index whose batches are a conversations-only ZIP (no users.json) and a side-files ZIP reads as the truth", async () => {
+    const gen = generateExport({ format: "claude-zip", seed: 5, targetBytes: 100_000, sideFiles: false });
+    const batch0 = await collectBytes(gen.bytes());
+    expect(Object.keys(unzipSync(batch0))).toEqual(["conversations.json"]);
+    const batch1 = zipSync({
+      "users.json": new TextEncoder().encode('[{"uuid":"u"}]'),
+      "projects.json": new TextEncoder().encode("[]"),
+    });
+    const files: Record<string, Uint8Array> = { "/b0.zip": batch0, "/b1.zip": batch1 };
+    // A server that ignores Range (the reader then skips), reached through the `fetch` option.
+    const fakeFetch: typeof fetch = async (input) => {
+      const body = files[new URL(String(input)).pathname];
+      return body
+        ? new Response(body.slice(), { status: 200, headers: { "content-length": String(body.length) } })
+        : new Response(null, { status: 404 });
+    };
+    const index = new TextEncoder().encode(
+      JSON.stringify({
+        data_files: [
+          { file_name: "data-1-batch-0000.zip", export_url: "https://files.example/b0.zip?sig=t" },
+          { file_name: "data-1-batch-0001.zip", export_url: "https://files.example/b1.zip?sig=t" },
+        ],
+      }),
+    );
+    const issues: ParseIssue[] = [];
+    const conversations: Conversation[] = [];
+    for await (const c of readExport(index, {
+      fetch: fakeFetch,
+      branches: "all",
+      onIssue: (i) => issues.push(i),
+    }))
+      conversations.push(c);
+    expect(gen.truth.conversationCount).toBeGreaterThan(2);
+    expectMatchesTruth({ conversations, issues }, gen.truth);
+    expect(conversations.every((c) => c.cursor.entry === "data-1-batch-0000.zip!conversations.json")).toBe(
+      true,
+    );
+  });
 
   it("property: the same bytes in random chunk sizes give the same result", async () => {
     await fc.assert(

@@ -58,6 +58,12 @@ export interface GenerateExportOptions {
   readonly pretty?: boolean;
   /** Start with a UTF-8 BOM. @default false */
   readonly bom?: boolean;
+  /**
+   * ZIP formats: add the side files a full export carries (`users.json`/`user.json`, Claude's
+   * `projects.json`). `false` gives a ZIP holding only the conversations file(s), like the batch of
+   * Claude's split export that holds `conversations.json`. @default true
+   */
+  readonly sideFiles?: boolean;
   /** Add a nested `attachments.zip` entry to ZIP formats (must be skipped). @default false */
   readonly nestedZip?: boolean;
   /** Keep every conversation's truth (`"full"`) or only counts. @default "full" up to 64 MB, else "counts" */
@@ -348,10 +354,12 @@ async function* zipBytes(options: GenerateExportOptions, truth: ExportTruth): As
     zip.add(entry);
     entry.push(encoder.encode(text), true);
   };
-  side(
-    claude ? "users.json" : "user.json",
-    claude ? `[{"uuid":"account-1","full_name":"Test"}]` : `{"id":"user-1","email":"test@example.com"}`,
-  );
+  const sideFiles = options.sideFiles ?? true;
+  if (sideFiles)
+    side(
+      claude ? "users.json" : "user.json",
+      claude ? `[{"uuid":"account-1","full_name":"Test"}]` : `{"id":"user-1","email":"test@example.com"}`,
+    );
   if (options.nestedZip) {
     side("attachments.zip", "PK\u0005\u0006" + "\u0000".repeat(18));
     truth.issues.push({ code: "skipped-entry" });
@@ -367,7 +375,7 @@ async function* zipBytes(options: GenerateExportOptions, truth: ExportTruth): As
     entry.push(new Uint8Array(0), true);
     while (out.length > 0) yield out.shift()!;
   }
-  if (claude) side("projects.json", "[]");
+  if (claude && sideFiles) side("projects.json", "[]");
   zip.end();
   if (failure) throw failure;
   while (out.length > 0) yield out.shift()!;
