@@ -137,7 +137,7 @@ export async function prepareDataDir(
   const dataDir = path.join(root, "pgdata");
   for (const entry of await fs.readdir(root)) {
     if (entry.startsWith("pgdata.init-") || entry.startsWith("pgdata.broken-")) {
-      await fs.rm(path.join(root, entry), { recursive: true, force: true });
+      await removeLeftover(path.join(root, entry));
     }
   }
   const complete = await fs
@@ -149,11 +149,7 @@ export async function prepareDataDir(
       .stat(dataDir)
       .then(() => true)
       .catch(() => false);
-    if (exists) {
-      const aside = path.join(root, `pgdata.broken-${Date.now()}`);
-      await fs.rename(dataDir, aside);
-      await fs.rm(aside, { recursive: true, force: true });
-    }
+    if (exists) await removeLeftover(dataDir);
     const temp = path.join(root, `pgdata.init-${process.pid}`);
     await fs.rm(temp, { recursive: true, force: true });
     await initialise(temp);
@@ -163,6 +159,29 @@ export async function prepareDataDir(
     await fs.rm(path.join(dataDir, "postmaster.pid"), { force: true });
   }
   return dataDir;
+}
+
+/**
+ * Removes a half-made data directory. A killed owner's initialisation child may still be writing
+ * into it for a moment (it exits once it sees its parent gone), so the directory is first renamed
+ * aside (the child's new files then fail, not ours) and its removal is best effort: a leftover that
+ * cannot be removed yet is harmless and cleared on a later open.
+ */
+async function removeLeftover(dir: string): Promise<void> {
+  const fs = await import("node:fs/promises");
+  let target = dir;
+  if (!/pgdata\.broken-[^/\\]*$/.test(dir)) {
+    target = `${dir.replace(/pgdata(\.init-[^/\\]*)?$/, "pgdata.broken-")}${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    try {
+      await fs.rename(dir, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+  }
+  await fs
+    .rm(target, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
+    .catch(() => undefined);
 }
 
 declare const require: { resolve(id: string): string } | undefined;
@@ -188,7 +207,11 @@ async function initialiseInChild(dir: string): Promise<boolean> {
   const entry = resolvePglite();
   if (entry === null || typeof process === "undefined" || !process.execPath) return false;
   const { spawn } = await import("node:child_process");
-  const script = `const { PGlite } = await import(${JSON.stringify(entry)});
+  // The child exits as soon as its parent is gone (reparented), so a killed owner leaves no
+  // initialisation running into the directory the next owner clears.
+  const script = `const parent = ${process.pid};
+setInterval(() => { if (process.ppid !== parent) process.exit(1); }, 100).unref();
+const { PGlite } = await import(${JSON.stringify(entry)});
 const db = new PGlite(${JSON.stringify(dir)}); await db.waitReady; await db.close();`;
   return new Promise<boolean>((resolve, reject) => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", script], {

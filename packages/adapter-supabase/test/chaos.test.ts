@@ -86,7 +86,7 @@ describe.skipIf(unreachable !== null)(
         )[0]!.n;
       let round = 0;
       while ((await active()) > 0) {
-        expect(Date.now() - started, "chaos must finish within 150 s").toBeLessThan(150_000);
+        expect(Date.now() - started, "chaos must finish within 300 s").toBeLessThan(300_000);
         round += 1;
         await new Promise((r) => setTimeout(r, 300));
         if (interruptingKills < KILLS) {
@@ -140,6 +140,6 @@ describe.skipIf(unreachable !== null)(
       console.info(
         `chaos: ${interruptingKills} job-interrupting SIGKILLs, ${terminated} backends terminated, ${timeouts} statement_timeout windows, ${Date.now() - started} ms`,
       );
-    }, 180_000);
+    }, 360_000);
   },
 );
