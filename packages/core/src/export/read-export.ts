@@ -41,6 +41,12 @@ export interface ReadExportOptions extends ZipLimits {
   readonly inflateRaw?: RawInflate;
   /** `fetch` used to follow the download URLs of Claude's export index. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /**
+   * Follow the download URLs of Claude's export index. Set `false` where the input comes from
+   * someone you do not trust (an upload to your server): an index makes the reader request the URLs
+   * it names. When `false`, an index throws `ExportFormatError` (`manifest-unreachable`). @default true
+   */
+  readonly followIndex?: boolean;
 }
 
 /** One readable stream of conversations: a plain file, a ZIP entry or a shard file. */
@@ -514,6 +520,14 @@ function planManifest(
   report: (issue: ParseIssue) => void,
 ): Promise<{ entries: EntryPlan[]; sharded: boolean }> {
   const names = manifest.files.map((f) => f.name);
+  if (options.followIndex === false) {
+    return Promise.reject(
+      new ExportFormatError(
+        `${source.name} is Claude's export index, whose download links this reader does not follow (followIndex: false). Download the batch ZIPs (${names.join(", ")}) and import their folder, or each ZIP`,
+        { reason: "manifest-unreachable" },
+      ),
+    );
+  }
   const batches = manifest.files.map((f) =>
     guardBatch(
       createHttpSource(f.url, { name: f.name, ...(options.fetch ? { fetch: options.fetch } : {}) }),

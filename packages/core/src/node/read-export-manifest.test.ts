@@ -250,6 +250,15 @@ describe("Claude's split export (index of batch ZIPs)", () => {
     expect(plain([...out, ...rest])).toEqual(expected);
   });
 
+  it("followIndex: false never requests the index's URLs and says what to do", async () => {
+    hits.clear();
+    const error = await collect(manifestFor(["/b0", "/b1"]), { followIndex: false }).catch((e: unknown) => e);
+    expect((error as ExportFormatError).reason).toBe("manifest-unreachable");
+    expect((error as ExportFormatError).message).toContain(BATCH0);
+    expect((error as ExportFormatError).message).not.toContain("SECRET");
+    expect(hits.size).toBe(0);
+  });
+
   it("a 404 batch is manifest-unreachable too", async () => {
     const error = await collect(manifestFor(["/gone", "/b1"])).catch((e: unknown) => e);
     expect((error as ExportFormatError).reason).toBe("manifest-unreachable");
