@@ -148,7 +148,7 @@ describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
             else if (job && job.epoch === kill.epoch && job.status === "succeeded") kill.finishedFirst = true;
           }
           await sleep(50);
-          if (Date.now() - began > KILLS * 8000 + 120_000) return;
+          if (Date.now() - began > KILLS * 25_000 + 120_000) return;
         }
       })();
 
@@ -228,7 +228,7 @@ describe.skipIf(!available)("chaos: SIGKILLed worker processes", () => {
       expect(Math.max(...reclaim)).toBeLessThan(120_000);
       await store.close();
     },
-    KILLS * 8000 + 180_000,
+    KILLS * 25_000 + 300_000,
   );
 
   it("SIGTERM: the worker checkpoints and releases, and another claims the job long before its lease would expire", async () => {
