@@ -1,5 +1,3 @@
-import cl100kRanks from "gpt-tokenizer/bpeRanks/cl100k_base";
-import o200kRanks from "gpt-tokenizer/bpeRanks/o200k_base";
 import { CL100K_TOKEN_SPLIT_REGEX, O200K_TOKEN_SPLIT_REGEX } from "gpt-tokenizer/encodingParams/constants";
 
 /** A tokenizer the chunker knows by name. */
@@ -157,15 +155,92 @@ class BpeCounter {
 }
 
 const counters = new Map<BpeName, BpeCounter>();
+// Rank tables loaded by `loadTokenizer` ahead of the first count.
+const preloaded = new Map<BpeName, RankTable>();
 
-// Building the rank map costs ~100 ms and ~25 MB per encoding, so it happens on first use only.
+// gpt-tokenizer's rank modules, by name: the ESM build's default export is the table; its CJS build
+// sets `exports.default` without `__esModule`, so a bundler's interop may wrap it once more.
+function rankTable(mod: unknown, name: BpeName): RankTable {
+  let value = mod;
+  for (let i = 0; i < 3 && !Array.isArray(value); i++) {
+    value =
+      typeof value === "object" && value !== null ? (value as { default?: unknown }).default : undefined;
+  }
+  if (!Array.isArray(value) || value.length < 50_000) {
+    throw new Error(`[threadmill] gpt-tokenizer's ${name} table did not load; reinstall gpt-tokenizer.`);
+  }
+  return value as RankTable;
+}
+
+// A synchronous `require` where the runtime has one: Node's (Node >= 20.16, Bun and Deno have
+// `process.getBuiltinModule`; no static import of a Node built-in here, so the root entry stays
+// portable), else the CJS build's own. `null` elsewhere (browsers, edge runtimes, the ESM build on
+// older Node): there `loadTokenizer` comes first.
+function syncRequire(): ((id: string) => unknown) | null {
+  const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+    .process?.getBuiltinModule;
+  const nodeModule =
+    typeof getBuiltinModule === "function"
+      ? (getBuiltinModule("module") as { createRequire?: (from: string) => (id: string) => unknown })
+      : undefined;
+  if (typeof nodeModule?.createRequire === "function") return nodeModule.createRequire(import.meta.url);
+  // In the ESM build a bundler's `require` shim stands here; it throws, and the caller reports that.
+  return typeof require === "function" ? require : null;
+}
+
+function loadTableSync(name: BpeName): RankTable {
+  const table = preloaded.get(name);
+  if (table !== undefined) return table;
+  let mod: unknown;
+  try {
+    const load = syncRequire();
+    if (load === null) throw new Error("no synchronous require");
+    mod = load(`gpt-tokenizer/bpeRanks/${name}`);
+  } catch (cause) {
+    throw new Error(
+      `[threadmill] this runtime cannot load the ${name} tables synchronously; call \`await loadTokenizer("${name}")\` before counting or chunking.`,
+      { cause },
+    );
+  }
+  return rankTable(mod, name);
+}
+
+// The rank tables (~2.4 MB of JS for o200k_base) load and the rank map (~100 ms, ~25 MB per encoding)
+// is built on the first count, never at import: importing the package stays cheap for code that
+// never tokenizes.
 function bpeCounter(name: BpeName): BpeCounter {
   let counter = counters.get(name);
   if (counter === undefined) {
-    counter = new BpeCounter(name === "o200k_base" ? o200kRanks : cl100kRanks);
+    counter = new BpeCounter(loadTableSync(name));
     counters.set(name, counter);
+    preloaded.delete(name);
   }
   return counter;
+}
+
+/**
+ * Loads a named tokenizer's tables now, with a dynamic `import()`, instead of on the first count.
+ * Needed only where there is no synchronous `require` (browsers, edge runtimes, Node < 20.16 with
+ * the ESM build); elsewhere it just moves the one-off cost (~150-250 ms, ~45 MB for o200k_base) to a
+ * moment you choose. Custom `{ count }` tokenizers need nothing.
+ * @example
+ * await loadTokenizer("o200k_base");
+ * const chunker = createChunker({ tokenizer: "o200k_base" });
+ */
+export async function loadTokenizer(tokenizer: TokenizerName = "o200k_base"): Promise<void> {
+  const name: BpeName = tokenizer === "cl100k_base" ? "cl100k_base" : "o200k_base";
+  if (tokenizer !== "o200k_base" && tokenizer !== "cl100k_base" && tokenizer !== "claude") {
+    throw new TypeError(
+      `[threadmill] unknown tokenizer ${JSON.stringify(tokenizer)}; use "o200k_base", "cl100k_base" or "claude".`,
+    );
+  }
+  if (counters.has(name) || preloaded.has(name)) return;
+  // Literal specifiers, so bundlers see (and split out) exactly these two modules.
+  const mod =
+    name === "o200k_base"
+      ? await import("gpt-tokenizer/bpeRanks/o200k_base")
+      : await import("gpt-tokenizer/bpeRanks/cl100k_base");
+  if (!counters.has(name)) preloaded.set(name, rankTable(mod, name));
 }
 
 function bpeTokenizer(name: BpeName, factor: number): BaseTokenizer {

@@ -5,7 +5,7 @@ import { renderChatgptMessage } from "../render/render-chatgpt-message.js";
 import type { RenderedMessage, RenderNote } from "../render/rendered-message.js";
 import { contentHash } from "../util/hash.js";
 import type { Branch, Conversation, Message } from "./conversation.js";
-import { issue, type NormalizeContext, reportNotes } from "./normalize-context.js";
+import { checkConversation, issue, type NormalizeContext, reportNotes } from "./normalize-context.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -61,26 +61,18 @@ export function normalizeChatgpt(raw: Obj, ctx: NormalizeContext): Conversation 
         ? raw.conversation_id
         : null;
   const mapping = raw.mapping;
-  if (!isObj(mapping)) {
-    ctx.report(
-      issue(
-        ctx,
-        "malformed-conversation",
-        "ChatGPT conversation without a `mapping` object; skipped",
-        rawId ?? undefined,
-      ),
-    );
-    return null;
-  }
-  for (const key of Object.keys(raw)) {
-    if (!KNOWN_KEYS.has(key))
-      ctx.reportOnce(
-        "unknown-field",
-        `chatgpt:${key}`,
-        `unknown conversation field \`${key}\` passed over`,
-        rawId ?? undefined,
-      );
-  }
+  const usable = checkConversation(
+    ctx,
+    raw,
+    {
+      format: "chatgpt",
+      known: KNOWN_KEYS,
+      containerOk: isObj(mapping),
+      missing: "ChatGPT conversation without a `mapping` object; skipped",
+    },
+    rawId,
+  );
+  if (!usable || !isObj(mapping)) return null;
   const keys = Object.keys(mapping);
   const dag: DagNode[] = new Array(keys.length);
   for (let i = 0; i < keys.length; i++) {

@@ -5,7 +5,7 @@ import { renderClaudeMessage } from "../render/render-claude-message.js";
 import type { RenderedMessage, RenderNote } from "../render/rendered-message.js";
 import { contentHash } from "../util/hash.js";
 import type { Branch, Conversation, Message } from "./conversation.js";
-import { issue, type NormalizeContext, reportNotes } from "./normalize-context.js";
+import { checkConversation, issue, type NormalizeContext, reportNotes } from "./normalize-context.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -38,26 +38,18 @@ const KNOWN_KEYS = new Set([
  */
 export function normalizeClaude(raw: Obj, ctx: NormalizeContext): Conversation | null {
   const rawId = typeof raw.uuid === "string" && raw.uuid !== "" ? raw.uuid : null;
-  if (!Array.isArray(raw.chat_messages)) {
-    ctx.report(
-      issue(
-        ctx,
-        "malformed-conversation",
-        "Claude conversation without a `chat_messages` array; skipped",
-        rawId ?? undefined,
-      ),
-    );
-    return null;
-  }
-  for (const key of Object.keys(raw)) {
-    if (!KNOWN_KEYS.has(key))
-      ctx.reportOnce(
-        "unknown-field",
-        `claude:${key}`,
-        `unknown conversation field \`${key}\` passed over`,
-        rawId ?? undefined,
-      );
-  }
+  const usable = checkConversation(
+    ctx,
+    raw,
+    {
+      format: "claude",
+      known: KNOWN_KEYS,
+      containerOk: Array.isArray(raw.chat_messages),
+      missing: "Claude conversation without a `chat_messages` array; skipped",
+    },
+    rawId,
+  );
+  if (!usable || !Array.isArray(raw.chat_messages)) return null;
   const list: Obj[] = [];
   let nulls = 0;
   for (const m of raw.chat_messages) {

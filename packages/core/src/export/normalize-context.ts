@@ -52,3 +52,35 @@ export function issue(
     ...(ctx.entry === null ? {} : { entry: ctx.entry }),
   };
 }
+
+/**
+ * The checks both normalizers start with: reports (and returns `false` for) a conversation whose
+ * `container` field is not the expected kind, and reports each field outside `known` once per export.
+ */
+export function checkConversation(
+  ctx: NormalizeContext,
+  raw: Readonly<Record<string, unknown>>,
+  shape: {
+    readonly format: "chatgpt" | "claude";
+    readonly known: ReadonlySet<string>;
+    readonly containerOk: boolean;
+    readonly missing: string;
+  },
+  rawId: string | null,
+): boolean {
+  const conversationId = rawId ?? undefined;
+  if (!shape.containerOk) {
+    ctx.report(issue(ctx, "malformed-conversation", shape.missing, conversationId));
+    return false;
+  }
+  for (const key of Object.keys(raw)) {
+    if (!shape.known.has(key))
+      ctx.reportOnce(
+        "unknown-field",
+        `${shape.format}:${key}`,
+        `unknown conversation field \`${key}\` passed over`,
+        conversationId,
+      );
+  }
+  return true;
+}
