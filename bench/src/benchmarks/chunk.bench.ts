@@ -5,9 +5,15 @@
 //   conversations of 4-40 messages;
 // - "export": the conversations (active paths) of a generated 100 MB ChatGPT export: testkit's
 //   generator (the parse benchmark's conv100.json settings), read back with readExport.
+// - "prose, one conversation": the same 5 MB as a single conversation of its ~2,000 messages, which
+//   the pool cuts into stretches chunked on both threads and joined (the same chunks);
+// - "prose: 2 processes": two independent processes, each chunking every other prose conversation
+//   with one chunker, started together: what two cores give on this machine at that moment (other
+//   users' load included), the ceiling for the pool, which also has to send work and chunks across.
 // Both splitters see the same characters: LangChain gets each conversation's formatted text.
 // Every chunk is re-encoded after the timed part to count chunks over the limit. Amplification is
 // characters handed to the tokenizer / characters of text.
+import { spawn } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -224,9 +230,9 @@ async function langchain(convs: Conv[]): Promise<Metrics> {
   return { ...verify(out, seconds, textMb(convs), cpuSeconds() - cpu), amplification: tokenized / chars };
 }
 
-function single(convs: Conv[]): Metrics {
+function single(convs: Conv[], warmUp = convs.slice(0, WARM_UP)): Metrics {
   const chunker = createChunker({ maxTokens: MAX, overlapTokens: OVERLAP });
-  for (const c of convs.slice(0, WARM_UP)) for (const _ of chunker.chunk(c));
+  for (const c of warmUp) for (const _ of chunker.chunk(c));
   const warm = chunker.stats();
   const cpu = cpuSeconds();
   const started = performance.now();
@@ -240,9 +246,9 @@ function single(convs: Conv[]): Metrics {
   };
 }
 
-async function pool(convs: Conv[], threads: number): Promise<Metrics> {
+async function pool(convs: Conv[], threads: number, warmUp = convs.slice(0, WARM_UP)): Promise<Metrics> {
   const p = createChunkerPool({ threads, maxTokens: MAX, overlapTokens: OVERLAP });
-  await Promise.all(convs.slice(0, WARM_UP).map((c) => p.chunk(c)));
+  await Promise.all(warmUp.map((c) => p.chunk(c)));
   const cpu = cpuSeconds();
   const started = performance.now();
   const results: Chunk[][] = new Array(convs.length);
@@ -258,6 +264,56 @@ async function pool(convs: Conv[], threads: number): Promise<Metrics> {
   const used = cpuSeconds() - cpu;
   await p.close();
   return verify(results.flat(), seconds, textMb(convs), used);
+}
+
+/** All prose conversations' messages as one conversation (warmed up on the first few conversations). */
+const asOne = (convs: Conv[]): [Conv[], Conv[]] => [
+  [{ id: "prose-one", messages: convs.flatMap((c) => c.messages) }],
+  convs.slice(0, WARM_UP),
+];
+
+/** Two child processes, each chunking half of the cached prose conversations, started together. */
+async function twoProcesses(convs: Conv[]): Promise<Metrics> {
+  const file = join(cacheDir, "chunk-prose-5mb.json");
+  const children = [0, 1].map((half) =>
+    spawn(process.execPath, [...process.execArgv, join(here, "chunk-half.ts"), file, String(half)], {
+      stdio: ["pipe", "pipe", "inherit"],
+    }),
+  );
+  const lines = children.map((child) => {
+    const queue: string[] = [];
+    const waiters: ((line: string) => void)[] = [];
+    let buffer = "";
+    child.stdout.on("data", (data: Buffer) => {
+      buffer += data.toString();
+      for (let i = buffer.indexOf("\n"); i !== -1; i = buffer.indexOf("\n")) {
+        const line = buffer.slice(0, i);
+        buffer = buffer.slice(i + 1);
+        const waiter = waiters.shift();
+        if (waiter) waiter(line);
+        else queue.push(line);
+      }
+    });
+    return () =>
+      new Promise<string>((resolve) => {
+        const line = queue.shift();
+        if (line !== undefined) resolve(line);
+        else waiters.push(resolve);
+      });
+  });
+  await Promise.all(lines.map((next) => next()));
+  const started = performance.now();
+  for (const child of children) child.stdin.write("go\n");
+  const results = (await Promise.all(lines.map((next) => next()))).map(
+    (l) => JSON.parse(l) as { seconds: number; chunks: number },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    "MB/s": textMb(convs) / seconds,
+    seconds,
+    "slower half s": Math.max(...results.map((r) => r.seconds)),
+    chunks: results.reduce((n, r) => n + r.chunks, 0),
+  };
 }
 
 export default defineBenchmark({
@@ -282,6 +338,16 @@ export default defineBenchmark({
     "prose: chunker": { run: async ({ fixture }) => single(await (fixture as Fixture).prose()) },
     "prose: pool x1": { run: async ({ fixture }) => pool(await (fixture as Fixture).prose(), 1) },
     "prose: pool x2": { run: async ({ fixture }) => pool(await (fixture as Fixture).prose(), 2) },
+    "prose: 2 processes": { run: async ({ fixture }) => twoProcesses(await (fixture as Fixture).prose()) },
+    "prose, one conversation: chunker": {
+      run: async ({ fixture }) => single(...asOne(await (fixture as Fixture).prose())),
+    },
+    "prose, one conversation: pool x2": {
+      run: async ({ fixture }) => {
+        const [one, warmUp] = asOne(await (fixture as Fixture).prose());
+        return pool(one, 2, warmUp);
+      },
+    },
     "export: langchain": { run: async ({ fixture }) => langchain(await (fixture as Fixture).export()) },
     "export: chunker": { run: async ({ fixture }) => single(await (fixture as Fixture).export()) },
     "export: pool x2": { run: async ({ fixture }) => pool(await (fixture as Fixture).export(), 2) },
@@ -291,5 +357,6 @@ export default defineBenchmark({
     "chunks over limit": "0",
     "amplification (overlap included)": "<= 1.1",
     "pool x2 MB/s vs chunker (same input)": ">= 1.6x",
+    "2 processes MB/s vs chunker (prose)": "reference: what 2 cores give right now",
   },
 });

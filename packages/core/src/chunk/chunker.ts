@@ -108,17 +108,20 @@ export function createChunker(options: ChunkerOptions = {}): Chunker {
   };
 
   const totals = { textChars: 0, chunks: 0 };
+  const ctx: PathContext = {
+    tokenizer,
+    budget,
+    overlapBudget,
+    countPiece,
+    toTokens: tokenizer.toTokens,
+    totals,
+  };
   const chunkPath = (path: ChunkPath): Iterable<Chunk> => ({
-    [Symbol.iterator]: () =>
-      pathChunks(path, {
-        tokenizer,
-        budget,
-        overlapBudget,
-        format,
-        countPiece,
-        toTokens: tokenizer.toTokens,
-        totals,
-      }),
+    [Symbol.iterator]: () => pathChunks(path, format, ctx),
+  });
+  internals.set(chunkPath, {
+    layout: (messages) => layoutPath(messages, format),
+    chunkSpan: (layout, span) => layoutChunks(layout, ctx, span),
   });
 
   return {
@@ -154,7 +157,6 @@ interface PathContext {
   readonly tokenizer: BaseTokenizer;
   readonly budget: number;
   readonly overlapBudget: number;
-  readonly format: ChunkFormat;
   readonly countPiece: (piece: string) => number;
   readonly toTokens: (base: number) => number;
   readonly totals: { textChars: number; chunks: number };
@@ -232,33 +234,149 @@ function splitPiece(
   return out;
 }
 
-function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
-  const { tokenizer, budget, overlapBudget, countPiece, toTokens } = ctx;
-  const messages = path.messages;
-  if (messages.length === 0) return;
+/**
+ * A path's formatted text and where each message's `label + text` lies in it, with the message ids
+ * and times (epoch ms, NaN for none) the chunks' metadata comes from. @internal
+ */
+export interface PathLayout {
+  readonly text: string;
+  readonly spanStart: ArrayLike<number>;
+  readonly spanEnd: ArrayLike<number>;
+  readonly ids: readonly string[];
+  readonly times: ArrayLike<number>;
+}
 
-  // The formatted text, and where each message's `label + text` lies in it.
+/** A chunk as positions in its path's formatted text, before it gets its index and id. @internal */
+export interface SpanChunk {
+  /** Start of the chunk (its overlap included). */
+  readonly start: number;
+  /** Start of its new content (`start + overlap`). */
+  readonly contentStart: number;
+  readonly end: number;
+  readonly tokens: number;
+  readonly messageIds: string[];
+  /** Epoch ms, NaN for none. */
+  readonly startAt: number;
+  readonly endAt: number;
+}
+
+/**
+ * Chunks a stretch of a path only, so that stretches of one huge path can be chunked in parallel.
+ * Scanning starts at `from`, which must be one of the tokenizer's own piece boundaries in the
+ * whole text (the pool uses line starts before a letter or digit: no piece spans `\n` + letter), as
+ * if a chunk started there; it stops after `syncChunks` chunks that start at or after `syncAfter`,
+ * or, unless `last`, before a piece that ends after `scanEnd` (the text may be a slice of the path
+ * there). From the first chunk whose start and content start equal a chunk of the sequential run,
+ * every later chunk equals that run's too: what follows a chunk depends on those two positions only.
+ * @internal
+ */
+export interface ChunkSpan {
+  readonly from: number;
+  /**
+   * Resumes a run instead: the first chunk's new content starts here (a chunk of an earlier run had
+   * this start and content start, and `from` is a piece boundary); the run's first chunk is that one.
+   */
+  readonly contentFrom?: number;
+  /** Stops after a chunk whose `${start}:${contentStart}` is one of these (else at the end, if `last`). */
+  readonly meet?: readonly string[];
+  readonly syncAfter: number;
+  readonly syncChunks: number;
+  readonly scanEnd: number;
+  readonly last: boolean;
+}
+
+/** @internal What the worker-thread pool needs beyond the public `Chunker`. */
+export interface ChunkerInternals {
+  layout(messages: readonly Message[]): PathLayout;
+  chunkSpan(layout: PathLayout, span: ChunkSpan): Iterable<SpanChunk>;
+}
+
+// Keyed by a chunker's `chunkPath` function, so the public object carries nothing extra.
+const internals = new WeakMap<object, ChunkerInternals>();
+
+/** @internal The span-level entry points of a chunker made by `createChunker`. */
+export function chunkerInternals(chunker: Chunker): ChunkerInternals {
+  const found = internals.get(chunker.chunkPath);
+  if (found === undefined) throw new TypeError("[threadmill] not a chunker made by createChunker.");
+  return found;
+}
+
+/** The formatted text of `messages` and where each message lies in it. */
+function layoutPath(messages: readonly Message[], format: ChunkFormat): PathLayout {
   const parts: string[] = [];
   const spanStart: number[] = [];
   const spanEnd: number[] = [];
+  const ids: string[] = [];
+  const times: number[] = [];
   let length = 0;
   for (let i = 0; i < messages.length; i++) {
     if (i > 0) {
-      parts.push(ctx.format.separator);
-      length += ctx.format.separator.length;
+      parts.push(format.separator);
+      length += format.separator.length;
     }
     const m = messages[i]!;
-    const label = ctx.format.label(m.role);
+    const label = format.label(m.role);
     if (typeof label !== "string") throw new TypeError("[threadmill] format.label() must return a string.");
     spanStart.push(length);
     parts.push(label, m.text);
     length += label.length + m.text.length;
     spanEnd.push(length);
+    ids.push(m.id);
+    times.push(m.createdAt === null ? Number.NaN : m.createdAt.getTime());
   }
-  const text = parts.join("");
-  parts.length = 0;
-  if (text.length === 0) return;
-  ctx.totals.textChars += text.length;
+  return { text: parts.join(""), spanStart, spanEnd, ids, times };
+}
+
+/** @internal The public chunk for the `index`-th chunk of a path, from its positions in `text`. */
+export function spanChunkToChunk(
+  path: Omit<ChunkPath, "messages">,
+  index: number,
+  text: string,
+  c: SpanChunk,
+): Chunk {
+  const chunkText = text.slice(c.start, c.end);
+  return {
+    id: contentHash(path.conversationId, path.branchId, index, chunkText),
+    conversationId: path.conversationId,
+    branchId: path.branchId,
+    index,
+    text: chunkText,
+    tokens: c.tokens,
+    overlap: c.contentStart - c.start,
+    messageIds: c.messageIds,
+    startAt: Number.isNaN(c.startAt) ? null : new Date(c.startAt),
+    endAt: Number.isNaN(c.endAt) ? null : new Date(c.endAt),
+  };
+}
+
+function* pathChunks(path: ChunkPath, format: ChunkFormat, ctx: PathContext): Generator<Chunk> {
+  const layout = layoutPath(path.messages, format);
+  const span: ChunkSpan = { from: 0, syncAfter: 0, syncChunks: 0, scanEnd: layout.text.length, last: true };
+  let index = 0;
+  for (const c of layoutChunks(layout, ctx, span)) yield spanChunkToChunk(path, index++, layout.text, c);
+}
+
+function* layoutChunks(layout: PathLayout, ctx: PathContext, span: ChunkSpan): Generator<SpanChunk> {
+  const { tokenizer, budget, overlapBudget, countPiece, toTokens } = ctx;
+  const { text, spanStart, spanEnd } = layout;
+  const messageCount = layout.ids.length;
+  if (messageCount === 0 || text.length === 0 || span.from >= text.length) return;
+  if (span.from === 0) ctx.totals.textChars += text.length;
+  let syncLeft = span.syncChunks;
+  const meet = span.meet === undefined ? null : new Set(span.meet);
+  // Whether the span has emitted all it should (a whole path: never before the end).
+  const spanDone = (chunk: SpanChunk): boolean =>
+    meet !== null
+      ? meet.has(`${chunk.start}:${chunk.contentStart}`)
+      : !span.last && chunk.start >= span.syncAfter && --syncLeft <= 0;
+  // A resumed run: the units before `contentFrom` are the first chunk's overlap.
+  let contentPending = span.contentFrom !== undefined && span.contentFrom > span.from;
+  const reachContent = (at: number): void => {
+    if (contentPending && at >= span.contentFrom!) {
+      contentPending = false;
+      c = n;
+    }
+  };
 
   // The window: units (pre-tokenization pieces, or grapheme groups of a huge piece) from the start of
   // the current chunk (its overlap included) to the scan position. Boundary i is the start of unit i;
@@ -277,7 +395,6 @@ function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
   let h = 0; // first unit of the current chunk (overlap included)
   let c = 0; // first unit of the current chunk's new content
 
-  let index = 0;
   let firstMessage = 0;
   const excluded = new Set<number>();
 
@@ -315,48 +432,33 @@ function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
     return k === ei ? sum : sum + tokenizer.countBase(text.slice(pos(k), e));
   };
 
-  const makeChunk = (si: number, ci: number, ei: number, base: number): Chunk => {
+  const makeChunk = (si: number, ci: number, ei: number, base: number): SpanChunk => {
     const s = pos(si);
     const e = pos(ei);
-    const chunkText = text.slice(s, e);
     while (
-      firstMessage < messages.length - 1 &&
+      firstMessage < messageCount - 1 &&
       spanEnd[firstMessage]! <= s &&
       spanStart[firstMessage + 1]! <= s
     ) {
       firstMessage++;
     }
     const messageIds: string[] = [];
-    let startAt: Date | null = null;
-    let endAt: Date | null = null;
-    for (let m = firstMessage; m < messages.length && spanStart[m]! <= e; m++) {
+    let startAt = Number.NaN;
+    let endAt = Number.NaN;
+    for (let m = firstMessage; m < messageCount && spanStart[m]! <= e; m++) {
       const a = spanStart[m]!;
       const b = spanEnd[m]!;
       const holds = a === b ? a >= s && (a < e || e === text.length) : a < e && b > s;
       if (!holds) continue;
-      const message = messages[m]!;
-      messageIds.push(message.id);
-      const t = message.createdAt;
-      if (t !== null) {
-        if (startAt === null || t.getTime() < startAt.getTime()) startAt = t;
-        if (endAt === null || t.getTime() > endAt.getTime()) endAt = t;
+      messageIds.push(layout.ids[m]!);
+      const t = layout.times[m]!;
+      if (!Number.isNaN(t)) {
+        if (Number.isNaN(startAt) || t < startAt) startAt = t;
+        if (Number.isNaN(endAt) || t > endAt) endAt = t;
       }
     }
-    const chunk: Chunk = {
-      id: contentHash(path.conversationId, path.branchId, index, chunkText),
-      conversationId: path.conversationId,
-      branchId: path.branchId,
-      index,
-      text: chunkText,
-      tokens: toTokens(base),
-      overlap: pos(ci) - s,
-      messageIds,
-      startAt,
-      endAt,
-    };
-    index++;
     ctx.totals.chunks++;
-    return chunk;
+    return { start: s, contentStart: pos(ci), end: e, tokens: toTokens(base), messageIds, startAt, endAt };
   };
 
   const setRank = (i: number, rank: number): void => {
@@ -425,7 +527,7 @@ function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
   };
 
   /** Emits the chunk starting at `h` ending at the best boundary, then moves the window on. */
-  const cut = (): Chunk => {
+  const cut = (): SpanChunk => {
     let choice = chooseEnd(h);
     while (choice === null && h < c) {
       // Even the first new unit does not fit after the overlap: shrink the overlap.
@@ -493,29 +595,38 @@ function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
   };
 
   const regex = tokenizer.splitRegex();
-  let nextMessage = 1;
-  let at = 0;
+  // The next message whose start may be a message boundary (the scan's first position is not one).
+  let nextMessage = 0;
+  let at = span.from;
+  pendingPos = at;
   while (at < text.length) {
     regex.lastIndex = at;
     const match = regex.exec(text);
     // The split regexes match every character; a gap would only come from a foreign regex.
     const start = at;
     const end = match === null ? text.length : match.index === at ? at + match[0].length : match.index;
+    // Near the end of a slice, pieces (and their lookaheads) may differ from the whole text's.
+    if (!span.last && end > span.scanEnd) return;
     const piece = match !== null && match.index === at ? match[0] : text.slice(at, end);
     at = end;
-    while (nextMessage < spanStart.length && spanStart[nextMessage]! < start) nextMessage++;
+    while (nextMessage < messageCount && spanStart[nextMessage]! < start) nextMessage++;
     const rank =
-      start === 0
+      start === span.from
         ? BoundaryRank.inner
-        : nextMessage < spanStart.length && spanStart[nextMessage] === start
+        : nextMessage < messageCount && spanStart[nextMessage] === start
           ? BoundaryRank.message
           : UNKNOWN_RANK;
     const count = piece.length > LONG_PIECE ? budget + 1 : countPiece(piece);
     if (count <= budget) {
+      reachContent(start);
       pendingPos = start;
       pendingRank = rank;
       pendingSynced = true;
-      while (mustCut(count)) yield cut();
+      while (mustCut(count)) {
+        const chunk = cut();
+        yield chunk;
+        if (spanDone(chunk)) return;
+      }
       push(start, count, rank, true, false);
       continue;
     }
@@ -524,10 +635,15 @@ function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
     let first = true;
     for (const group of splitPiece(piece, Math.max(1, budget >> 2), budget, tokenizer.countBase)) {
       const groupCount = tokenizer.countBase(group);
+      reachContent(groupStart);
       pendingPos = groupStart;
       pendingRank = first ? rank : BoundaryRank.inner;
       pendingSynced = first;
-      while (mustCut(groupCount)) yield cut();
+      while (mustCut(groupCount)) {
+        const chunk = cut();
+        yield chunk;
+        if (spanDone(chunk)) return;
+      }
       push(groupStart, groupCount, pendingRank, first, true);
       groupStart += group.length;
       first = false;
@@ -535,6 +651,8 @@ function* pathChunks(path: ChunkPath, ctx: PathContext): Generator<Chunk> {
   }
 
   // The end of the text: emit what is left, cutting again while it does not fit.
+  if (!span.last) return;
+  reachContent(text.length);
   pendingPos = text.length;
   pendingRank = BoundaryRank.end;
   pendingSynced = true;

@@ -1,14 +1,16 @@
 // Worker thread of `createChunkerPool`: builds one chunker from `workerData` and answers
 // `{ id, conversation }` messages with `{ id, packed }` (the chunks in columns, without their text,
-// which the caller slices from its own copy) or `{ id, error }`.
+// which the caller slices from its own copy), `{ id, layout, span }` messages (a stretch of one
+// huge path) with `{ id, span }` (its chunks as positions), or either with `{ id, error }`.
 import { parentPort, workerData } from "node:worker_threads";
-import { createChunker } from "../chunk/chunker.js";
+import { chunkerInternals, createChunker } from "../chunk/chunker.js";
 import type { Chunk } from "../chunk/chunk.js";
 import type {
   ChunkerPoolRequest,
   ChunkerPoolResponse,
   ChunkerPoolWorkerData,
   PackedChunks,
+  PackedSpan,
 } from "./chunker-pool.js";
 
 const data = workerData as ChunkerPoolWorkerData;
@@ -21,7 +23,11 @@ const chunker = createChunker({
 const port = parentPort;
 if (port === null) throw new Error("[threadmill] chunker-pool-worker must run in a worker thread.");
 
-function pack(conversation: ChunkerPoolRequest["conversation"]): PackedChunks {
+const internals = chunkerInternals(chunker);
+
+function pack(
+  conversation: Extract<ChunkerPoolRequest, { conversation: unknown }>["conversation"],
+): PackedChunks {
   const paths = [conversation.messages, ...(conversation.branches ?? []).map((b) => b.messages)];
   const rows: Chunk[] = [];
   const pathOf: number[] = [];
@@ -56,10 +62,38 @@ function pack(conversation: ChunkerPoolRequest["conversation"]): PackedChunks {
   return packed;
 }
 
+function packSpan(request: Extract<ChunkerPoolRequest, { span: unknown }>): PackedSpan {
+  const rows = [...internals.chunkSpan(request.layout, request.span)];
+  const count = rows.length;
+  const packed: PackedSpan = {
+    count,
+    start: new Int32Array(count),
+    contentStart: new Int32Array(count),
+    end: new Int32Array(count),
+    tokens: new Int32Array(count),
+    startAt: new Float64Array(count),
+    endAt: new Float64Array(count),
+    messageIds: new Array(count),
+  };
+  rows.forEach((c, k) => {
+    packed.start[k] = c.start;
+    packed.contentStart[k] = c.contentStart;
+    packed.end[k] = c.end;
+    packed.tokens[k] = c.tokens;
+    packed.startAt[k] = c.startAt;
+    packed.endAt[k] = c.endAt;
+    packed.messageIds[k] = c.messageIds;
+  });
+  return packed;
+}
+
 port.on("message", (request: ChunkerPoolRequest) => {
   let response: ChunkerPoolResponse;
   try {
-    response = { id: request.id, packed: pack(request.conversation) };
+    response =
+      "span" in request
+        ? { id: request.id, span: packSpan(request) }
+        : { id: request.id, packed: pack(request.conversation) };
   } catch (error) {
     response = { id: request.id, error };
   }

@@ -1,7 +1,64 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { generateExport } from "@threadmill/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { conversation, msg, prose } from "../chunk/chunk-test-helpers.js";
 import { createChunker } from "../chunk/chunker.js";
-import { type ChunkerPool, createChunkerPool } from "./chunker-pool.js";
+import type { Conversation } from "../export/conversation.js";
+import { type ChunkerPool, chunkerPoolStats, createChunkerPool } from "./chunker-pool.js";
+import { readExport } from "./read-export.js";
+
+type Conv = Pick<Conversation, "id" | "messages" | "branches">;
+
+/** What the chunk benchmark's prose case reads: Vim's help files when installed, else synthetic prose. */
+function proseText(chars: number): string {
+  const dir = "/usr/share/vim/vim90/doc";
+  const parts: string[] = [];
+  let size = 0;
+  if (existsSync(dir)) {
+    for (const name of readdirSync(dir).sort()) {
+      if (!name.endsWith(".txt") || size >= chars) continue;
+      const text = readFileSync(join(dir, name), "utf8");
+      parts.push(text);
+      size += text.length;
+    }
+  }
+  for (let seed = 1; size < chars; seed++) {
+    const text = prose(4000, seed);
+    parts.push(text);
+    size += text.length;
+  }
+  return parts.join("\n\n").slice(0, chars);
+}
+
+async function exportConversations(seed: number, extra: object): Promise<Conv[]> {
+  const parts: Uint8Array[] = [];
+  for await (const part of generateExport({
+    format: "chatgpt-json",
+    seed,
+    branches: 0.3,
+    ...extra,
+  }).bytes()) {
+    parts.push(part);
+  }
+  const out: Conv[] = [];
+  for await (const c of readExport(Buffer.concat(parts), { branches: "all", onIssue: () => {} })) out.push(c);
+  return out;
+}
+
+/** Chunks every conversation with the pool and with one chunker and expects the very same chunks. */
+async function expectSameAsOneThread(
+  convs: readonly Conv[],
+  options: { maxTokens?: number; overlapTokens?: number; spanChars?: number },
+): Promise<void> {
+  const single = createChunker(options);
+  const results = await Promise.all(convs.map((c) => pool!.chunk(c)));
+  for (const [i, c] of convs.entries()) {
+    const expected = [...single.chunk(c)];
+    expect(results[i]!.length).toBe(expected.length);
+    expect(results[i]).toEqual(expected);
+  }
+}
 
 let pool: ChunkerPool | undefined;
 afterEach(async () => {
@@ -60,5 +117,80 @@ describe("createChunkerPool", () => {
     expect(() => createChunkerPool({ threads: 0 })).toThrow(RangeError);
     expect(() => createChunkerPool({ maxTokens: 2 })).toThrow(RangeError);
     expect(() => createChunkerPool({ tokenizer: { count: (t) => t.length } })).toThrow(/named tokenizer/);
+  });
+
+  it("chunks a huge prose conversation (one 1 MB message, and 400 messages) in stretches on both threads: the same chunks as one thread", async () => {
+    const text = proseText(1_000_000);
+    const oneMessage: Conv = { id: "prose-one", messages: [msg(0, text)] };
+    const paragraphs = text.split(/\n{2,}/);
+    const perMessage = Math.ceil(paragraphs.length / 400);
+    const manyMessages: Conv = {
+      id: "prose-many",
+      messages: Array.from({ length: 400 }, (_, i) =>
+        msg(i, paragraphs.slice(i * perMessage, (i + 1) * perMessage).join("\n\n")),
+      ),
+    };
+    for (const [maxTokens, overlapTokens] of [
+      [512, 64],
+      [48, 8],
+    ] as const) {
+      pool = createChunkerPool({ threads: 2, maxTokens, overlapTokens, spanChars: 32_768 });
+      await expectSameAsOneThread([oneMessage, manyMessages], { maxTokens, overlapTokens });
+      const stats = chunkerPoolStats(pool);
+      expect(stats.paths).toBe(2);
+      expect(stats.stretches).toBeGreaterThan(40);
+      expect(stats.fallbacks).toBe(0);
+      await pool.close();
+    }
+  });
+
+  it("chunks generated exports with a huge conversation, 1,000-turn ones and branches like one thread", async () => {
+    const convs = await exportConversations(7, {
+      conversations: 12,
+      hugeConversationBytes: 600_000,
+      longConversations: 1,
+    });
+    const options = { maxTokens: 200, overlapTokens: 24, spanChars: 16_384 };
+    pool = createChunkerPool({ threads: 2, ...options });
+    await expectSameAsOneThread(convs, options);
+    const stats = chunkerPoolStats(pool);
+    expect(stats.stretches).toBeGreaterThan(20);
+    expect(stats.fallbacks).toBe(0);
+  });
+
+  it("joins stretches of hostile text (CJK, RTL, emoji, a 100 KB word, lone surrogates, NUL, CRLF) exactly", async () => {
+    const pieces = [
+      "日本語のテキストです。これは文です。\n",
+      "שלום עולם, זה טקסט.\n",
+      "emoji 👩‍👩‍👧‍👦 🏳️‍🌈 e\u0301 \ud83d lone \u0000 nul <|endoftext|>\r\n",
+      `${"x".repeat(100_000)}\n`,
+      "Line 42 starts with a letter.\n",
+      "9 starts with a digit\n",
+    ];
+    const messages = Array.from({ length: 60 }, (_, i) =>
+      msg(i, pieces.map((p, k) => (k === 3 && i % 20 !== 0 ? "" : p)).join(prose(300, i))),
+    );
+    pool = createChunkerPool({ threads: 2, maxTokens: 64, overlapTokens: 8, spanChars: 8_192 });
+    await expectSameAsOneThread([{ id: "hostile", messages }], { maxTokens: 64, overlapTokens: 8 });
+    expect(chunkerPoolStats(pool).stretches).toBeGreaterThan(20);
+  });
+
+  it("continues a stretch to the end, with the same chunks, when it meets no later one", async () => {
+    // Identical words give every cut the same rank: runs started at different places stay apart.
+    const words = Array.from({ length: 40 }, () => "word ".repeat(2_000).trimEnd()).join("\nword ");
+    pool = createChunkerPool({ threads: 2, maxTokens: 48, overlapTokens: 8, spanChars: 4_096 });
+    await expectSameAsOneThread([{ id: "uniform", messages: [msg(0, words)] }], {
+      maxTokens: 48,
+      overlapTokens: 8,
+    });
+    const stats = chunkerPoolStats(pool);
+    expect(stats.stretches).toBeGreaterThan(20);
+    expect(stats.continuations).toBeGreaterThan(0);
+    expect(stats.fallbacks).toBe(0);
+  });
+
+  it("rejects a bad spanChars", () => {
+    expect(() => createChunkerPool({ spanChars: 10 })).toThrow(RangeError);
+    expect(() => createChunkerPool({ spanChars: Number.NaN })).toThrow(RangeError);
   });
 });

@@ -5,17 +5,35 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Chunk } from "../chunk/chunk.js";
-import { type ChunkerOptions, createChunker, DEFAULT_CHUNK_FORMAT } from "../chunk/chunker.js";
+import {
+  type ChunkerOptions,
+  type ChunkSpan,
+  chunkerInternals,
+  createChunker,
+  DEFAULT_CHUNK_FORMAT,
+  type PathLayout,
+  type SpanChunk,
+  spanChunkToChunk,
+} from "../chunk/chunker.js";
+import { chunkInSpans, type SpanPlan, spanStarts } from "../chunk/spans.js";
 import type { TokenizerName } from "../chunk/token-counter.js";
 import type { Conversation } from "../export/conversation.js";
 
 export interface ChunkerPoolOptions extends ChunkerOptions {
   /**
-   * Worker threads. Each holds its own copy of the tokenizer tables and its share of the work in
-   * flight: about 115 MB of RSS per thread for o200k_base (`pnpm bench chunk`, 5 MB of prose: 279 MB
-   * single-threaded, 390 MB with 1 thread, 510 MB with 2). @default os.availableParallelism()
+   * Worker threads. Each holds its own copy of the tokenizer tables and caches and its share of the
+   * work in flight: about 65 MB of RSS per thread once its tables are loaded, about 100 MB while
+   * chunking (o200k_base; `pnpm bench chunk`, 5 MB of prose: peak 255 MB single-threaded, 331 MB
+   * with 1 thread, 435 MB with 2). The calling thread loads no tables. @default os.availableParallelism()
    */
   readonly threads?: number;
+  /**
+   * A path (the active path or a branch) whose formatted text is at least twice this long, in
+   * UTF-16 code units, is chunked as stretches of about this length on all threads at once, then
+   * joined into exactly the chunks one thread makes. `Infinity`: one thread per conversation.
+   * @default 262144
+   */
+  readonly spanChars?: number;
 }
 
 export interface ChunkerPool {
@@ -39,10 +57,20 @@ export interface ChunkerPoolWorkerData {
   readonly labels: { readonly user: string; readonly assistant: string };
   readonly separator: string;
 }
-/** @internal */
-export interface ChunkerPoolRequest {
-  readonly id: number;
-  readonly conversation: Pick<Conversation, "id" | "messages" | "branches">;
+/** @internal A whole conversation, or a stretch of one path's formatted text (a slice of it). */
+export type ChunkerPoolRequest =
+  | { readonly id: number; readonly conversation: Pick<Conversation, "id" | "messages" | "branches"> }
+  | { readonly id: number; readonly layout: PathLayout; readonly span: ChunkSpan };
+/** @internal A stretch's chunks in columns, positions in the slice the request carried. */
+export interface PackedSpan {
+  readonly count: number;
+  readonly start: Int32Array;
+  readonly contentStart: Int32Array;
+  readonly end: Int32Array;
+  readonly tokens: Int32Array;
+  readonly startAt: Float64Array;
+  readonly endAt: Float64Array;
+  readonly messageIds: string[][];
 }
 /**
  * @internal A conversation's chunks in columns, without their text: the caller formats the paths
@@ -62,7 +90,10 @@ export interface PackedChunks {
   readonly messageIds: string[][];
 }
 /** @internal */
-export type ChunkerPoolResponse = { id: number; packed: PackedChunks } | { id: number; error: unknown };
+export type ChunkerPoolResponse =
+  | { id: number; packed: PackedChunks }
+  | { id: number; span: PackedSpan }
+  | { id: number; error: unknown };
 
 /** @internal Rebuilds the chunks of a `PackedChunks` from the conversation the caller still holds. */
 export function unpackChunks(
@@ -115,8 +146,82 @@ export function unpackChunks(
 }
 
 interface Pending {
-  resolve(packed: PackedChunks): void;
+  resolve(result: PackedChunks | PackedSpan): void;
   reject(error: unknown): void;
+}
+
+// Characters of context sent on each side of a stretch: the boundary ranks look up to 8 characters
+// back, the grapheme check 32 either way, and the split regexes' lookaheads one past a piece.
+const SPAN_CONTEXT = 64;
+const SPAN_SYNC_CHUNKS = 4;
+const SPAN_SLACK_CHARS = 32_768;
+
+/** The request for stretch `span` of `layout`: the slice of text it reads, positions made relative. */
+function spanRequest(
+  layout: PathLayout,
+  span: ChunkSpan,
+): { layout: PathLayout; span: ChunkSpan; offset: number } {
+  const text = layout.text;
+  const offset = Math.max(0, span.from - SPAN_CONTEXT);
+  const sliceEnd = span.last ? text.length : Math.min(text.length, span.scanEnd + SPAN_CONTEXT);
+  const spanStart: number[] = [];
+  const spanEnd: number[] = [];
+  const ids: string[] = [];
+  const times: number[] = [];
+  // The messages the slice touches (message spans are in text order): from the first that ends at
+  // or after the slice's start, found by bisection, to the last that starts before its end.
+  let lo = 0;
+  let hi = layout.ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (layout.spanEnd[mid]! < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let m = lo; m < layout.ids.length && layout.spanStart[m]! <= sliceEnd; m++) {
+    spanStart.push(layout.spanStart[m]! - offset);
+    spanEnd.push(layout.spanEnd[m]! - offset);
+    ids.push(layout.ids[m]!);
+    times.push(layout.times[m]!);
+  }
+  const shift = (k: string): string => {
+    const [a, b] = k.split(":");
+    return `${Number(a) - offset}:${Number(b) - offset}`;
+  };
+  return {
+    offset,
+    layout: {
+      text: text.slice(offset, sliceEnd),
+      spanStart: Int32Array.from(spanStart),
+      spanEnd: Int32Array.from(spanEnd),
+      ids,
+      times: Float64Array.from(times),
+    },
+    span: {
+      from: span.from - offset,
+      ...(span.contentFrom === undefined ? {} : { contentFrom: span.contentFrom - offset }),
+      ...(span.meet === undefined ? {} : { meet: span.meet.map(shift) }),
+      syncAfter: span.syncAfter - offset,
+      syncChunks: span.syncChunks,
+      scanEnd: (span.last ? text.length : span.scanEnd) - offset,
+      last: span.last,
+    },
+  };
+}
+
+function unpackSpan(packed: PackedSpan, offset: number): SpanChunk[] {
+  const out: SpanChunk[] = new Array(packed.count);
+  for (let k = 0; k < packed.count; k++) {
+    out[k] = {
+      start: packed.start[k]! + offset,
+      contentStart: packed.contentStart[k]! + offset,
+      end: packed.end[k]! + offset,
+      tokens: packed.tokens[k]!,
+      messageIds: packed.messageIds[k]!,
+      startAt: packed.startAt[k]!,
+      endAt: packed.endAt[k]!,
+    };
+  }
+  return out;
 }
 
 interface Slot {
@@ -150,10 +255,14 @@ function workerEntry(): { code: URL | string; evaluate: boolean } {
  * await pool.close();
  */
 export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool {
-  const { threads = availableParallelism(), ...chunkerOptions } = options;
+  const { threads = availableParallelism(), spanChars = 262_144, ...chunkerOptions } = options;
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`[threadmill] threads must be a positive integer, got ${threads}.`);
   }
+  if (!(spanChars === Number.POSITIVE_INFINITY || (Number.isInteger(spanChars) && spanChars >= 1024))) {
+    throw new RangeError(`[threadmill] spanChars must be an integer >= 1024 or Infinity, got ${spanChars}.`);
+  }
+  const plan: SpanPlan = { spanChars, syncChunks: SPAN_SYNC_CHUNKS, slackChars: SPAN_SLACK_CHARS };
   const tokenizer = chunkerOptions.tokenizer ?? "o200k_base";
   if (typeof tokenizer !== "string") {
     throw new TypeError(
@@ -190,7 +299,7 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
       slot.pending.delete(response.id);
       if (slot.pending.size === 0) worker.unref();
       if ("error" in response) p.reject(response.error);
-      else p.resolve(response.packed);
+      else p.resolve("span" in response ? response.span : response.packed);
     });
     worker.on("error", (error) => fail(error));
     worker.on("exit", (code) => {
@@ -205,34 +314,100 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
     return slot;
   };
 
-  return {
+  /** Sends a request to the least busy worker (started on first use). */
+  const send = <T extends PackedChunks | PackedSpan>(request: ChunkerPoolRequest): Promise<T> => {
+    if (closed) return Promise.reject(new Error("[threadmill] the chunker pool is closed."));
+    let best = 0;
+    let bestLoad = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < slots.length; i++) {
+      const load = slots[i]?.pending.size ?? 0;
+      if (load < bestLoad) {
+        best = i;
+        bestLoad = load;
+      }
+    }
+    const slot = slots[best] ?? start(best);
+    return new Promise<PackedChunks | PackedSpan>((resolve, reject) => {
+      slot.pending.set(request.id, { resolve, reject });
+      slot.worker.ref();
+      slot.worker.postMessage(request);
+    }) as Promise<T>;
+  };
+
+  const stats = { paths: 0, stretches: 0, continuations: 0, fallbacks: 0 };
+  const runSpan = async (layout: PathLayout, span: ChunkSpan): Promise<SpanChunk[]> => {
+    if (span.contentFrom !== undefined) stats.continuations++;
+    else if (span.from !== 0 || !span.last) stats.stretches++;
+    const request = spanRequest(layout, span);
+    const packed = await send<PackedSpan>({ id: nextId++, layout: request.layout, span: request.span });
+    return unpackSpan(packed, request.offset);
+  };
+
+  /** One path, its stretches on all threads; in one run when they do not join (rare). */
+  const chunkLongPath = async (layout: PathLayout): Promise<SpanChunk[]> => {
+    const whole: ChunkSpan = {
+      from: 0,
+      syncAfter: 0,
+      syncChunks: 0,
+      scanEnd: layout.text.length,
+      last: true,
+    };
+    stats.paths++;
+    const starts = layout.text.length >= 2 * spanChars ? spanStarts(layout.text, spanChars) : [0];
+    if (starts.length > 1) {
+      const joined = await chunkInSpans(layout.text.length, starts, plan, (span) => runSpan(layout, span));
+      if (joined !== null) return joined;
+      stats.fallbacks++;
+    }
+    return runSpan(layout, whole);
+  };
+
+  const internals = chunkerInternals(formatter);
+  const pathLengths = (messages: Conversation["messages"]): number => {
+    let n = 0;
+    for (const m of messages) n += m.text.length;
+    return n;
+  };
+
+  const pool: ChunkerPool = {
     threads,
     chunk(conversation) {
       if (closed) return Promise.reject(new Error("[threadmill] the chunker pool is closed."));
-      let best = 0;
-      let bestLoad = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < slots.length; i++) {
-        const load = slots[i]?.pending.size ?? 0;
-        if (load < bestLoad) {
-          best = i;
-          bestLoad = load;
-        }
+      const branches = conversation.branches ?? [];
+      const long =
+        threads > 1 &&
+        Number.isFinite(spanChars) &&
+        Array.isArray(conversation.messages) &&
+        [conversation.messages, ...branches.map((b) => b.messages)].some(
+          (messages) => Array.isArray(messages) && pathLengths(messages) >= 2 * spanChars,
+        );
+      if (long) {
+        // A huge conversation: its paths are formatted here, and each is chunked in stretches.
+        const paths = [
+          { branchId: null, messages: conversation.messages },
+          ...branches.map((b) => ({ branchId: b.id, messages: b.messages })),
+        ];
+        return Promise.all(
+          paths.map(async ({ branchId, messages }) => {
+            const layout = internals.layout(messages);
+            if (layout.text.length === 0) return [];
+            const spans = await chunkLongPath(layout);
+            const path = { conversationId: conversation.id, branchId };
+            return spans.map((c, index) => spanChunkToChunk(path, index, layout.text, c));
+          }),
+        ).then((perPath) => perPath.flat());
       }
-      const slot = slots[best] ?? start(best);
-      const id = nextId++;
       const request: ChunkerPoolRequest = {
-        id,
+        id: nextId++,
         conversation: {
           id: conversation.id,
           messages: conversation.messages,
           branches: conversation.branches,
         },
       };
-      return new Promise<PackedChunks>((resolve, reject) => {
-        slot.pending.set(id, { resolve, reject });
-        slot.worker.ref();
-        slot.worker.postMessage(request);
-      }).then((packed) => unpackChunks(conversation, packed, formatter.format));
+      return send<PackedChunks>(request).then((packed) =>
+        unpackChunks(conversation, packed, formatter.format),
+      );
     },
     async close() {
       if (closed) return;
@@ -247,4 +422,24 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
       await Promise.all(running.map((s) => s.worker.terminate()));
     },
   };
+  poolStats.set(pool, stats);
+  return pool;
+}
+
+const poolStats = new WeakMap<ChunkerPool, ChunkerPoolStats>();
+
+/** @internal How a pool split its long paths so far (for tests and benchmarks). */
+export interface ChunkerPoolStats {
+  /** Paths of huge conversations (each in stretches, or whole when too short to split). */
+  readonly paths: number;
+  /** Stretches sent, and continuations of stretches that had not met the next one's chunks yet. */
+  readonly stretches: number;
+  readonly continuations: number;
+  /** Paths chunked again in one run because two of their stretches never met. */
+  readonly fallbacks: number;
+}
+
+/** @internal */
+export function chunkerPoolStats(pool: ChunkerPool): ChunkerPoolStats {
+  return { ...poolStats.get(pool)! };
 }

@@ -1,0 +1,24 @@
+// Child process of the chunk benchmark's "2 processes" case: chunks every other conversation of the
+// cached prose input (`half` 0 or 1) with one chunker, after the same warm-up as the other cases,
+// once the parent says "go" on stdin (so both halves start together); prints its timed seconds.
+import { readFileSync } from "node:fs";
+import { createChunker } from "@threadmill/core";
+
+const [file, half] = process.argv.slice(2);
+const convs = (
+  JSON.parse(readFileSync(file!, "utf8")) as { id: string; messages: { createdAt: string | null }[] }[]
+).map((c) => ({
+  ...c,
+  messages: c.messages.map((m) => ({ ...m, createdAt: m.createdAt === null ? null : new Date(m.createdAt) })),
+})) as unknown as Parameters<ReturnType<typeof createChunker>["chunk"]>[0][];
+const mine = convs.filter((_, i) => i % 2 === Number(half));
+const chunker = createChunker({ maxTokens: 512, overlapTokens: 64 });
+for (const c of mine.slice(0, 2)) for (const _ of chunker.chunk(c));
+process.stdout.write("ready\n");
+process.stdin.once("data", () => {
+  const started = performance.now();
+  let chunks = 0;
+  for (const c of mine) for (const _ of chunker.chunk(c)) chunks++;
+  process.stdout.write(`${JSON.stringify({ seconds: (performance.now() - started) / 1000, chunks })}\n`);
+  process.exit(0);
+});
