@@ -590,6 +590,21 @@ export function createRunner(options: RunnerOptions): Runner {
 
   // ---- long-lived mode -------------------------------------------------------------------------
 
+  /** A claim loop's idle wait: the poll interval (jittered), cut short by the queue's wake-up hint. */
+  const idleWait = async (signal: AbortSignal): Promise<void> => {
+    if (signal.aborted) return;
+    const woken = new AbortController();
+    const wake = () => woken.abort();
+    signal.addEventListener("abort", wake, { once: true });
+    const unsubscribe = store.queue.onClaimable?.(wake);
+    try {
+      await sleep(pollMs * (0.5 + Math.random() / 2), woken.signal).catch(() => {});
+    } finally {
+      unsubscribe?.();
+      signal.removeEventListener("abort", wake);
+    }
+  };
+
   let loops: Promise<void>[] = [];
   let stopping = false;
   // One pair of controllers per loop, not one shared by all: every loop keeps an abort listener on
@@ -606,7 +621,7 @@ export function createRunner(options: RunnerOptions): Runner {
         report(error);
       }
       if (!next) {
-        await sleep(pollMs * (0.5 + Math.random() / 2), idle.signal).catch(() => {});
+        await idleWait(idle.signal);
         continue;
       }
       await runClaim(next.claim, next.claimedAt, {

@@ -85,4 +85,10 @@ export interface Queue {
    * is written then.
    */
   deadLetter(lease: Lease, error: JobError): Promise<Job>;
+  /**
+   * Optional wake-up hint: calls `listener` whenever a job may have become claimable (the Postgres
+   * adapter's NOTIFY, say), so the runner's idle claim loops claim at once instead of at their next
+   * poll. Hints may be late, missed or spurious: polling stays the baseline. Returns the unsubscribe.
+   */
+  onClaimable?(listener: () => void): () => void;
 }
