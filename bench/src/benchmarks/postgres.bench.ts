@@ -14,10 +14,10 @@ import { type Chunk, createRunner, type Lease } from "@threadmill/core";
 import {
   createPgliteAdapter,
   createPostgresAdapter,
-  listenForJobs,
   migrate,
   PGLITE_BULK_OPTIONS,
 } from "@threadmill/adapter-supabase";
+import { PGlite } from "@electric-sql/pglite";
 import { createPostgresBackend, withBackend } from "bullmq";
 import PgBoss from "pg-boss";
 import postgres, { type Sql } from "postgres";
@@ -81,7 +81,19 @@ async function backlog(sql: Sql, schema: string, n: number): Promise<void> {
       [from, to],
     );
   }
-  await sql.unsafe(`analyze "${schema}".jobs`);
+  await settle(sql, schema);
+}
+
+/**
+ * `vacuum analyze` of every table in the schema once its backlog is in, for all three queues alike:
+ * statistics for the planner, and hint bits and the visibility map set before the clock starts
+ * (otherwise the first reads of 200k fresh rows write them during the measurement).
+ */
+async function settle(sql: Sql, schema: string): Promise<void> {
+  const tables = await sql<
+    { t: string }[]
+  >`select tablename as t from pg_tables where schemaname = ${schema}`;
+  for (const { t } of tables) await sql.unsafe(`vacuum analyze "${schema}"."${t.replace(/"/g, '""')}"`);
 }
 
 async function threadmillThroughput(
@@ -128,7 +140,7 @@ async function threadmillThroughput(
 }
 
 async function bullmqThroughput(concurrency: number, queued: number): Promise<Metrics> {
-  return withSchema(`bq${concurrency}`, async (schema) => {
+  return withSchema(`bq${concurrency}`, async (schema, sql) => {
     const { Queue, Worker } = withBackend(createPostgresBackend);
     const connection = { connectionString: URL, schema, max: concurrency + 4, migrate: true };
     const queue = new Queue("bench", { connection });
@@ -140,6 +152,7 @@ async function bullmqThroughput(concurrency: number, queued: number): Promise<Me
         })),
       );
     }
+    await settle(sql, schema);
     const MEASURED = concurrency === 1 ? MEASURED_C1 : MEASURED_C16;
     let done = 0;
     let finished: () => void = () => {};
@@ -162,7 +175,7 @@ async function bullmqThroughput(concurrency: number, queued: number): Promise<Me
 }
 
 async function pgbossThroughput(concurrency: number, queued: number): Promise<Metrics> {
-  return withSchema(`pb${concurrency}`, async (schema) => {
+  return withSchema(`pb${concurrency}`, async (schema, sql) => {
     const boss = new PgBoss({
       connectionString: URL,
       schema,
@@ -181,6 +194,7 @@ async function pgbossThroughput(concurrency: number, queued: number): Promise<Me
         })),
       );
     }
+    await settle(sql, schema);
     let done = 0;
     const started = performance.now();
     await Promise.all(
@@ -201,37 +215,39 @@ async function pgbossThroughput(concurrency: number, queued: number): Promise<Me
   });
 }
 
-/** Claims in a loop, woken by NOTIFY (when `listen`) or by its poll timer; returns add-to-start latencies. */
+/**
+ * Add-to-start through the runner (`start()`, 1 s poll, a one-item pipeline): the time from
+ * `submit` until the runner's claim returns the job. "notify": the adapter sends NOTIFY and its
+ * `queue.onClaimable` LISTENs on a direct connection; "pooler": everything through PgBouncer in
+ * transaction mode, so only polling finds the job.
+ */
 async function threadmillLatency(mode: "notify" | "pooler"): Promise<Metrics> {
   return withSchema(`lat_${mode}`, async (schema, direct) => {
     await migrate(direct, { schema });
     const bouncer = mode === "pooler" ? await startPgbouncer() : null;
     const sql = mode === "pooler" ? client(4, bouncer!.url) : client(4);
-    const adapter = createPostgresAdapter({ sql, schema, notify: mode === "notify" });
-    const pollMs = 1000;
-    let wake: () => void = () => {};
-    const listener =
-      mode === "notify" ? await listenForJobs({ sql: direct, schema, onJob: () => wake() }) : null;
+    const adapter = createPostgresAdapter({
+      sql,
+      schema,
+      ...(mode === "notify" ? { notify: true, listen: direct } : {}),
+    });
     const created = new Map<string, number>();
-    const latencies: number[] = [];
-    let stop = false;
-    const worker = (async () => {
-      while (!stop) {
-        const claim = await adapter.queue.claim("w", 30_000);
-        if (claim) {
-          latencies.push(performance.now() - created.get(claim.job.id)!);
-          await adapter.queue.complete(claim.lease, { status: "succeeded" });
-          continue;
-        }
-        await new Promise<void>((r) => {
-          const timer = setTimeout(r, pollMs);
-          wake = () => {
-            clearTimeout(timer);
-            r();
-          };
-        });
-      }
-    })();
+    // By job id: a NOTIFY can start the job before `create` has returned its id to this loop.
+    const started = new Map<string, number>();
+    const claimed = Object.assign(Object.create(adapter.queue) as typeof adapter.queue, {
+      claim: async (...args: Parameters<typeof adapter.queue.claim>) => {
+        const claim = await adapter.queue.claim(...args);
+        if (claim) started.set(claim.job.id, performance.now());
+        return claim;
+      },
+    });
+    const runner = createRunner({
+      store: { ...adapter, queue: claimed },
+      pipelines: { noop: createSyntheticPipeline({ items: 1, itemsPerUnit: 1, chunksPerItem: 1 }) },
+      sources: { synthetic: syntheticSource },
+      pollMs: 1000,
+    });
+    runner.start({ concurrency: 1 });
     const samples = mode === "notify" ? 40 : 20;
     for (let i = 0; i < samples; i++) {
       await sleep(150 + Math.random() * 900);
@@ -239,18 +255,16 @@ async function threadmillLatency(mode: "notify" | "pooler"): Promise<Metrics> {
       const { job } = await adapter.jobs.create({
         tenant: "bench",
         pipeline: "noop",
-        input: { kind: "none" },
+        input: { kind: "synthetic" },
       });
       created.set(job.id, t);
     }
-    while (latencies.length < samples) await sleep(20);
-    stop = true;
-    wake();
-    await worker;
-    await listener?.unlisten();
+    await waitFor(async () => started.size >= samples, 60_000);
+    await runner.stop();
+    await adapter.close();
     await sql.end({ timeout: 5 });
     await bouncer?.stop();
-    latencies.sort((a, b) => a - b);
+    const latencies = [...created].map(([id, at]) => started.get(id)! - at).sort((a, b) => a - b);
     return {
       "add-to-start ms (median)": latencies[Math.floor(latencies.length / 2)]!,
       "add-to-start ms (max)": latencies.at(-1)!,
@@ -429,6 +443,50 @@ async function pgliteChunks(rows: number, bulk: boolean): Promise<Metrics> {
   }
 }
 
+if (process.env.TM_PG_BENCH_INIT) {
+  // Creates a PGlite store directory (as the adapter does) for the raw case, outside its process.
+  await (await createPgliteAdapter({ dataDir: process.env.TM_PG_BENCH_INIT })).close();
+  process.exit(0);
+}
+
+/**
+ * The same rows straight into PGlite with the bulk options, without the adapter: a plain
+ * `(tenant, id, body jsonb)` table, 500-row `jsonb_to_recordset` upserts. The adapter's overhead is
+ * the difference (its membership rows, the lease check, the record codec).
+ */
+async function pgliteRaw(rows: number): Promise<Metrics> {
+  const dir = mkdtempSync(join(tmpdir(), "tm-bench-pglite-raw-"));
+  try {
+    const init = spawn(process.execPath, [...process.execArgv, thisFile], {
+      env: { ...process.env, TM_PG_BENCH_INIT: dir },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    await new Promise<void>((resolve, reject) =>
+      init.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`init exited ${code}`)))),
+    );
+    const db = new PGlite(join(dir, "pgdata"), PGLITE_BULK_OPTIONS);
+    await db.waitReady;
+    await db.exec("create table raw (tenant text, id text, body jsonb not null, primary key (tenant, id))");
+    const started = performance.now();
+    for (let from = 0; from < rows; from += 500) {
+      const payload = JSON.stringify(
+        chunkBatch(from, Math.min(500, rows - from)).map((c) => ({ id: c.id, body: c })),
+      );
+      await db.query(
+        `insert into raw (tenant, id, body)
+         select 'bench', r.id, r.body from jsonb_to_recordset($1::text::jsonb) as r(id text, body jsonb)
+         on conflict (tenant, id) do update set body = excluded.body`,
+        [payload],
+      );
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await db.close();
+    return { "chunk rows/s": rows / seconds };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export default defineBenchmark({
   description:
     "Postgres adapter vs BullMQ 6 Postgres backend and pg-boss 10 on the shared Postgres: no-op claim+complete, latency, recovery, chunk upserts",
@@ -474,7 +532,8 @@ export default defineBenchmark({
     "pg-boss latency (default poll)": { run: () => pgbossLatency() },
     "threadmill dead worker (defaults)": { run: () => deadWorkerRecovery() },
     "postgres chunk upserts (50k rows)": { run: () => postgresChunks() },
-    "pglite chunk upserts (100k rows, defaults)": { run: () => pgliteChunks(100_000, false) },
-    "pglite chunk upserts (100k rows, bulk options)": { run: () => pgliteChunks(100_000, true) },
+    "pglite chunk upserts (200k rows, defaults)": { run: () => pgliteChunks(200_000, false) },
+    "pglite chunk upserts (200k rows, bulk options)": { run: () => pgliteChunks(200_000, true) },
+    "pglite raw inserts, no adapter (200k rows, bulk options)": { run: () => pgliteRaw(200_000) },
   },
 });

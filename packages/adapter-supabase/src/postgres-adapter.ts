@@ -5,6 +5,7 @@ import {
   type SqlAdapter,
   type SqlAdapterOptions,
 } from "./create-sql-adapter.js";
+import { listenForJobs } from "./listen-for-jobs.js";
 import { migrate } from "./migrate.js";
 import { createPostgresExecutor } from "./postgres-executor.js";
 import { quoteSchema } from "./quote-schema.js";
@@ -34,6 +35,14 @@ export interface PostgresAdapterOptions extends SqlAdapterOptions {
    * @default false
    */
   readonly prepare?: boolean;
+  /**
+   * A postgres.js client on a direct or session-mode connection (LISTEN needs a session; through a
+   * transaction pooler it does not work). Given it, `queue.onClaimable` LISTENs there (one dedicated
+   * connection, opened for the first subscriber) and relays the `notify: true` adapters'
+   * notifications, so the runner's idle workers claim a new job at once instead of at their next
+   * poll. Often the same client as `sql`. Never closed by the adapter (`close()` unlistens).
+   */
+  readonly listen?: Sql;
 }
 
 /**
@@ -70,11 +79,53 @@ export function createPostgresAdapter(options: PostgresAdapterOptions): SqlAdapt
       },
     } as SqlExecutor;
   }
-  return createSqlAdapter(
+  if (options.listen !== undefined && typeof options.listen?.listen !== "function") {
+    throw new TypeError("[threadmill] [postgres] listen must be a postgres.js client");
+  }
+  const wake = options.listen ? wakeOnNotify(options.listen, schemaName) : null;
+  const { adapter } = createSqlAdapter(
     "postgres",
     db,
     schema,
     { ...options, notifyChannel: options.notify ? jobsChannel(schemaName) : null },
-    async () => {},
-  ).adapter;
+    async () => {
+      await wake?.close();
+    },
+  );
+  if (wake) adapter.queue.onClaimable = wake.onClaimable;
+  return adapter;
+}
+
+/**
+ * `Queue.onClaimable` over LISTEN: subscribes on the first listener and relays every notification
+ * to all listeners. A failed LISTEN is tried again by the next subscriber; polling covers the gap.
+ */
+function wakeOnNotify(sql: Sql, schemaName: string) {
+  const listeners = new Set<() => void>();
+  let subscription: Promise<{ unlisten: () => Promise<void> } | null> | null = null;
+  let closed = false;
+  const fire = () => {
+    for (const listener of [...listeners]) listener();
+  };
+  return {
+    onClaimable(listener: () => void): () => void {
+      listeners.add(listener);
+      if (!closed) {
+        subscription ??= listenForJobs({ sql, schema: schemaName, onJob: fire }).catch(() => {
+          subscription = null;
+          return null;
+        });
+      }
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    async close(): Promise<void> {
+      closed = true;
+      listeners.clear();
+      const current = await subscription;
+      subscription = null;
+      await current?.unlisten().catch(() => undefined);
+    },
+  };
 }

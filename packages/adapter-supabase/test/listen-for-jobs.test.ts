@@ -1,3 +1,5 @@
+import { createRunner } from "@threadmill/core";
+import { createSyntheticPipeline, syntheticSource } from "@threadmill/testkit";
 import { describe, expect, it } from "vitest";
 import { createPostgresAdapter, listenForJobs, migrate } from "../src/index.js";
 import { probePostgres, testClient, uniqueSchema } from "./support/test-postgres.js";
@@ -39,5 +41,45 @@ describe.skipIf(unreachable !== null)(`NOTIFY acceleration${unreachable ? ` (${u
     } finally {
       await unlisten();
     }
+  });
+
+  it("with listen, queue.onClaimable relays the notifications, so a runner with an hour's poll still starts a new job; close() unlistens", async () => {
+    const schema = uniqueSchema(sql, "wake");
+    await migrate(sql, { schema });
+    const adapter = createPostgresAdapter({ sql, schema, notify: true, listen: sql });
+    expect(() => createPostgresAdapter({ sql, schema, listen: {} as never })).toThrow(TypeError);
+    const runner = createRunner({
+      store: adapter,
+      pipelines: { synthetic: createSyntheticPipeline({ items: 2, itemsPerUnit: 1 }) },
+      sources: { synthetic: syntheticSource },
+      pollMs: 3_600_000,
+    });
+    // The backend LISTENing on this schema's channel (its last statement), seen from another session.
+    const listening = async () =>
+      (
+        await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity
+          where query = ${`listen "threadmill_jobs_${schema}"`}`
+      )[0]!.n;
+    runner.start({ concurrency: 2 });
+    try {
+      // The loops' first claims found nothing; they now sleep for up to an hour unless woken.
+      await new Promise((r) => setTimeout(r, 300));
+      const { job } = await runner.submit({
+        tenant: "t",
+        pipeline: "synthetic",
+        input: { kind: "synthetic" },
+      });
+      let status = "";
+      for (let i = 0; i < 500 && status !== "succeeded"; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        status = (await adapter.jobs.get("t", job.id))!.status;
+      }
+      expect(status).toBe("succeeded");
+      expect(await listening()).toBe(1);
+    } finally {
+      await runner.stop();
+      await adapter.close();
+    }
+    expect(await listening()).toBe(0);
   });
 });
