@@ -8,6 +8,8 @@ export interface CliRunnerOptions {
   readonly onError?: (context: { readonly error: unknown; readonly jobId?: string }) => void;
   /** Told about each `ParseIssue` an import running in this process reports (`--verbose`). */
   readonly onIssue?: (issue: ParseIssue) => void;
+  /** Worker threads that chunk (`--threads`); `0` chunks on the main thread. @default 0 */
+  readonly threads?: number;
 }
 
 /** What every command runs with: its streams, the store and tenant it addresses, and the flags all share. */

@@ -2,6 +2,7 @@ import type { Adapter } from "@threadmill/core";
 import { redactSecrets } from "@threadmill/core";
 import { CliError } from "./cli-error.js";
 import { describeStore, type StoreSpec } from "./parse-store.js";
+import { cliPgliteOptions } from "./pglite-options.js";
 
 /** An adapter opened by the CLI, with everything it opened to close afterwards. */
 export interface OpenedStore {
@@ -100,13 +101,14 @@ async function openMemory(spec: Extract<StoreSpec, { kind: "memory" }>): Promise
 }
 
 async function openPglite(spec: Extract<StoreSpec, { kind: "pglite" }>): Promise<OpenedStore> {
-  const { createPgliteAdapter } = await import("@threadmill/adapter-supabase");
+  const { createPgliteAdapter, PGLITE_BULK_OPTIONS } = await import("@threadmill/adapter-supabase");
   // Holds the single-owner lock (StoreLockedError names a live owner; a dead one's lock and leases
   // are taken over at once), repairs a directory left half-created by a kill, and migrates.
   const adapter = await createPgliteAdapter({
     dataDir: spec.dataDir,
     lock: true,
     expireOrphanedLeases: true,
+    pgliteOptions: cliPgliteOptions(PGLITE_BULK_OPTIONS),
   });
   return { adapter, spec, close: () => adapter.close() };
 }

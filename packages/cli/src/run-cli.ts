@@ -102,6 +102,10 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     )
     .option("--facts", "extract facts with an LLM (arrives with LLM extraction)")
     .option("--budget-usd <n>", "spending cap of fact extraction (arrives with LLM extraction)")
+    .option(
+      "--threads <n>",
+      "worker threads that tokenize and chunk; 0 chunks on the main thread (default: cores - 1, at least 1)",
+    )
     .option("--detach", "queue the job and exit; `threadmill worker` runs it")
     .option("--json", "progress events and the summary as JSON lines on stdout")
     .action(async (input: string, flags, command: Command) => {
@@ -113,6 +117,10 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .description("serve queued jobs of every tenant until SIGTERM (graceful)")
     .addOption(storeOption())
     .option("--concurrency <n>", "jobs worked at once", "1")
+    .option(
+      "--threads <n>",
+      "worker threads that tokenize and chunk, shared by the jobs; 0 chunks on the main thread (default: cores - 1, at least 1)",
+    )
     .action(async (flags, command: Command) => {
       exitCode = await workerCommand(flags, context(flags, command));
     });

@@ -109,6 +109,11 @@ describe("bad input: one line on stderr, exit 2, no stack, no secret", () => {
       ],
       [["worker", "--store", "memory", "--concurrency", "0"], /--concurrency must be a whole number from 1/],
       [
+        ["import", "empty.json", "--store", "memory", "--threads", "many"],
+        /--threads must be a whole number from 0 to 64/,
+      ],
+      [["worker", "--store", "memory", "--threads", "-1"], /--threads must be a whole number from 0 to 64/],
+      [
         ["export", "j", "--what", "everything", "--store", "memory"],
         /--what must be conversations, chunks or facts/,
       ],

@@ -293,6 +293,37 @@ describe.skipIf(!present || !redisAvailable)(
         await deleteRedisKeys(REDIS_URL, prefix);
       }
     });
+    it("--threads 0 (main thread) and --threads 2 (worker threads) store exactly the same chunks", async () => {
+      const exported: Record<string, unknown>[][] = [];
+      const summaries: Record<string, unknown>[] = [];
+      for (const threads of ["0", "2"]) {
+        const prefix = `tm-cli-test-${process.pid}-${Date.now()}-threads-${threads}`;
+        const store = `${REDIS_URL}?prefix=${prefix}`;
+        try {
+          const r = await runBin(["import", CHATGPT, "--store", store, "--json", "--threads", threads]);
+          expect(r.code, r.stderr).toBe(0);
+          const summary = jsonLines(r.stdout).at(-1)!;
+          expect(summary).toMatchObject({ status: "succeeded" });
+          summaries.push(summary);
+          const chunks = await runBin([
+            "export",
+            summary.jobId as string,
+            "--what",
+            "chunks",
+            "--store",
+            store,
+          ]);
+          exported.push(jsonLines(chunks.stdout).sort((a, b) => String(a.id).localeCompare(String(b.id))));
+        } finally {
+          await deleteRedisKeys(REDIS_URL, prefix);
+        }
+      }
+      const [, withPool] = summaries;
+      const { jobId: _a, durationMs: _b, ...counts } = summaries[0]!;
+      expect(withPool).toMatchObject(counts);
+      expect(exported[0]!.length).toBeGreaterThan(0);
+      expect(exported[1]).toEqual(exported[0]);
+    });
     it("two identical imports started at once (a double-clicked upload) make one job; both end with its summary", async () => {
       const prefix = `tm-cli-test-${process.pid}-${Date.now()}-dup`;
       const store = `${REDIS_URL}?prefix=${prefix}`;

@@ -23,7 +23,8 @@ beforeAll(async () => {
   assertBuilt();
   dir = tempDir("threadmill-cli-tty-");
   input = join(dir.path, "conversations.json");
-  await generateExportToFile(input, { format: "chatgpt-json", seed: 7, targetBytes: 20e6, truth: "counts" });
+  // Large enough that the import lasts several progress periods (1 s) even on worker threads.
+  await generateExportToFile(input, { format: "chatgpt-json", seed: 7, targetBytes: 60e6, truth: "counts" });
 }, 120_000);
 afterAll(() => dir?.cleanup());
 
@@ -58,7 +59,7 @@ describe.skipIf(!hasScript)("on a terminal", { timeout: 180_000 }, () => {
     expect(new Set(percents).size).toBeGreaterThan(2); // it moved
     expect(percents.at(-1)).toBe(100);
     expect(frames.at(-1)).toMatch(
-      /\d+(\.\d+)? MB\/20\.\d+ MB \| [\d.]+ MB\/s \| ETA \S+ \| [\d,]+ conv \u00b7 [\d,]+ chunks/,
+      /\d+(\.\d+)? MB\/60\.\d+ MB \| [\d.]+ MB\/s \| ETA \S+ \| [\d,]+ conv \u00b7 [\d,]+ chunks/,
     );
     expect(output).toContain("\u001b[?25l"); // the cursor is hidden while the bar draws
     expect(text).toMatch(

@@ -10,6 +10,7 @@ export {
 export {
   CLAUDE_TOKEN_FACTOR,
   createTokenCounter,
+  loadTokenizer,
   type TokenCounter,
   type TokenizerName,
   type TokenizerOption,

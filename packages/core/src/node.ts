@@ -8,5 +8,15 @@ export { type FileSourceOptions, createFileSource } from "./node/create-file-sou
 export { type HttpSourceOptions, createHttpSource } from "./node/create-http-source.js";
 export { readExport } from "./node/read-export.js";
 export { zlibInflateRaw } from "./node/zlib-inflate-raw.js";
-export { createImportPipeline, createRunner } from "./pipeline/create-node-runner.js";
+export {
+  createImportChunkerPool,
+  defaultChunkerThreads,
+  type ImportChunkerPoolOptions,
+  type NodeImportChunkerPool,
+} from "./node/import-chunker-pool.js";
+export {
+  createImportPipeline,
+  createRunner,
+  type NodeImportPipelineOptions,
+} from "./pipeline/create-node-runner.js";
 export { nodeSources } from "./pipeline/node-sources.js";

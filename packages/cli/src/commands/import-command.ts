@@ -9,6 +9,7 @@ import { type ImportFlags, parseImportOptions } from "../import-options.js";
 import { withStore } from "../open-context-store.js";
 import { createProgressReporter, type ProgressReporter } from "../progress-reporter.js";
 import { resolveInput } from "../resolve-input.js";
+import { parseThreads } from "../threads-option.js";
 import { type ImportSummary, toSummary } from "../summary.js";
 
 /** `import`'s flags as commander hands them over. */
@@ -17,6 +18,7 @@ export interface ImportCommandFlags extends ImportFlags {
   readonly budgetUsd?: string;
   readonly detach?: boolean;
   readonly json?: boolean;
+  readonly threads?: string;
 }
 
 /** Said by every flag of LLM extraction until it lands. */
@@ -62,6 +64,7 @@ export async function importCommand(
 ): Promise<number> {
   if (flags.facts || flags.budgetUsd !== undefined) throw new CliError(FACTS_NOT_YET);
   const options = parseImportOptions(flags);
+  const threads = parseThreads(flags.threads);
   const { io } = ctx;
   const resolved = await resolveInput(input, io.cwd);
   // Hashing a large input (about 2 s per GB) overlaps with opening the store (PGlite takes seconds).
@@ -79,6 +82,7 @@ export async function importCommand(
     const { adapter } = store;
     const issues: string[] = [];
     const runner = ctx.createRunner(adapter, {
+      threads,
       ...(ctx.debug
         ? {
             onError: ({ error }) =>

@@ -4,17 +4,18 @@ import type { CommandContext } from "../command-context.js";
 import { EXIT_CODES } from "../exit-codes.js";
 import { withStore } from "../open-context-store.js";
 import { describeStore } from "../parse-store.js";
+import { parseThreads } from "../threads-option.js";
 
 /** How long `worker` lets running units finish after SIGTERM before it aborts them and releases their jobs. */
 export const WORKER_GRACE_MS = 10_000;
 
 /**
- * `threadmill worker [--concurrency n]`: serves every tenant's queued jobs (those `import --detach`
+ * `threadmill worker [--concurrency n] [--threads n]`: serves every tenant's queued jobs (those `import --detach`
  * made) until SIGINT or SIGTERM, then stops claiming, checkpoints and releases within the grace
  * period so another worker resumes at once. Exits 130 / 143.
  */
 export async function workerCommand(
-  flags: { readonly concurrency?: string },
+  flags: { readonly concurrency?: string; readonly threads?: string },
   ctx: CommandContext,
 ): Promise<number> {
   const raw = flags.concurrency ?? "1";
@@ -22,9 +23,11 @@ export async function workerCommand(
     throw new CliError(`--concurrency must be a whole number from 1 to 256; got "${raw}".`);
   }
   const concurrency = Number(raw);
+  const threads = parseThreads(flags.threads);
   return withStore(ctx, async (store) => {
     const { stderr } = ctx.io;
     const runner = ctx.createRunner(store.adapter, {
+      threads,
       onError: ({ error, jobId }) =>
         stderr.write(
           `threadmill: ${jobId ? `job ${jobId}: ` : ""}${cleanMessage(String((error as Error)?.message ?? error))}\n`,

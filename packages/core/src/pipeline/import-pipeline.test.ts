@@ -2,15 +2,17 @@ import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createMemoryAdapter } from "@threadmill/adapter-memory";
-import { createFaultyAdapter } from "@threadmill/testkit";
-import { describe, expect, it } from "vitest";
+import { createFaultyAdapter, generateExport } from "@threadmill/testkit";
+import { afterAll, describe, expect, it } from "vitest";
 import { createChunker } from "../chunk/chunker.js";
 import { readExport } from "../node/read-export.js";
 import type { Adapter } from "../ports/adapter.js";
 import type { Source } from "../ports/source.js";
+import { createImportChunkerPool } from "../node/import-chunker-pool.js";
 import { createBytesSource } from "../source/create-bytes-source.js";
-import { createImportPipeline, createRunner } from "./create-node-runner.js";
-import type { ImportPipelineOptions } from "./import-pipeline.js";
+import type { Chunk } from "../chunk/chunk.js";
+import { createImportPipeline, createRunner, type NodeImportPipelineOptions } from "./create-node-runner.js";
+import type { ImportChunkerPool } from "./import-pipeline.js";
 import type { Stage } from "./pipeline.js";
 import type { RunnerOptions } from "./runner.js";
 import { StorageError } from "../errors/storage-error.js";
@@ -66,7 +68,7 @@ function chatgptExport(count: number, turns = 3, extra: unknown[] = []): Uint8Ar
 
 function setup(
   bytes: Uint8Array | null,
-  pipelineOptions: ImportPipelineOptions = {},
+  pipelineOptions: NodeImportPipelineOptions = {},
   store: Adapter = createMemoryAdapter(),
 ) {
   const memorySource = (): Source => createBytesSource(bytes!);
@@ -82,6 +84,44 @@ function setup(
       ...overrides,
     });
   return { store, make };
+}
+
+/** One worker-thread pool for every test here that chunks on threads. */
+const sharedPool = createImportChunkerPool({ threads: 2, idleMs: 100 });
+afterAll(() => sharedPool.close());
+
+/**
+ * Runs the job in "processes" that die at ever later store calls (before or after the call), each
+ * leaving its lease to lapse, until the job ends or `maxCrashes` died. Returns how many died.
+ */
+async function crashUntilDone(
+  t: ReturnType<typeof setup>,
+  store: Adapter,
+  jobId: string,
+  maxCrashes: number,
+): Promise<number> {
+  let crashes = 0;
+  for (let call = 7; crashes < maxCrashes; call += 5) {
+    const status = (await store.jobs.get(TENANT, jobId))?.status;
+    if (status !== "queued" && status !== "running") break;
+    const view = createFaultyAdapter(store, {
+      killAt: { call, when: call % 2 === 0 ? "after" : "before" },
+    });
+    let returned = false;
+    void t
+      .make({ store: view.adapter, leaseMs: 300, renewEveryMs: 100 })
+      .work()
+      .then(() => {
+        returned = true;
+      });
+    // Wait for this process to die at its kill point, or to finish the job before reaching it.
+    while (!returned && !view.killed) await new Promise((r) => setTimeout(r, 5));
+    if (view.killed) {
+      crashes++;
+      await new Promise((r) => setTimeout(r, 320)); // its lease lapses
+    }
+  }
+  return crashes;
 }
 
 /** What parser + chunker called directly make of an input: the reference of every pipeline test. */
@@ -126,46 +166,34 @@ describe("createImportPipeline", () => {
     expect(checkpoint?.cursors.import).toMatchObject({ entry: null, index: 24 });
   });
 
-  it("resumes from the byte cursor after crashes at any point: no chunk missing or twice, counts exact", async () => {
-    const bytes = chatgptExport(40);
-    const reference = await direct(bytes);
-    const store = createMemoryAdapter();
-    const t = setup(bytes, { batchConversations: 3 }, store);
-    const { job } = await t.make().submit({ tenant: TENANT, pipeline: "import", input: { kind: "memory" } });
-    let crashes = 0;
-    for (let call = 7; crashes < 40; call += 5) {
-      const status = (await store.jobs.get(TENANT, job.id))?.status;
-      if (status !== "queued" && status !== "running") break;
-      const view = createFaultyAdapter(store, {
-        killAt: { call, when: call % 2 === 0 ? "after" : "before" },
+  it.each([
+    ["in-process", {}],
+    ["on a chunker pool, prefetching", { chunkerPool: sharedPool }],
+  ] as const)(
+    "resumes from the byte cursor after crashes at any point (%s): no chunk missing or twice, counts exact",
+    async (_, extra) => {
+      const bytes = chatgptExport(40);
+      const reference = await direct(bytes);
+      const store = createMemoryAdapter();
+      const t = setup(bytes, { batchConversations: 3, ...extra }, store);
+      const { job } = await t
+        .make()
+        .submit({ tenant: TENANT, pipeline: "import", input: { kind: "memory" } });
+      const crashes = await crashUntilDone(t, store, job.id, 40);
+      expect(crashes).toBeGreaterThan(2);
+      const final = await t.make().run(TENANT, job.id);
+      expect(final?.status).toBe("succeeded");
+      const ids = (await store.chunks.list(TENANT, { jobId: job.id, limit: 100_000 })).map((c) => c.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.sort()).toEqual(reference.ids);
+      expect(final?.counts).toEqual({
+        conversations: 40,
+        messages: reference.messages,
+        chunks: reference.ids.length,
+        issues: 0,
       });
-      let returned = false;
-      void t
-        .make({ store: view.adapter, leaseMs: 300, renewEveryMs: 100 })
-        .work()
-        .then(() => {
-          returned = true;
-        });
-      // Wait for this process to die at its kill point, or to finish the job before reaching it.
-      while (!returned && !view.killed) await new Promise((r) => setTimeout(r, 5));
-      if (view.killed) {
-        crashes++;
-        await new Promise((r) => setTimeout(r, 320)); // its lease lapses
-      }
-    }
-    expect(crashes).toBeGreaterThan(2);
-    const final = await t.make().run(TENANT, job.id);
-    expect(final?.status).toBe("succeeded");
-    const ids = (await store.chunks.list(TENANT, { jobId: job.id, limit: 100_000 })).map((c) => c.id);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.sort()).toEqual(reference.ids);
-    expect(final?.counts).toEqual({
-      conversations: 40,
-      messages: reference.messages,
-      chunks: reference.ids.length,
-      issues: 0,
-    });
-  });
+    },
+  );
 
   it("counts parse issues once, even when a resumed reader passes them again", async () => {
     const bytes = chatgptExport(9, 2, [42, { title: "no mapping" }, { id: "x", mapping: "nope" }]);
@@ -271,4 +299,186 @@ describe("createImportPipeline", () => {
     "real export samples: skipped, fixtures not found at ../shared/fixtures/real",
     () => {},
   );
+});
+
+/** A generated ChatGPT export with branches, hidden nodes and non-ASCII text, as bytes. */
+async function generated(seed: number, conversations: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const part of generateExport({
+    format: "chatgpt-json",
+    seed,
+    conversations,
+    branches: 0.3,
+  }).bytes()) {
+    parts.push(part);
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** Every chunk a finished job stored, by id. */
+async function storedChunks(store: Adapter, jobId: string): Promise<Map<string, Chunk>> {
+  const chunks = await store.chunks.list(TENANT, { jobId, limit: 1_000_000 });
+  return new Map(chunks.map((c) => [c.id, c]));
+}
+
+describe("createImportPipeline with a chunker pool (worker threads)", () => {
+  const pool = sharedPool;
+
+  async function importWith(bytes: Uint8Array, options: NodeImportPipelineOptions, jobOptions = {}) {
+    const t = setup(bytes, options);
+    const { job } = await t
+      .make()
+      .submit({ tenant: TENANT, pipeline: "import", input: { kind: "memory" }, options: jobOptions });
+    await t.make().work();
+    const done = await t.store.jobs.get(TENANT, job.id);
+    expect(done?.status, JSON.stringify(done?.error)).toBe("succeeded");
+    return { counts: done?.counts, chunks: await storedChunks(t.store, job.id) };
+  }
+
+  it("stores exactly the chunks (same ids, texts, counts, dates) of in-process chunking, branches included", async () => {
+    const bytes = await generated(5, 60);
+    const jobOptions = { branches: "all", maxTokens: 96, overlapTokens: 16 };
+    const inProcess = await importWith(bytes, { batchConversations: 7, prefetch: false }, jobOptions);
+    const pooled = await importWith(bytes, { batchConversations: 7, chunkerPool: pool }, jobOptions);
+    expect([...inProcess.chunks.values()].some((c) => c.branchId !== null)).toBe(true);
+    expect(pooled.counts).toEqual(inProcess.counts);
+    expect([...pooled.chunks.keys()].sort()).toEqual([...inProcess.chunks.keys()].sort());
+    for (const [id, chunk] of inProcess.chunks) expect(pooled.chunks.get(id)).toEqual(chunk);
+    const reference = await direct(bytes, { maxTokens: 96, overlapTokens: 16 });
+    expect(pooled.counts?.conversations).toBe(reference.conversations);
+  });
+
+  it("threads: n on the Node pipeline gives the same ids as threads: 0", async () => {
+    const bytes = chatgptExport(30);
+    const reference = await direct(bytes);
+    const pooled = await importWith(bytes, { batchConversations: 4, threads: 1 });
+    expect([...pooled.chunks.keys()].sort()).toEqual(reference.ids);
+    expect(() => createImportPipeline({ threads: -1 })).toThrow(RangeError);
+  });
+
+  it("chunks in-process when the pool declines (a tokenizer object), and releases what it acquired", async () => {
+    const bytes = chatgptExport(12);
+    let acquired = 0;
+    let released = 0;
+    let declined = 0;
+    const counting: ImportChunkerPool = {
+      acquire(options) {
+        if (typeof options.tokenizer === "object") {
+          declined++;
+          return null;
+        }
+        const lent = pool.acquire(options)!;
+        acquired++;
+        return {
+          chunk: (c) => lent.chunk(c),
+          release() {
+            released++;
+            lent.release();
+          },
+        };
+      },
+    };
+    const words = { count: (text: string) => text.split(/\s+/).filter(Boolean).length };
+    const custom = await importWith(bytes, {
+      batchConversations: 5,
+      chunkerPool: counting,
+      tokenizer: words,
+    });
+    expect(declined).toBeGreaterThan(0);
+    const inProcess = await importWith(bytes, { batchConversations: 5, prefetch: false, tokenizer: words });
+    expect([...custom.chunks.keys()].sort()).toEqual([...inProcess.chunks.keys()].sort());
+    await importWith(bytes, { batchConversations: 5, chunkerPool: counting });
+    expect(acquired).toBeGreaterThan(0);
+    expect(released).toBe(acquired);
+  });
+});
+
+describe("createImportPipeline prefetching", () => {
+  it("reads the next unit while the runner writes the last one", async () => {
+    const bytes = chatgptExport(30);
+    const reference = await direct(bytes);
+    let reads = 0;
+    let writesInFlight = 0;
+    let readsDuringWrites = 0;
+    const store = createMemoryAdapter();
+    const slowChunks = {
+      ...store.chunks,
+      async upsert(...args: Parameters<typeof store.chunks.upsert>) {
+        writesInFlight++;
+        const before = reads;
+        await new Promise((r) => setTimeout(r, 30));
+        if (reads > before) readsDuringWrites++;
+        writesInFlight--;
+        return store.chunks.upsert(...args);
+      },
+    };
+    const counting: ImportChunkerPool = {
+      acquire: () => {
+        const chunker = createChunker();
+        return {
+          chunk: async (c) => {
+            reads++;
+            return [...chunker.chunk(c)];
+          },
+          release: () => {},
+        };
+      },
+    };
+    const t = setup(
+      bytes,
+      { batchConversations: 3, chunkerPool: counting },
+      { ...store, chunks: slowChunks },
+    );
+    const { job } = await t.make().submit({ tenant: TENANT, pipeline: "import", input: { kind: "memory" } });
+    await t.make().work();
+    expect(readsDuringWrites).toBeGreaterThan(0);
+    expect(writesInFlight).toBe(0);
+    const ids = (await store.chunks.list(TENANT, { jobId: job.id, limit: 100_000 })).map((c) => c.id);
+    expect(ids.sort()).toEqual(reference.ids);
+  });
+
+  it("drops a prefetched unit when the job stops at its deadline: it stops reading, releases, and the resume is exact", async () => {
+    const bytes = chatgptExport(60);
+    const reference = await direct(bytes);
+    let reads = 0;
+    let acquired = 0;
+    let released = 0;
+    let tail: Promise<void> = Promise.resolve();
+    const slow: ImportChunkerPool = {
+      acquire: () => {
+        acquired++;
+        const chunker = createChunker();
+        return {
+          // One conversation at a time, like a single busy worker thread.
+          chunk: (c) => {
+            tail = tail.then(async () => {
+              reads++;
+              await new Promise((r) => setTimeout(r, 15));
+            });
+            return tail.then(() => [...chunker.chunk(c)]);
+          },
+          release: () => {
+            released++;
+          },
+        };
+      },
+    };
+    const t = setup(bytes, { batchConversations: 4, chunkerPool: slow });
+    const { job } = await t.make().submit({ tenant: TENANT, pipeline: "import", input: { kind: "memory" } });
+    const first = await t.make({ deadlineMarginMs: 100 }).work({ deadline: Date.now() + 600 });
+    expect(first.runs[0]?.outcome).toBe("released");
+    expect(released).toBe(acquired);
+    const readsAtStop = reads;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(reads).toBe(readsAtStop);
+    const saved = (await t.store.jobs.get(TENANT, job.id))?.counts.conversations ?? 0;
+    expect(saved).toBeGreaterThan(0);
+    expect(saved).toBeLessThan(60);
+    await t.make().work();
+    const done = await t.store.jobs.get(TENANT, job.id);
+    expect(done?.status).toBe("succeeded");
+    expect(done?.counts.conversations).toBe(60);
+    const ids = (await t.store.chunks.list(TENANT, { jobId: job.id, limit: 100_000 })).map((c) => c.id);
+    expect(ids.sort()).toEqual(reference.ids);
+  });
 });

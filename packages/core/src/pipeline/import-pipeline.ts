@@ -43,6 +43,39 @@ export interface ImportPipelineOptions {
     issue: ParseIssue,
     context: { readonly tenant: string; readonly jobId: string },
   ) => void;
+  /**
+   * Chunks off this thread (worker threads), so parsing, tokenizing and store writes use several
+   * cores. `@threadmill/core/node`'s `createImportPipeline({ threads })` passes
+   * `createImportChunkerPool({ threads })` here. Chunks and ids are the same as in-process.
+   * @default undefined (chunks in-process)
+   */
+  readonly chunkerPool?: ImportChunkerPool;
+  /**
+   * Reads and chunks the next unit while the runner writes the previous unit's outputs and saves its
+   * checkpoint, so tokenizing overlaps with store writes. A prefetched unit that is never asked for
+   * (the job stops, a unit failed) is dropped: it wrote nothing. @default true
+   */
+  readonly prefetch?: boolean;
+}
+
+/**
+ * Where `createImportPipeline({ chunkerPool })` sends conversations to be chunked: a pool of worker
+ * threads (`createImportChunkerPool` in `@threadmill/core/node`) or anything else with its contract.
+ */
+export interface ImportChunkerPool {
+  /**
+   * A chunker for one opened stage with the job's settings, or `null` to chunk in-process (a
+   * `tokenizer` object cannot cross to a worker thread). Its `chunk` must give exactly the chunks of
+   * `createChunker(options).chunk(conversation)`, in order; `release` is called once the stage closes.
+   */
+  acquire(options: ChunkerOptions): PooledChunker | null;
+}
+
+/** A chunker lent by an `ImportChunkerPool` to one opened stage. */
+export interface PooledChunker {
+  chunk(conversation: Pick<Conversation, "id" | "messages" | "branches">): Promise<Chunk[]>;
+  /** The stage is done with it. Idempotent. */
+  release(): void;
 }
 
 /** The import stage's cursor: the export position after the last checkpointed conversation. */
@@ -112,18 +145,25 @@ export function createImportPipeline(options: ImportPipelineOptions = {}): Pipel
   const batchConversations = Math.max(1, options.batchConversations ?? 200);
   const batchBytes = Math.max(1, options.batchBytes ?? 8 * 1024 * 1024);
   const batchMs = Math.max(1, options.batchMs ?? 2_000);
+  const prefetch = options.prefetch !== false;
   const stage: Stage<ImportCursor | null> = {
     name: options.stageName ?? "import",
     open(context: StageContext, cursor: ImportCursor | null): StageRun<ImportCursor | null> {
       const settings = settingsOf(options, context.options);
-      const chunker = createChunker(settings.chunker);
+      const pooled = options.chunkerPool?.acquire(settings.chunker) ?? null;
+      const chunker = pooled ? null : createChunker(settings.chunker);
+      // Aborts a prefetch still running when the stage closes; follows the runner's signal.
+      const local = new AbortController();
+      const forward = () => local.abort(context.signal.reason);
+      if (context.signal.aborted) forward();
+      else context.signal.addEventListener("abort", forward, { once: true });
       let issues = 0;
       let beforeFirst = cursor !== null;
       let progress: JobProgress | undefined;
       const readOptions: ReadExportOptions = {
         branches: settings.branches,
         ...(cursor ? { start: cursor } : {}),
-        signal: context.signal,
+        signal: local.signal,
         ...(options.inflateRaw ? { inflateRaw: options.inflateRaw } : {}),
         onIssue: (issue) => {
           if (beforeFirst && cursor && beforeCursor(issue, cursor)) return;
@@ -137,16 +177,18 @@ export function createImportPipeline(options: ImportPipelineOptions = {}): Pipel
       const iterator = readExport(context.source, readOptions)[Symbol.asyncIterator]();
       let position: ImportCursor | null = cursor;
       let finished = false;
+      let ahead: Promise<UnitResult<ImportCursor | null>> | null = null;
 
-      return {
-        async next(unit: UnitContext): Promise<UnitResult<ImportCursor | null>> {
-          const startedAt = Date.now();
-          const startIssues = issues;
-          const conversations: StoredConversation[] = [];
-          const chunks: Chunk[] = [];
-          let messages = 0;
-          let fromOffset = position?.offset ?? 0;
-          let fromEntry = position?.entry ?? null;
+      /** Reads, renders and chunks one batch. Never runs twice at once: units are produced in order. */
+      const produce = async (unit: UnitContext): Promise<UnitResult<ImportCursor | null>> => {
+        const startedAt = Date.now();
+        const startIssues = issues;
+        const conversations: StoredConversation[] = [];
+        const chunkLists: (Chunk[] | Promise<Chunk[]>)[] = [];
+        let messages = 0;
+        let fromOffset = position?.offset ?? 0;
+        let fromEntry = position?.entry ?? null;
+        try {
           for (;;) {
             const step = await iterator.next();
             if (step.done) {
@@ -163,12 +205,22 @@ export function createImportPipeline(options: ImportPipelineOptions = {}): Pipel
             conversations.push(stored);
             messages += conversation.messages.length;
             for (const branch of conversation.branches ?? []) messages += branch.messages.length;
-            for (const chunk of chunker.chunk(conversation)) {
-              chunks.push(chunk);
-              await unit.yield();
+            if (pooled) {
+              const list = pooled.chunk(conversation);
+              // Awaited below; a rejection before then must not count as unhandled.
+              list.catch(() => {});
+              chunkLists.push(list);
+            } else {
+              const list: Chunk[] = [];
+              for (const chunk of chunker!.chunk(conversation)) {
+                list.push(chunk);
+                await unit.yield();
+              }
+              chunkLists.push(list);
             }
             position = at;
             await unit.yield();
+            local.signal.throwIfAborted();
             const now = Date.now();
             if (
               conversations.length >= batchConversations ||
@@ -179,23 +231,52 @@ export function createImportPipeline(options: ImportPipelineOptions = {}): Pipel
               break;
             }
           }
-          const p =
-            progress ?? (position ? { done: position.offset, total: null, unit: "bytes" } : undefined);
-          return {
-            cursor: position,
-            done: finished,
-            counts: {
-              conversations: conversations.length,
-              messages,
-              chunks: chunks.length,
-              issues: issues - startIssues,
-            },
-            ...(p ? { progress: finished && p.total !== null ? { ...p, done: p.total } : p } : {}),
-            conversations,
-            chunks,
-          };
+        } catch (error) {
+          // Let chunks already sent to the pool finish, so nothing of this unit runs after it failed.
+          await Promise.allSettled(chunkLists);
+          throw error;
+        }
+        const chunks: Chunk[] = [];
+        for (const settled of await Promise.allSettled(chunkLists)) {
+          if (settled.status === "rejected") throw settled.reason;
+          for (const chunk of settled.value) chunks.push(chunk);
+        }
+        local.signal.throwIfAborted();
+        const p = progress ?? (position ? { done: position.offset, total: null, unit: "bytes" } : undefined);
+        return {
+          cursor: position,
+          done: finished,
+          counts: {
+            conversations: conversations.length,
+            messages,
+            chunks: chunks.length,
+            issues: issues - startIssues,
+          },
+          ...(p ? { progress: finished && p.total !== null ? { ...p, done: p.total } : p } : {}),
+          conversations,
+          chunks,
+        };
+      };
+
+      return {
+        async next(unit: UnitContext): Promise<UnitResult<ImportCursor | null>> {
+          const result = await (ahead ?? produce(unit));
+          ahead = null;
+          if (prefetch && !result.done) {
+            ahead = produce(unit);
+            ahead.catch(() => {});
+          }
+          return result;
         },
         async close() {
+          context.signal.removeEventListener("abort", forward);
+          const running = ahead;
+          ahead = null;
+          if (running) {
+            local.abort(new Error("[threadmill] import stage closed"));
+            await running.catch(() => {});
+          }
+          pooled?.release();
           await iterator.return?.(undefined);
         },
       };

@@ -4,7 +4,13 @@ export {
   retryAfterOf,
   toJobError,
 } from "./classify-error.js";
-export { createImportPipeline, type ImportCursor, type ImportPipelineOptions } from "./import-pipeline.js";
+export {
+  createImportPipeline,
+  type ImportChunkerPool,
+  type ImportCursor,
+  type ImportPipelineOptions,
+  type PooledChunker,
+} from "./import-pipeline.js";
 export type { Pipeline, Stage, StageContext, StageRun, UnitContext, UnitResult } from "./pipeline.js";
 export {
   createRunner,
