@@ -21,22 +21,33 @@ export async function probePostgres(url = POSTGRES_URL): Promise<string | null> 
 }
 
 let counter = 0;
+/** Schemas made by this file's tests and the clients to drop them with (see the hook below). */
+const made: { sql: Sql; name: string }[] = [];
+const clients: Sql[] = [];
+
+// One hook per test file, registered when the file imports this module: vitest ignores hooks
+// registered inside a running test, which is where most schemas are made (an adapter per test), so
+// a hook per schema never ran and every run left its schemas behind in the shared database. With
+// vitest's stacked after-hooks this one runs last: the file's own hooks (closing adapters, stopping
+// PgBouncer) have run, and the clients are still open to drop the schemas.
+afterAll(async () => {
+  for (const { sql, name } of made.splice(0)) {
+    await sql.unsafe(`drop schema if exists "${name}" cascade`);
+  }
+  await Promise.all(clients.splice(0).map((sql) => sql.end({ timeout: 5 })));
+});
 
 /** A schema name unique to this run, dropped (with everything in it) after the file's tests. */
 export function uniqueSchema(sql: Sql, label = "t"): string {
   counter += 1;
   const name = `tm_${label}_${process.pid}_${Date.now().toString(36)}_${counter}`;
-  afterAll(async () => {
-    await sql.unsafe(`drop schema if exists "${name}" cascade`);
-  });
+  made.push({ sql, name });
   return name;
 }
 
-/** A postgres.js client for the file, ended after its tests. */
+/** A postgres.js client for the file, ended after its tests (after its schemas are dropped). */
 export function testClient(url = POSTGRES_URL, options: postgres.Options<Record<string, never>> = {}): Sql {
   const sql = postgres(url, { prepare: false, max: 8, onnotice: () => {}, ...options });
-  afterAll(async () => {
-    await sql.end({ timeout: 5 });
-  });
+  clients.push(sql);
   return sql;
 }
