@@ -1,11 +1,20 @@
 // The Postgres adapter's queue against BullMQ 6's own Postgres backend and pg-boss 10, on the same
 // shared Postgres (127.0.0.1:5432, database `test`, a schema per case run, dropped afterwards), in the
 // same run: claim + complete of no-op jobs (jobs/s at concurrency 1 and 16) with a backlog of 2k, 20k
-// and 200k queued jobs, statements per job (counted in the client), add-to-start latency (NOTIFY on a
+// and 200k queued jobs, statements per job (counted in each client: postgres.js `unsafe` for the
+// adapter, node-postgres `Client.query` for BullMQ), add-to-start latency (NOTIFY on a
 // direct connection vs polling through PgBouncer in transaction mode, BullMQ and pg-boss defaults),
 // dead-worker recovery with the runner's defaults (SIGKILL mid-job, a second worker takes over), and
 // chunk upsert rows/s into Postgres and PGlite (1.5 KB rows) with PGlite's peak RSS.
+//
+// Like for like: BullMQ's Worker completes a job and claims the next in one call and one commit
+// (`move_to_completed_fetch`, a PL/pgSQL function, sent unprepared by node-postgres in one round
+// trip); so does `completeAndClaim` (the `complete_and_claim` function, inlined parameters, one round
+// trip). "threadmill cN" is the runner's plain path: `complete`, then `claim`, two statements and two
+// commits per job. Every queue keeps its finished jobs (BullMQ's default removeOnComplete: false) and
+// is timed over the same steady window (jobs WARMUP..MEASURED).
 import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,11 +38,50 @@ import {
 import { defineBenchmark, type Metrics } from "../harness.js";
 
 const URL = process.env.TM_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const MEASURED_C1 = 500;
+const MEASURED_C1 = 1000;
 const MEASURED_C16 = 2000;
+/** Jobs done before the clock starts (connections opened, functions compiled and planned). */
+const WARMUP = 100;
 const PGBOSS_MEASURED = 100;
 const thisFile = fileURLToPath(import.meta.url);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Jobs/s over a steady window, the same for every queue: the clock starts when `WARMUP` jobs are
+ * done (so pool connections, worker start-up and per-connection plan caches are not in it) and stops
+ * at `measured`. `statements()` reads the client's statement counter at both ends.
+ */
+function meter(measured: number, statements: () => number = () => 0) {
+  let done = 0;
+  let t0 = 0;
+  let s0 = 0;
+  let t1 = 0;
+  let s1 = 0;
+  let finished: () => void = () => {};
+  const all = new Promise<void>((resolve) => (finished = resolve));
+  return {
+    get done() {
+      return done;
+    },
+    all,
+    tick() {
+      done++;
+      if (done === WARMUP) {
+        t0 = performance.now();
+        s0 = statements();
+      }
+      if (done === measured) {
+        t1 = performance.now();
+        s1 = statements();
+        finished();
+      }
+    },
+    metrics(): Metrics {
+      const jobs = measured - WARMUP;
+      return { "jobs/s": jobs / ((t1 - t0) / 1000), "statements/job": (s1 - s0) / jobs };
+    },
+  };
+}
 
 function client(max = 20, url = URL): Sql {
   return postgres(url, { prepare: false, max, onnotice: () => {} });
@@ -107,36 +155,60 @@ async function threadmillThroughput(
     await backlog(sql, schema, queued);
     const counted = counting(client(concurrency + 2));
     const adapter = createPostgresAdapter({ sql: counted.sql, schema, prepare });
-    const MEASURED = concurrency === 1 ? MEASURED_C1 : MEASURED_C16;
-    let done = 0;
-    const started = performance.now();
-    const before = counted.count();
+    const MEASURED = Math.min(queued, concurrency === 1 ? MEASURED_C1 : MEASURED_C16);
+    const m = meter(MEASURED, counted.count);
+    // Claims are counted against MEASURED before they are asked for, so exactly MEASURED jobs finish.
+    let claims = 0;
+    const reserve = (): boolean => {
+      if (claims >= MEASURED) return false;
+      claims++;
+      return true;
+    };
+    const got = <T>(claim: T | null): T | null => {
+      if (claim === null) claims--;
+      return claim;
+    };
     await Promise.all(
       Array.from({ length: concurrency }, async (_, w) => {
         const workerId = `w${w}`;
-        let claim = await adapter.queue.claim(workerId, 30_000);
+        let claim = reserve() ? got(await adapter.queue.claim(workerId, 30_000)) : null;
         while (claim) {
-          if (fused) {
-            const next = done + concurrency < MEASURED ? { workerId, leaseMs: 30_000 } : null;
-            if (next) {
-              claim = (await adapter.queue.completeAndClaim(claim.lease, { status: "succeeded" }, next)).next;
-            } else {
-              await adapter.queue.complete(claim.lease, { status: "succeeded" });
-              claim = null;
-            }
+          if (!fused) {
+            await adapter.queue.complete(claim.lease, { status: "succeeded" });
+            claim = reserve() ? got(await adapter.queue.claim(workerId, 30_000)) : null;
+          } else if (reserve()) {
+            const next = { workerId, leaseMs: 30_000 };
+            claim = got(
+              (await adapter.queue.completeAndClaim(claim.lease, { status: "succeeded" }, next)).next,
+            );
           } else {
             await adapter.queue.complete(claim.lease, { status: "succeeded" });
-            claim = done + concurrency < MEASURED ? await adapter.queue.claim(workerId, 30_000) : null;
+            claim = null;
           }
-          done++;
+          m.tick();
         }
       }),
     );
-    const seconds = (performance.now() - started) / 1000;
-    const statements = counted.count() - before;
     await counted.sql.end({ timeout: 5 });
-    return { "jobs/s": done / seconds, "statements/job": statements / done };
+    return m.metrics();
   });
+}
+
+/**
+ * Statements BullMQ sends, counted on node-postgres' `Client.prototype.query` (every statement of
+ * its pool goes through it), from the `pg` that BullMQ itself loads.
+ */
+function countBullmqStatements(): () => number {
+  const pg = createRequire(createRequire(import.meta.url).resolve("bullmq"))("pg") as {
+    Client: { prototype: { query: (...args: unknown[]) => unknown } };
+  };
+  let n = 0;
+  const original = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    n++;
+    return original.apply(this, args);
+  };
+  return () => n;
 }
 
 async function bullmqThroughput(concurrency: number, queued: number): Promise<Metrics> {
@@ -153,24 +225,15 @@ async function bullmqThroughput(concurrency: number, queued: number): Promise<Me
       );
     }
     await settle(sql, schema);
-    const MEASURED = concurrency === 1 ? MEASURED_C1 : MEASURED_C16;
-    let done = 0;
-    let finished: () => void = () => {};
-    const all = new Promise<void>((r) => (finished = r));
-    const started = performance.now();
-    const worker = new Worker(
-      "bench",
-      async () => {
-        done++;
-        if (done === MEASURED) finished();
-      },
-      { connection, concurrency },
-    );
-    await all;
-    const seconds = (performance.now() - started) / 1000;
+    const MEASURED = Math.min(queued, concurrency === 1 ? MEASURED_C1 : MEASURED_C16);
+    const m = meter(MEASURED, countBullmqStatements());
+    // Its Worker completes a job and fetches the next in one call (`move_to_completed_fetch`) while
+    // it has room, like `completeAndClaim`.
+    const worker = new Worker("bench", async () => m.tick(), { connection, concurrency });
+    await m.all;
     await worker.close(true);
     await queue.close();
-    return { "jobs/s": MEASURED / seconds };
+    return m.metrics();
   });
 }
 

@@ -197,4 +197,113 @@ create policy tenant_isolation on ${s}.${t} using (tenant = ${TENANT_OF_REQUEST}
   .join("\n")}
 `,
   },
+  {
+    version: 3,
+    name: "queue-functions",
+    // The hot path as PL/pgSQL: a function's statements are planned once per server connection and
+    // then reused (an unprepared statement is parsed and planned on every call). No session state is
+    // visible to the client, so it stays safe behind a transaction pooler. SECURITY INVOKER: the
+    // caller's privileges and row-level security apply; only service_role (and the owner) may call.
+    // Ids are compared with an explicit collation: jobs.id is "C" and a PL/pgSQL text variable's
+    // collation is implicit too, so without it the comparison could not use the primary keys.
+    sql: (s) => {
+      // The claim statement (into v_job, from p_worker and p_lease_ms), as in every claim: due
+      // queued jobs and expired leases, highest priority, then earliest run_at, then id.
+      const claimInto = (filter: string) => `update ${s}.jobs set status = 'running', epoch = epoch + 1,
+      attempts = attempts + 1, worker_id = p_worker,
+      lease_expires_at = now() + p_lease_ms * interval '1 millisecond', updated_at = now()
+    where id = (
+      select id from ${s}.jobs
+      where status in ('queued', 'running')
+        and ((status = 'queued' and run_at <= now()) or (status = 'running' and lease_expires_at <= now()))${filter}
+      order by priority desc, run_at, id
+      limit 1
+      for update skip locked
+    )
+    returning * into v_job;`;
+      return `
+create or replace function ${s}.claim(p_worker text, p_lease_ms double precision,
+  p_tenant text default null, p_job_id text default null)
+returns setof ${s}.jobs
+language plpgsql volatile security invoker
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+  v_job ${s}.jobs;
+begin
+  if p_job_id is null then
+    ${claimInto("")}
+  else
+    ${claimInto('\n        and tenant = p_tenant and id = p_job_id collate "C"')}
+  end if;
+  if found then
+    return next v_job;
+  end if;
+end
+$fn$;
+
+-- Completes a job under its lease (epoch fenced) with its terminal event and the event log's
+-- trimming, then, when p_worker is given, claims the next job with claim()'s statement. Rows:
+-- 'done' (the completed job) and 'next' (the claimed one); when the fenced update matches nothing,
+-- one 'current' row with the job as it is (none when the job is gone) and nothing is claimed.
+create or replace function ${s}.complete_and_claim(p_tenant text, p_id text, p_epoch integer,
+  p_status text, p_result jsonb, p_event_retention bigint,
+  p_worker text default null, p_lease_ms double precision default null)
+returns table (kind text, job ${s}.jobs)
+language plpgsql volatile security invoker
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+  v_job ${s}.jobs;
+begin
+  update ${s}.jobs set status = p_status,
+    result = case when p_status = 'succeeded' then p_result else result end, error = null,
+    worker_id = null, lease_expires_at = null, finished_at = now(), updated_at = now(),
+    event_seq = event_seq + 1, event_floor = greatest(event_floor, event_seq + 1 - p_event_retention)
+  where id = p_id collate "C" and tenant = p_tenant and epoch = p_epoch and status = 'running'
+  returning * into v_job;
+  if not found then
+    select * into v_job from ${s}.jobs where id = p_id collate "C" and tenant = p_tenant;
+    if found then
+      kind := 'current';
+      job := v_job;
+      return next;
+    end if;
+    return;
+  end if;
+  insert into ${s}.events (job_id, seq, tenant, type, body)
+  values (v_job.id, v_job.event_seq, v_job.tenant, v_job.status, jsonb_strip_nulls(jsonb_build_object(
+    'type', v_job.status, 'status', v_job.status, 'stage', v_job.stage, 'message', null::text,
+    'attempt', v_job.attempts, 'epoch', v_job.epoch, 'at', floor(extract(epoch from now()) * 1000)::float8)));
+  delete from ${s}.events where job_id = v_job.id collate "default" and seq <= v_job.event_floor;
+  kind := 'done';
+  job := v_job;
+  return next;
+  if p_worker is null then
+    return;
+  end if;
+  ${claimInto("")}
+  if found then
+    kind := 'next';
+    job := v_job;
+    return next;
+  end if;
+end
+$fn$;
+
+revoke all on function ${s}.claim(text, double precision, text, text) from public;
+revoke all on function ${s}.complete_and_claim(text, text, integer, text, jsonb, bigint, text, double precision)
+  from public;
+do $grants$
+begin
+  if exists (select 1 from pg_roles where rolname = 'service_role') then
+    grant execute on function ${s}.claim(text, double precision, text, text) to service_role;
+    grant execute on function ${s}.complete_and_claim(text, text, integer, text, jsonb, bigint, text,
+      double precision) to service_role;
+  end if;
+end
+$grants$;
+`;
+    },
+  },
 ];

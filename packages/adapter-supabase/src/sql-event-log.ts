@@ -42,6 +42,8 @@ interface ReadRow {
 export function createSqlEventLog(ctx: SqlContext): EventLog {
   const { s } = ctx;
 
+  // `job_id = j.id collate "default"` here and below: jobs.id is collated "C" and events.job_id is
+  // not, and without the explicit collation the comparison cannot use events' primary key.
   const snapshot = async (tenant: string, jobId: string, afterId: string | null, limit: number) => {
     const after = seqOf(afterId);
     const rows = await ctx.run<ReadRow>(
@@ -51,7 +53,7 @@ export function createSqlEventLog(ctx: SqlContext): EventLog {
        from ${s}.jobs j
        left join lateral (
          select seq, body from ${s}.events
-         where job_id = j.id and seq > greatest($3::bigint, j.event_floor) order by seq limit $4::int
+         where job_id = j.id collate "default" and seq > greatest($3::bigint, j.event_floor) order by seq limit $4::int
        ) e on true
        where j.tenant = $1::text and j.id = $2::text
        order by e.seq`,
@@ -112,7 +114,7 @@ export function createSqlEventLog(ctx: SqlContext): EventLog {
            insert into ${s}.events (job_id, seq, tenant, type, body)
            select u.id, u.event_seq, u.tenant, $4::text, $5::text::jsonb from u
          ),
-         del as (delete from ${s}.events e using u where e.job_id = u.id and e.seq <= u.event_floor)
+         del as (delete from ${s}.events e using u where e.job_id = u.id collate "default" and e.seq <= u.event_floor)
          select (select epoch from cur) as current_epoch, (select event_seq from u) as seq`,
         [
           target.tenant,

@@ -142,7 +142,7 @@ export function createSqlJobStore(ctx: SqlContext): JobStore {
            select u.id, u.event_seq, u.tenant, 'cancelled', ${terminalEventBody("'cancelled'::text", null)}
            from u where u.status = 'cancelled'
          ),
-         del as (delete from ${s}.events e using u where e.job_id = u.id and e.seq <= u.event_floor)
+         del as (delete from ${s}.events e using u where e.job_id = u.id collate "default" and e.seq <= u.event_floor)
          select ${JOB_COLUMNS} from u`,
         [tenant, jobId],
       );

@@ -40,6 +40,17 @@ type FencedRow = JobRow & {
   current_worker: string | null;
 };
 
+/** Whether a fenced terminal write found the job already ended by this same lease (a repeated call). */
+function endedBy(
+  lease: Lease,
+  epoch: unknown,
+  status: unknown,
+  workerId: unknown,
+  expected: string,
+): boolean {
+  return Number(epoch) === lease.epoch && status === expected && workerId === null;
+}
+
 function leaseOf(job: Job, workerId?: string): Lease {
   return {
     tenant: job.tenant,
@@ -82,12 +93,7 @@ export function createSqlQueue(ctx: SqlContext): SqlQueue {
     status: string,
   ): Promise<Job> => {
     if (row && row.id !== null) return toJob(row);
-    if (
-      row &&
-      Number(row.current_epoch) === lease.epoch &&
-      row.current_status === status &&
-      row.current_worker === null
-    ) {
+    if (row && endedBy(lease, row.current_epoch, row.current_status, row.current_worker, status)) {
       const again = await ctx.run<JobRow>(
         operation,
         `select ${JOB_COLUMNS} from ${s}.jobs where id = $1::text and tenant = $2::text`,
@@ -98,21 +104,54 @@ export function createSqlQueue(ctx: SqlContext): SqlQueue {
     throw leaseLost(lease.jobId, lease.epoch, row?.current_epoch);
   };
 
-  const completeParams = (outcome: CompleteOutcome): unknown[] => {
+  /**
+   * Runs the `complete_and_claim` function (migration 3): the fenced completion, its terminal event,
+   * and with `next` the claim of the next job, one statement. Returns the completed job and the next
+   * claim; a completion repeated under the lease that made it returns the job and claims nothing.
+   * @throws LeaseLostError when the epoch was superseded (or the job is gone).
+   */
+  const completeVia = async (
+    operation: string,
+    lease: Lease,
+    outcome: CompleteOutcome,
+    next: ClaimNextOptions | null,
+  ): Promise<{ job: Job; next: Claim | null; repeated: boolean }> => {
     if (outcome?.status !== "succeeded" && outcome?.status !== "cancelled") {
       throw new TypeError('[threadmill] complete outcome status must be "succeeded" or "cancelled"');
     }
-    return [outcome.status, outcome.status === "succeeded" ? JSON.stringify(outcome.result ?? null) : null];
+    const rows = await ctx.run<JobRow & { kind: "done" | "next" | "current" }>(
+      operation,
+      `select f.kind, ${JOB_COLUMNS}
+       from ${s}.complete_and_claim($1::text, $2::text, $3::int, $4::text, $5::text::jsonb, $6::bigint,
+         $7::text, $8::float8) f
+       cross join lateral (select (f.job).*) j`,
+      [
+        lease.tenant,
+        lease.jobId,
+        lease.epoch,
+        outcome.status,
+        outcome.status === "succeeded" ? JSON.stringify(outcome.result ?? null) : null,
+        ctx.eventRetention,
+        next?.workerId ?? null,
+        next?.leaseMs ?? null,
+      ],
+    );
+    const done = rows.find((r) => r.kind === "done");
+    if (done) {
+      const claimed = rows.find((r) => r.kind === "next");
+      const nextJob = claimed ? toJob(claimed) : null;
+      return {
+        job: toJob(done),
+        next: nextJob ? { job: nextJob, lease: leaseOf(nextJob) } : null,
+        repeated: false,
+      };
+    }
+    const current = rows[0];
+    if (current && endedBy(lease, current.epoch, current.status, current.worker_id, outcome.status)) {
+      return { job: toJob(current), next: null, repeated: true };
+    }
+    throw leaseLost(lease.jobId, lease.epoch, current?.epoch);
   };
-  /** The fenced completion as CTEs `u`, `ev`, `del` ($1 tenant, $2 id, $3 epoch, $4 status, $5 result). */
-  const completeCte = `u as (update ${s}.jobs set status = $4::text,
-             result = case when $4::text = 'succeeded' then $5::text::jsonb else result end, error = null,
-             worker_id = null, lease_expires_at = null, finished_at = now(), updated_at = now(),
-             ${bumpEventSeq(ctx.eventRetention)}
-           where id = $2::text and tenant = $1::text and epoch = $3::int and status = 'running' returning *),
-         ev as (insert into ${s}.events (job_id, seq, tenant, type, body)
-           select u.id, u.event_seq, u.tenant, u.status, ${terminalEventBody("u.status", null)} from u),
-         del as (delete from ${s}.events e using u where e.job_id = u.id and e.seq <= u.event_floor)`;
 
   const queue: SqlQueue = {
     async claim(workerId: string, leaseMs: number, options: ClaimOptions = {}): Promise<Claim | null> {
@@ -124,19 +163,8 @@ export function createSqlQueue(ctx: SqlContext): SqlQueue {
       }
       const rows = await ctx.run<JobRow>(
         "queue.claim",
-        `update ${s}.jobs set status = 'running', epoch = epoch + 1, attempts = attempts + 1,
-           worker_id = $1::text, lease_expires_at = now() + $2::float8 * interval '1 millisecond', updated_at = now()
-         where id = (
-           select id from ${s}.jobs
-           where status in ('queued', 'running')
-             and ((status = 'queued' and run_at <= now()) or (status = 'running' and lease_expires_at <= now()))
-             ${named ? "and tenant = $3::text and id = $4::text" : ""}
-           order by priority desc, run_at, id
-           limit 1
-           for update skip locked
-         )
-         returning ${JOB_COLUMNS}`,
-        named ? [workerId, leaseMs, options.tenant, options.jobId] : [workerId, leaseMs],
+        `select ${JOB_COLUMNS} from ${s}.claim($1::text, $2::float8, $3::text, $4::text)`,
+        [workerId, leaseMs, options.tenant ?? null, options.jobId ?? null],
       );
       if (!rows[0]) return null;
       const job = toJob(rows[0]);
@@ -178,52 +206,17 @@ export function createSqlQueue(ctx: SqlContext): SqlQueue {
 
     async complete(lease: Lease, outcome: CompleteOutcome): Promise<Job> {
       assertLease(lease);
-      const params = completeParams(outcome);
-      const row = await fenced("queue.complete", lease, completeCte, params);
-      return ended("queue.complete", lease, row, outcome.status);
+      return (await completeVia("queue.complete", lease, outcome, null)).job;
     },
 
     async completeAndClaim(lease: Lease, outcome: CompleteOutcome, next: ClaimNextOptions) {
       assertLease(lease);
       assertId(next?.workerId, "workerId");
       assertDuration(next.leaseMs, "leaseMs");
-      const params = completeParams(outcome);
-      const rows = await ctx.run<FencedRow & { next_id: string | null } & Record<string, unknown>>(
-        "queue.completeAndClaim",
-        `with cur as (select epoch, status, worker_id from ${s}.jobs where id = $2::text and tenant = $1::text),
-         ${completeCte},
-         n as (
-           update ${s}.jobs set status = 'running', epoch = epoch + 1, attempts = attempts + 1,
-             worker_id = $6::text, lease_expires_at = now() + $7::float8 * interval '1 millisecond', updated_at = now()
-           where id = (
-             select id from ${s}.jobs
-             where status in ('queued', 'running')
-               and ((status = 'queued' and run_at <= now()) or (status = 'running' and lease_expires_at <= now()))
-               and id <> $2::text and exists (select 1 from u)
-             order by priority desc, run_at, id
-             limit 1
-             for update skip locked
-           )
-           returning *
-         )
-         select (select epoch from cur) as current_epoch, (select status from cur) as current_status,
-           (select worker_id from cur) as current_worker, u.*,
-           (select row_to_json(x)::text from (select ${JOB_COLUMNS} from n) x) as next_job
-         from (select 1) one left join (select ${JOB_COLUMNS} from u) u on true`,
-        [lease.tenant, lease.jobId, lease.epoch, ...params, next.workerId, next.leaseMs],
-      );
-      const row = rows[0] ?? null;
-      if (!row || row.id === null) {
-        // Already ended under this lease (a retried call): return it; claim separately.
-        const job = await ended("queue.completeAndClaim", lease, row, outcome.status);
-        return { job, next: await queue.claim(next.workerId, next.leaseMs) };
-      }
-      const nextRow =
-        row.next_job === null || row.next_job === undefined
-          ? null
-          : (JSON.parse(row.next_job as string) as JobRow);
-      const nextJob = nextRow ? toJob(nextRow) : null;
-      return { job: toJob(row), next: nextJob ? { job: nextJob, lease: leaseOf(nextJob) } : null };
+      const done = await completeVia("queue.completeAndClaim", lease, outcome, next);
+      // Already ended under this lease (a retried call): claim separately.
+      if (done.repeated) return { job: done.job, next: await queue.claim(next.workerId, next.leaseMs) };
+      return { job: done.job, next: done.next };
     },
 
     async deadLetter(lease: Lease, error: JobError): Promise<Job> {
@@ -240,7 +233,7 @@ export function createSqlQueue(ctx: SqlContext): SqlQueue {
            where id = $2::text and tenant = $1::text and epoch = $3::int and status = 'running' returning *),
          ev as (insert into ${s}.events (job_id, seq, tenant, type, body)
            select u.id, u.event_seq, u.tenant, 'failed', ${terminalEventBody("'failed'::text", "$5::text")} from u),
-         del as (delete from ${s}.events e using u where e.job_id = u.id and e.seq <= u.event_floor)`,
+         del as (delete from ${s}.events e using u where e.job_id = u.id collate "default" and e.seq <= u.event_floor)`,
         [JSON.stringify(error), error.message],
       );
       return ended("queue.deadLetter", lease, row, "failed");

@@ -185,4 +185,35 @@ describe.skipIf(missing !== null)("roles and row-level security (throwaway initd
     });
     await expect(write).rejects.toThrow(/permission denied/);
   });
+
+  it("only service_role (and the owner) may call the queue functions: authenticated and anon cannot claim or complete, even their own job", async () => {
+    const sql = client("one", 1);
+    const adapter = createPostgresAdapter({ sql });
+    const { job } = await adapter.jobs.create({
+      tenant: "u1",
+      pipeline: "p",
+      input: { kind: "file", path: "x" },
+    });
+    const calls = [
+      "select * from threadmill.claim('w', 1000)",
+      `select * from threadmill.claim('w', 1000, 'u1', '${job.id}')`,
+      `select * from threadmill.complete_and_claim('u1', '${job.id}', 0, 'succeeded', 'null', 1000, 'w', 1000)`,
+    ];
+    for (const role of ["authenticated", "anon"]) {
+      for (const call of calls) {
+        const attempt = sql.begin(async (tx) => {
+          await tx.unsafe(`set local role ${role}`);
+          await tx.unsafe("select set_config('request.jwt.claims', '{\"sub\":\"u1\"}', true)");
+          await tx.unsafe(call);
+        });
+        await expect(attempt).rejects.toThrow(/permission denied for function/);
+      }
+    }
+    expect((await adapter.jobs.get("u1", job.id))?.status).toBe("queued");
+    const claimed = await sql.begin(async (tx) => {
+      await tx.unsafe("set local role service_role");
+      return tx.unsafe<{ id: string; epoch: number }[]>(calls[1]!);
+    });
+    expect(claimed.map((r) => [r.id, r.epoch])).toEqual([[job.id, 1]]);
+  });
 });
