@@ -1,6 +1,7 @@
 // Child process of the chunk benchmark's "2 processes" case: chunks every other conversation of the
 // cached prose input (`half` 0 or 1) with one chunker, after the same warm-up as the other cases,
-// once the parent says "go" on stdin (so both halves start together); prints its timed seconds.
+// once the parent says "go" on stdin (so both halves start together); prints its timed seconds and
+// CPU seconds.
 import { readFileSync } from "node:fs";
 import { createChunker } from "@threadmill/core";
 
@@ -17,8 +18,11 @@ for (const c of mine.slice(0, 2)) for (const _ of chunker.chunk(c));
 process.stdout.write("ready\n");
 process.stdin.once("data", () => {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   let chunks = 0;
   for (const c of mine) for (const _ of chunker.chunk(c)) chunks++;
-  process.stdout.write(`${JSON.stringify({ seconds: (performance.now() - started) / 1000, chunks })}\n`);
+  const used = process.cpuUsage(cpu);
+  const seconds = (performance.now() - started) / 1000;
+  process.stdout.write(`${JSON.stringify({ seconds, cpu: (used.user + used.system) / 1e6, chunks })}\n`);
   process.exit(0);
 });

@@ -305,13 +305,16 @@ async function twoProcesses(convs: Conv[]): Promise<Metrics> {
   const started = performance.now();
   for (const child of children) child.stdin.write("go\n");
   const results = (await Promise.all(lines.map((next) => next()))).map(
-    (l) => JSON.parse(l) as { seconds: number; chunks: number },
+    (l) => JSON.parse(l) as { seconds: number; cpu: number; chunks: number },
   );
   const seconds = (performance.now() - started) / 1000;
   return {
     "MB/s": textMb(convs) / seconds,
     seconds,
     "slower half s": Math.max(...results.map((r) => r.seconds)),
+    // Both children's CPU time while chunking: against "cpu s" of one chunker, what running two at
+    // once costs in CPU on this machine (shared caches, memory bandwidth, other load).
+    "cpu s": results.reduce((n, r) => n + r.cpu, 0),
     chunks: results.reduce((n, r) => n + r.chunks, 0),
   };
 }

@@ -235,15 +235,19 @@ function splitPiece(
 }
 
 /**
- * A path's formatted text and where each message's `label + text` lies in it, with the message ids
- * and times (epoch ms, NaN for none) the chunks' metadata comes from. @internal
+ * A path's formatted text and where each message's `label + text` lies in it, with the message
+ * times (epoch ms, NaN for none): all that chunking reads (what the pool sends a worker). @internal
  */
-export interface PathLayout {
+export interface PathText {
   readonly text: string;
-  readonly spanStart: ArrayLike<number>;
-  readonly spanEnd: ArrayLike<number>;
+  readonly spanStart: Int32Array;
+  readonly spanEnd: Int32Array;
+  readonly times: Float64Array;
+}
+
+/** A `PathText` with its message ids, which chunks name by index. @internal */
+export interface PathLayout extends PathText {
   readonly ids: readonly string[];
-  readonly times: ArrayLike<number>;
 }
 
 /** A chunk as positions in its path's formatted text, before it gets its index and id. @internal */
@@ -254,7 +258,9 @@ export interface SpanChunk {
   readonly contentStart: number;
   readonly end: number;
   readonly tokens: number;
-  readonly messageIds: string[];
+  /** The messages the chunk holds: indexes `messageStart` to `messageEnd - 1` of its layout's. */
+  readonly messageStart: number;
+  readonly messageEnd: number;
   /** Epoch ms, NaN for none. */
   readonly startAt: number;
   readonly endAt: number;
@@ -288,7 +294,7 @@ export interface ChunkSpan {
 /** @internal What the worker-thread pool needs beyond the public `Chunker`. */
 export interface ChunkerInternals {
   layout(messages: readonly Message[]): PathLayout;
-  chunkSpan(layout: PathLayout, span: ChunkSpan): Iterable<SpanChunk>;
+  chunkSpan(layout: PathText, span: ChunkSpan): Iterable<SpanChunk>;
 }
 
 // Keyed by a chunker's `chunkPath` function, so the public object carries nothing extra.
@@ -303,11 +309,12 @@ export function chunkerInternals(chunker: Chunker): ChunkerInternals {
 
 /** The formatted text of `messages` and where each message lies in it. */
 function layoutPath(messages: readonly Message[], format: ChunkFormat): PathLayout {
+  const count = messages.length;
   const parts: string[] = [];
-  const spanStart: number[] = [];
-  const spanEnd: number[] = [];
-  const ids: string[] = [];
-  const times: number[] = [];
+  const spanStart = new Int32Array(count);
+  const spanEnd = new Int32Array(count);
+  const ids: string[] = new Array(count);
+  const times = new Float64Array(count);
   let length = 0;
   for (let i = 0; i < messages.length; i++) {
     if (i > 0) {
@@ -317,33 +324,37 @@ function layoutPath(messages: readonly Message[], format: ChunkFormat): PathLayo
     const m = messages[i]!;
     const label = format.label(m.role);
     if (typeof label !== "string") throw new TypeError("[threadmill] format.label() must return a string.");
-    spanStart.push(length);
+    spanStart[i] = length;
     parts.push(label, m.text);
     length += label.length + m.text.length;
-    spanEnd.push(length);
-    ids.push(m.id);
-    times.push(m.createdAt === null ? Number.NaN : m.createdAt.getTime());
+    spanEnd[i] = length;
+    ids[i] = m.id;
+    times[i] = m.createdAt === null ? Number.NaN : m.createdAt.getTime();
   }
   return { text: parts.join(""), spanStart, spanEnd, ids, times };
 }
 
-/** @internal The public chunk for the `index`-th chunk of a path, from its positions in `text`. */
+/**
+ * @internal The public chunk for the `index`-th chunk of a path, from its positions in the path's
+ * layout; `id` when already computed (by a pool worker), else hashed here.
+ */
 export function spanChunkToChunk(
   path: Omit<ChunkPath, "messages">,
   index: number,
-  text: string,
+  layout: PathLayout,
   c: SpanChunk,
+  id?: string,
 ): Chunk {
-  const chunkText = text.slice(c.start, c.end);
+  const chunkText = layout.text.slice(c.start, c.end);
   return {
-    id: contentHash(path.conversationId, path.branchId, index, chunkText),
+    id: id ?? contentHash(path.conversationId, path.branchId, index, chunkText),
     conversationId: path.conversationId,
     branchId: path.branchId,
     index,
     text: chunkText,
     tokens: c.tokens,
     overlap: c.contentStart - c.start,
-    messageIds: c.messageIds,
+    messageIds: layout.ids.slice(c.messageStart, c.messageEnd),
     startAt: Number.isNaN(c.startAt) ? null : new Date(c.startAt),
     endAt: Number.isNaN(c.endAt) ? null : new Date(c.endAt),
   };
@@ -353,13 +364,13 @@ function* pathChunks(path: ChunkPath, format: ChunkFormat, ctx: PathContext): Ge
   const layout = layoutPath(path.messages, format);
   const span: ChunkSpan = { from: 0, syncAfter: 0, syncChunks: 0, scanEnd: layout.text.length, last: true };
   let index = 0;
-  for (const c of layoutChunks(layout, ctx, span)) yield spanChunkToChunk(path, index++, layout.text, c);
+  for (const c of layoutChunks(layout, ctx, span)) yield spanChunkToChunk(path, index++, layout, c);
 }
 
-function* layoutChunks(layout: PathLayout, ctx: PathContext, span: ChunkSpan): Generator<SpanChunk> {
+function* layoutChunks(layout: PathText, ctx: PathContext, span: ChunkSpan): Generator<SpanChunk> {
   const { tokenizer, budget, overlapBudget, countPiece, toTokens } = ctx;
   const { text, spanStart, spanEnd } = layout;
-  const messageCount = layout.ids.length;
+  const messageCount = spanStart.length;
   if (messageCount === 0 || text.length === 0 || span.from >= text.length) return;
   if (span.from === 0) ctx.totals.textChars += text.length;
   let syncLeft = span.syncChunks;
@@ -442,7 +453,10 @@ function* layoutChunks(layout: PathLayout, ctx: PathContext, span: ChunkSpan): G
     ) {
       firstMessage++;
     }
-    const messageIds: string[] = [];
+    // The messages a chunk holds are consecutive (they lie in text order, and an empty one it
+    // skips lies before or after those it holds).
+    let messageStart = -1;
+    let messageEnd = -1;
     let startAt = Number.NaN;
     let endAt = Number.NaN;
     for (let m = firstMessage; m < messageCount && spanStart[m]! <= e; m++) {
@@ -450,7 +464,10 @@ function* layoutChunks(layout: PathLayout, ctx: PathContext, span: ChunkSpan): G
       const b = spanEnd[m]!;
       const holds = a === b ? a >= s && (a < e || e === text.length) : a < e && b > s;
       if (!holds) continue;
-      messageIds.push(layout.ids[m]!);
+      if (messageStart === -1) messageStart = m;
+      else if (m !== messageEnd)
+        throw new Error("[threadmill] chunker invariant broken: messages not consecutive.");
+      messageEnd = m + 1;
       const t = layout.times[m]!;
       if (!Number.isNaN(t)) {
         if (Number.isNaN(startAt) || t < startAt) startAt = t;
@@ -458,7 +475,17 @@ function* layoutChunks(layout: PathLayout, ctx: PathContext, span: ChunkSpan): G
       }
     }
     ctx.totals.chunks++;
-    return { start: s, contentStart: pos(ci), end: e, tokens: toTokens(base), messageIds, startAt, endAt };
+    if (messageStart === -1) messageStart = messageEnd = firstMessage;
+    return {
+      start: s,
+      contentStart: pos(ci),
+      end: e,
+      tokens: toTokens(base),
+      messageStart,
+      messageEnd,
+      startAt,
+      endAt,
+    };
   };
 
   const setRank = (i: number, rank: number): void => {

@@ -1,17 +1,18 @@
 // Worker thread of `createChunkerPool`: builds one chunker from `workerData` and answers
-// `{ id, conversation }` messages with `{ id, packed }` (the chunks in columns, without their text,
-// which the caller slices from its own copy), `{ id, layout, span }` messages (a stretch of one
-// huge path) with `{ id, span }` (its chunks as positions), or either with `{ id, error }`.
+// `{ id, conversationId, paths }` messages (a conversation's paths, formatted by the caller) with
+// `{ id, packed }` (the chunks in rows, ids included, without their text, which the caller
+// slices from its own copy), `{ id, layout, span }` messages (a stretch of one huge path) with
+// `{ id, span }` (its chunks as positions), or either with `{ id, error }`.
 import { parentPort, workerData } from "node:worker_threads";
-import { chunkerInternals, createChunker } from "../chunk/chunker.js";
-import type { Chunk } from "../chunk/chunk.js";
+import { type ChunkSpan, chunkerInternals, createChunker, type SpanChunk } from "../chunk/chunker.js";
+import { contentHash } from "../util/hash.js";
 import type {
   ChunkerPoolRequest,
   ChunkerPoolResponse,
   ChunkerPoolWorkerData,
   PackedChunks,
-  PackedSpan,
 } from "./chunker-pool.js";
+import { packRows } from "./chunker-pool-rows.js";
 
 const data = workerData as ChunkerPoolWorkerData;
 const chunker = createChunker({
@@ -25,66 +26,20 @@ if (port === null) throw new Error("[threadmill] chunker-pool-worker must run in
 
 const internals = chunkerInternals(chunker);
 
-function pack(
-  conversation: Extract<ChunkerPoolRequest, { conversation: unknown }>["conversation"],
-): PackedChunks {
-  const paths = [conversation.messages, ...(conversation.branches ?? []).map((b) => b.messages)];
-  const rows: Chunk[] = [];
+function pack(request: Extract<ChunkerPoolRequest, { paths: unknown }>): PackedChunks {
+  const rows: SpanChunk[] = [];
   const pathOf: number[] = [];
-  for (const [p, messages] of paths.entries()) {
-    const branchId = p === 0 ? null : conversation.branches![p - 1]!.id;
-    for (const chunk of chunker.chunkPath({ conversationId: conversation.id, branchId, messages })) {
-      rows.push(chunk);
+  const ids: string[] = [];
+  for (const [p, path] of request.paths.entries()) {
+    const whole: ChunkSpan = { from: 0, syncAfter: 0, syncChunks: 0, scanEnd: path.text.length, last: true };
+    let index = 0;
+    for (const c of internals.chunkSpan(path, whole)) {
+      rows.push(c);
       pathOf.push(p);
+      ids.push(contentHash(request.conversationId, path.branchId, index++, path.text.slice(c.start, c.end)));
     }
   }
-  const count = rows.length;
-  const packed: PackedChunks = {
-    count,
-    path: Int32Array.from(pathOf),
-    length: new Int32Array(count),
-    overlap: new Int32Array(count),
-    tokens: new Int32Array(count),
-    startAt: new Float64Array(count),
-    endAt: new Float64Array(count),
-    ids: new Array(count),
-    messageIds: new Array(count),
-  };
-  rows.forEach((c, k) => {
-    packed.length[k] = c.text.length;
-    packed.overlap[k] = c.overlap;
-    packed.tokens[k] = c.tokens;
-    packed.startAt[k] = c.startAt === null ? Number.NaN : c.startAt.getTime();
-    packed.endAt[k] = c.endAt === null ? Number.NaN : c.endAt.getTime();
-    packed.ids[k] = c.id;
-    packed.messageIds[k] = c.messageIds;
-  });
-  return packed;
-}
-
-function packSpan(request: Extract<ChunkerPoolRequest, { span: unknown }>): PackedSpan {
-  const rows = [...internals.chunkSpan(request.layout, request.span)];
-  const count = rows.length;
-  const packed: PackedSpan = {
-    count,
-    start: new Int32Array(count),
-    contentStart: new Int32Array(count),
-    end: new Int32Array(count),
-    tokens: new Int32Array(count),
-    startAt: new Float64Array(count),
-    endAt: new Float64Array(count),
-    messageIds: new Array(count),
-  };
-  rows.forEach((c, k) => {
-    packed.start[k] = c.start;
-    packed.contentStart[k] = c.contentStart;
-    packed.end[k] = c.end;
-    packed.tokens[k] = c.tokens;
-    packed.startAt[k] = c.startAt;
-    packed.endAt[k] = c.endAt;
-    packed.messageIds[k] = c.messageIds;
-  });
-  return packed;
+  return { ...packRows(rows, pathOf), ids: ids.join("") };
 }
 
 port.on("message", (request: ChunkerPoolRequest) => {
@@ -92,8 +47,8 @@ port.on("message", (request: ChunkerPoolRequest) => {
   try {
     response =
       "span" in request
-        ? { id: request.id, span: packSpan(request) }
-        : { id: request.id, packed: pack(request.conversation) };
+        ? { id: request.id, span: packRows([...internals.chunkSpan(request.layout, request.span)]) }
+        : { id: request.id, packed: pack(request) };
   } catch (error) {
     response = { id: request.id, error };
   }

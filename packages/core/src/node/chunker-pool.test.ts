@@ -97,12 +97,30 @@ describe("createChunkerPool", () => {
     expect(chunks[0]!.text).toBe("User: still alive");
   });
 
-  it("rejects, rather than return wrong texts, when the conversation changes while it is chunked", async () => {
+  it("chunks the conversation as it was when chunk() was called, even if it changes meanwhile", async () => {
     pool = createChunkerPool({ threads: 1 });
     const conv = conversation([prose(200, 1)]);
+    const expected = [...createChunker().chunk(conv)];
     const pending = pool.chunk(conv);
     conv.messages.push(msg(1, "added afterwards"));
-    await expect(pending).rejects.toThrow(/changed while/);
+    (conv.messages[0] as { text: string }).text = "changed afterwards";
+    expect(await pending).toEqual(expected);
+  });
+
+  it("sends workers the formatted texts, not the conversation: messages may hold what cannot be cloned", async () => {
+    pool = createChunkerPool({ threads: 1 });
+    const conv = conversation([prose(300, 3), prose(200, 4)]);
+    (conv.messages[0] as { attachments: unknown[] }).attachments = [{ open: () => "not cloneable" }];
+    expect(await pool.chunk(conv)).toEqual([...createChunker().chunk(conv)]);
+  });
+
+  it("close rejects the calls still waiting for a thread, not only those a thread holds", async () => {
+    pool = createChunkerPool({ threads: 1 });
+    const calls = Array.from({ length: 8 }, (_, i) => pool!.chunk(conversation([prose(2000, i)])));
+    const settled = Promise.allSettled(calls);
+    await pool.close();
+    const results = await settled;
+    expect(results.every((r) => r.status === "rejected")).toBe(true);
   });
 
   it("rejects calls after close, and close is idempotent", async () => {

@@ -12,12 +12,14 @@ import {
   createChunker,
   DEFAULT_CHUNK_FORMAT,
   type PathLayout,
+  type PathText,
   type SpanChunk,
   spanChunkToChunk,
 } from "../chunk/chunker.js";
 import { chunkInSpans, type SpanPlan, spanStarts } from "../chunk/spans.js";
 import type { TokenizerName } from "../chunk/token-counter.js";
 import type { Conversation } from "../export/conversation.js";
+import { type PackedRows, rowChunk, rowPath } from "./chunker-pool-rows.js";
 
 export interface ChunkerPoolOptions extends ChunkerOptions {
   /**
@@ -57,37 +59,23 @@ export interface ChunkerPoolWorkerData {
   readonly labels: { readonly user: string; readonly assistant: string };
   readonly separator: string;
 }
-/** @internal A whole conversation, or a stretch of one path's formatted text (a slice of it). */
-export type ChunkerPoolRequest =
-  | { readonly id: number; readonly conversation: Pick<Conversation, "id" | "messages" | "branches"> }
-  | { readonly id: number; readonly layout: PathLayout; readonly span: ChunkSpan };
-/** @internal A stretch's chunks in columns, positions in the slice the request carried. */
-export interface PackedSpan {
-  readonly count: number;
-  readonly start: Int32Array;
-  readonly contentStart: Int32Array;
-  readonly end: Int32Array;
-  readonly tokens: Int32Array;
-  readonly startAt: Float64Array;
-  readonly endAt: Float64Array;
-  readonly messageIds: string[][];
+/** @internal One path of a conversation as a worker gets it: its formatted text and message spans. */
+export interface WirePath extends PathText {
+  readonly branchId: string | null;
 }
 /**
- * @internal A conversation's chunks in columns, without their text: the caller formats the paths
- * itself and slices the texts back out, so only numbers and ids cross the thread boundary.
+ * @internal A whole conversation (its paths, formatted by the caller, which keeps the texts), or a
+ * stretch of one path's formatted text (a slice of it). One string and a few typed arrays per path
+ * cross the thread boundary, not the conversation's object graph.
  */
-export interface PackedChunks {
-  readonly count: number;
-  /** Path of each chunk: 0 the active path, i + 1 the branch `branches[i]`. */
-  readonly path: Int32Array;
-  readonly length: Int32Array;
-  readonly overlap: Int32Array;
-  readonly tokens: Int32Array;
-  /** Epoch milliseconds, NaN for `null`. */
-  readonly startAt: Float64Array;
-  readonly endAt: Float64Array;
-  readonly ids: string[];
-  readonly messageIds: string[][];
+export type ChunkerPoolRequest =
+  | { readonly id: number; readonly conversationId: string; readonly paths: readonly WirePath[] }
+  | { readonly id: number; readonly layout: PathText; readonly span: ChunkSpan };
+/** @internal A stretch's chunks, positions in the slice the request carried. */
+export type PackedSpan = PackedRows;
+/** @internal A whole conversation's chunks, and their ids (32 hex characters each) concatenated. */
+export interface PackedChunks extends PackedRows {
+  readonly ids: string;
 }
 /** @internal */
 export type ChunkerPoolResponse =
@@ -95,53 +83,29 @@ export type ChunkerPoolResponse =
   | { id: number; span: PackedSpan }
   | { id: number; error: unknown };
 
-/** @internal Rebuilds the chunks of a `PackedChunks` from the conversation the caller still holds. */
+/** Length of a chunk id (`contentHash`: 128 bits in hex). */
+const ID_LENGTH = 32;
+
+/** @internal The chunks of a `PackedChunks`, from the layouts of the paths the request carried. */
 export function unpackChunks(
-  conversation: Pick<Conversation, "id" | "messages" | "branches">,
+  conversationId: string,
+  paths: readonly { readonly branchId: string | null; readonly layout: PathLayout }[],
   packed: PackedChunks,
-  format: (messages: Conversation["messages"]) => string,
 ): Chunk[] {
-  const branches = conversation.branches ?? [];
   const out: Chunk[] = new Array(packed.count);
   let current = -1;
-  let text = "";
-  let at = 0;
   let index = 0;
-  const finish = (): void => {
-    if (current !== -1 && at !== text.length) {
-      throw new Error(
-        `[threadmill] conversation ${conversation.id} changed while the chunker pool was chunking it.`,
-      );
-    }
-  };
+  let path = { conversationId, branchId: null as string | null };
   for (let k = 0; k < packed.count; k++) {
-    const path = packed.path[k]!;
-    if (path !== current) {
-      finish();
-      current = path;
-      text = format(path === 0 ? conversation.messages : branches[path - 1]!.messages);
-      at = 0;
+    const p = rowPath(packed, k);
+    if (p !== current) {
+      current = p;
       index = 0;
+      path = { conversationId, branchId: paths[p]!.branchId };
     }
-    const overlap = packed.overlap[k]!;
-    const start = at - overlap;
-    at = start + packed.length[k]!;
-    const startAt = packed.startAt[k]!;
-    const endAt = packed.endAt[k]!;
-    out[k] = {
-      id: packed.ids[k]!,
-      conversationId: conversation.id,
-      branchId: path === 0 ? null : branches[path - 1]!.id,
-      index: index++,
-      text: text.slice(start, at),
-      tokens: packed.tokens[k]!,
-      overlap,
-      messageIds: packed.messageIds[k]!,
-      startAt: Number.isNaN(startAt) ? null : new Date(startAt),
-      endAt: Number.isNaN(endAt) ? null : new Date(endAt),
-    };
+    const id = packed.ids.slice(k * ID_LENGTH, (k + 1) * ID_LENGTH);
+    out[k] = spanChunkToChunk(path, index++, paths[p]!.layout, rowChunk(packed, k), id);
   }
-  finish();
   return out;
 }
 
@@ -155,19 +119,17 @@ interface Pending {
 const SPAN_CONTEXT = 64;
 const SPAN_SYNC_CHUNKS = 4;
 const SPAN_SLACK_CHARS = 32_768;
+// Requests a worker holds at once: the one it is chunking and the next.
+const IN_FLIGHT = 2;
 
 /** The request for stretch `span` of `layout`: the slice of text it reads, positions made relative. */
 function spanRequest(
   layout: PathLayout,
   span: ChunkSpan,
-): { layout: PathLayout; span: ChunkSpan; offset: number } {
+): { layout: PathText; span: ChunkSpan; offset: number; messageOffset: number } {
   const text = layout.text;
   const offset = Math.max(0, span.from - SPAN_CONTEXT);
   const sliceEnd = span.last ? text.length : Math.min(text.length, span.scanEnd + SPAN_CONTEXT);
-  const spanStart: number[] = [];
-  const spanEnd: number[] = [];
-  const ids: string[] = [];
-  const times: number[] = [];
   // The messages the slice touches (message spans are in text order): from the first that ends at
   // or after the slice's start, found by bisection, to the last that starts before its end.
   let lo = 0;
@@ -177,11 +139,13 @@ function spanRequest(
     if (layout.spanEnd[mid]! < offset) lo = mid + 1;
     else hi = mid;
   }
-  for (let m = lo; m < layout.ids.length && layout.spanStart[m]! <= sliceEnd; m++) {
-    spanStart.push(layout.spanStart[m]! - offset);
-    spanEnd.push(layout.spanEnd[m]! - offset);
-    ids.push(layout.ids[m]!);
-    times.push(layout.times[m]!);
+  let to = lo;
+  while (to < layout.ids.length && layout.spanStart[to]! <= sliceEnd) to++;
+  const spanStart = layout.spanStart.slice(lo, to);
+  const spanEnd = layout.spanEnd.slice(lo, to);
+  for (let m = 0; m < spanStart.length; m++) {
+    spanStart[m]! -= offset;
+    spanEnd[m]! -= offset;
   }
   const shift = (k: string): string => {
     const [a, b] = k.split(":");
@@ -189,12 +153,12 @@ function spanRequest(
   };
   return {
     offset,
+    messageOffset: lo,
     layout: {
       text: text.slice(offset, sliceEnd),
-      spanStart: Int32Array.from(spanStart),
-      spanEnd: Int32Array.from(spanEnd),
-      ids,
-      times: Float64Array.from(times),
+      spanStart,
+      spanEnd,
+      times: layout.times.slice(lo, to),
     },
     span: {
       from: span.from - offset,
@@ -208,19 +172,9 @@ function spanRequest(
   };
 }
 
-function unpackSpan(packed: PackedSpan, offset: number): SpanChunk[] {
+function unpackSpan(packed: PackedSpan, offset: number, messageOffset: number): SpanChunk[] {
   const out: SpanChunk[] = new Array(packed.count);
-  for (let k = 0; k < packed.count; k++) {
-    out[k] = {
-      start: packed.start[k]! + offset,
-      contentStart: packed.contentStart[k]! + offset,
-      end: packed.end[k]! + offset,
-      tokens: packed.tokens[k]!,
-      messageIds: packed.messageIds[k]!,
-      startAt: packed.startAt[k]!,
-      endAt: packed.endAt[k]!,
-    };
-  }
+  for (let k = 0; k < packed.count; k++) out[k] = rowChunk(packed, k, offset, messageOffset);
   return out;
 }
 
@@ -292,6 +246,7 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
       if (slots[index] === slot) slots[index] = null;
       for (const p of slot.pending.values()) p.reject(error);
       slot.pending.clear();
+      pump();
     };
     worker.on("message", (response: ChunkerPoolResponse) => {
       const p = slot.pending.get(response.id);
@@ -300,6 +255,7 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
       if (slot.pending.size === 0) worker.unref();
       if ("error" in response) p.reject(response.error);
       else p.resolve("span" in response ? response.span : response.packed);
+      pump();
     });
     worker.on("error", (error) => fail(error));
     worker.on("exit", (code) => {
@@ -314,23 +270,36 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
     return slot;
   };
 
-  /** Sends a request to the least busy worker (started on first use). */
-  const send = <T extends PackedChunks | PackedSpan>(request: ChunkerPoolRequest): Promise<T> => {
-    if (closed) return Promise.reject(new Error("[threadmill] the chunker pool is closed."));
-    let best = 0;
-    let bestLoad = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < slots.length; i++) {
-      const load = slots[i]?.pending.size ?? 0;
-      if (load < bestLoad) {
-        best = i;
-        bestLoad = load;
+  // Requests wait here, in order, and go to a worker only when it has fewer than `IN_FLIGHT`: one
+  // it is chunking and one queued behind it, so it never waits for the next message, while the
+  // last conversations go to whichever thread frees up first (no idle thread at the end).
+  const queue: { request: ChunkerPoolRequest; pending: Pending }[] = [];
+  const pump = (): void => {
+    while (queue.length > 0 && !closed) {
+      let best = -1;
+      let bestLoad = IN_FLIGHT;
+      for (let i = 0; i < slots.length; i++) {
+        const load = slots[i]?.pending.size ?? 0;
+        if (load < bestLoad) {
+          best = i;
+          bestLoad = load;
+        }
       }
-    }
-    const slot = slots[best] ?? start(best);
-    return new Promise<PackedChunks | PackedSpan>((resolve, reject) => {
-      slot.pending.set(request.id, { resolve, reject });
+      if (best === -1) return;
+      const slot = slots[best] ?? start(best);
+      const { request, pending } = queue.shift()!;
+      slot.pending.set(request.id, pending);
       slot.worker.ref();
       slot.worker.postMessage(request);
+    }
+  };
+
+  /** Queues a request for the next worker with room (started on first use). */
+  const send = <T extends PackedChunks | PackedSpan>(request: ChunkerPoolRequest): Promise<T> => {
+    if (closed) return Promise.reject(new Error("[threadmill] the chunker pool is closed."));
+    return new Promise<PackedChunks | PackedSpan>((resolve, reject) => {
+      queue.push({ request, pending: { resolve, reject } });
+      pump();
     }) as Promise<T>;
   };
 
@@ -340,7 +309,7 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
     else if (span.from !== 0 || !span.last) stats.stretches++;
     const request = spanRequest(layout, span);
     const packed = await send<PackedSpan>({ id: nextId++, layout: request.layout, span: request.span });
-    return unpackSpan(packed, request.offset);
+    return unpackSpan(packed, request.offset, request.messageOffset);
   };
 
   /** One path, its stretches on all threads; in one run when they do not join (rare). */
@@ -363,51 +332,48 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
   };
 
   const internals = chunkerInternals(formatter);
-  const pathLengths = (messages: Conversation["messages"]): number => {
-    let n = 0;
-    for (const m of messages) n += m.text.length;
-    return n;
-  };
 
   const pool: ChunkerPool = {
     threads,
     chunk(conversation) {
       if (closed) return Promise.reject(new Error("[threadmill] the chunker pool is closed."));
-      const branches = conversation.branches ?? [];
+      // Paths are formatted here, once: the worker gets the texts and answers with positions in them.
+      let paths: { branchId: string | null; layout: PathLayout }[];
+      try {
+        paths = [{ branchId: null, layout: internals.layout(conversation.messages) }];
+        for (const b of conversation.branches ?? []) {
+          paths.push({ branchId: b.id, layout: internals.layout(b.messages) });
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
       const long =
         threads > 1 &&
         Number.isFinite(spanChars) &&
-        Array.isArray(conversation.messages) &&
-        [conversation.messages, ...branches.map((b) => b.messages)].some(
-          (messages) => Array.isArray(messages) && pathLengths(messages) >= 2 * spanChars,
-        );
+        paths.some(({ layout }) => layout.text.length >= 2 * spanChars);
       if (long) {
-        // A huge conversation: its paths are formatted here, and each is chunked in stretches.
-        const paths = [
-          { branchId: null, messages: conversation.messages },
-          ...branches.map((b) => ({ branchId: b.id, messages: b.messages })),
-        ];
+        // A huge conversation: each path is chunked in stretches on all threads.
         return Promise.all(
-          paths.map(async ({ branchId, messages }) => {
-            const layout = internals.layout(messages);
+          paths.map(async ({ branchId, layout }) => {
             if (layout.text.length === 0) return [];
             const spans = await chunkLongPath(layout);
             const path = { conversationId: conversation.id, branchId };
-            return spans.map((c, index) => spanChunkToChunk(path, index, layout.text, c));
+            return spans.map((c, index) => spanChunkToChunk(path, index, layout, c));
           }),
         ).then((perPath) => perPath.flat());
       }
       const request: ChunkerPoolRequest = {
         id: nextId++,
-        conversation: {
-          id: conversation.id,
-          messages: conversation.messages,
-          branches: conversation.branches,
-        },
+        conversationId: conversation.id,
+        paths: paths.map(({ branchId, layout }) => ({
+          branchId,
+          text: layout.text,
+          spanStart: layout.spanStart,
+          spanEnd: layout.spanEnd,
+          times: layout.times,
+        })),
       };
-      return send<PackedChunks>(request).then((packed) =>
-        unpackChunks(conversation, packed, formatter.format),
-      );
+      return send<PackedChunks>(request).then((packed) => unpackChunks(conversation.id, paths, packed));
     },
     async close() {
       if (closed) return;
@@ -418,6 +384,9 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
         for (const p of slot.pending.values())
           p.reject(new Error("[threadmill] the chunker pool was closed."));
         slot.pending.clear();
+      }
+      for (const { pending } of queue.splice(0)) {
+        pending.reject(new Error("[threadmill] the chunker pool was closed."));
       }
       await Promise.all(running.map((s) => s.worker.terminate()));
     },
