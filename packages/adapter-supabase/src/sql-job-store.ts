@@ -249,9 +249,9 @@ export function purgeJobSql(s: string): string {
     ${alias}m as (delete from ${s}.${members} where tenant = $1::text and job_id = $2::text returning ${idCol}),
     ${alias} as (
       delete from ${s}.${table} r using ${alias}m
-      where r.tenant = $1::text and r.id = ${alias}m.${idCol}
+      where r.tenant = $1::text and r.id = ${alias}m.${idCol} collate "C"
         and not exists (select 1 from ${s}.${members} o
-                        where o.tenant = $1::text and o.${idCol} = r.id and o.job_id <> $2::text)
+                        where o.tenant = $1::text and o.${idCol} = r.id collate "default" and o.job_id <> $2::text)
       returning 1
     )`;
   return `with j as (delete from ${s}.jobs where tenant = $1::text and id = $2::text returning 1),

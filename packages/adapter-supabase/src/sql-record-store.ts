@@ -85,7 +85,7 @@ export function createSqlRecordStore<T extends { readonly id: string }>(
           ? `select body::text as body, date_paths::text as date_paths from ${s}.${table}
              where tenant = $1::text and ($2::text is null or id > $2::text) order by id limit $3::int`
           : `select r.body::text as body, r.date_paths::text as date_paths
-             from ${s}.${members} m join ${s}.${table} r on r.tenant = m.tenant and r.id = m.${idCol}
+             from ${s}.${members} m join ${s}.${table} r on r.tenant = m.tenant and r.id = m.${idCol} collate "C"
              where m.tenant = $1::text and m.job_id = $4::text and ($2::text is null or r.id > $2::text)
              order by r.id limit $3::int`,
         options.jobId === undefined
@@ -97,15 +97,18 @@ export function createSqlRecordStore<T extends { readonly id: string }>(
 
     async get(tenant: string, ids: readonly string[]): Promise<T[]> {
       if (ids.length === 0) return [];
+      const wanted = [...new Set(ids)];
+      // `= any(array)` of "C" texts: an index lookup per id (a join on the id list let the planner
+      // scan every record of the tenant instead); the order of `ids` is restored here.
       const rows = await ctx.run<{ body: string; date_paths: string | null }>(
         `${kind}.get`,
-        `select r.body::text as body, r.date_paths::text as date_paths
-         from jsonb_array_elements_text($2::text::jsonb) with ordinality as wanted(id, position)
-         join ${s}.${table} r on r.tenant = $1::text and r.id = wanted.id
-         order by wanted.position`,
-        [tenant, JSON.stringify([...new Set(ids)])],
+        `select r.body::text as body, r.date_paths::text as date_paths from ${s}.${table} r
+         where r.tenant = $1::text
+           and r.id = any(array(select x collate "C" from jsonb_array_elements_text($2::text::jsonb) x))`,
+        [tenant, JSON.stringify(wanted)],
       );
-      return decode(rows);
+      const position = new Map(wanted.map((id, i) => [id, i]));
+      return decode(rows).sort((a, b) => position.get(a.id)! - position.get(b.id)!);
     },
 
     async count(tenant: string, options: { readonly jobId?: string } = {}): Promise<number> {
@@ -124,9 +127,9 @@ export function createSqlRecordStore<T extends { readonly id: string }>(
         `${kind}.purgeJob`,
         `with m as (delete from ${s}.${members} where tenant = $1::text and job_id = $2::text returning ${idCol})
          delete from ${s}.${table} r using m
-         where r.tenant = $1::text and r.id = m.${idCol}
+         where r.tenant = $1::text and r.id = m.${idCol} collate "C"
            and not exists (select 1 from ${s}.${members} o
-                           where o.tenant = $1::text and o.${idCol} = r.id and o.job_id <> $2::text)`,
+                           where o.tenant = $1::text and o.${idCol} = r.id collate "default" and o.job_id <> $2::text)`,
         [tenant, jobId],
       );
     },
