@@ -12,7 +12,6 @@ import {
 } from "@threadmill/core";
 import {
   appendEvent,
-  assertId,
   assertOpen,
   clone,
   fence,

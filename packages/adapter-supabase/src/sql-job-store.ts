@@ -11,7 +11,7 @@ import {
   type ListJobsOptions,
 } from "@threadmill/core";
 import { JOB_COLUMNS, type JobRow, toJob } from "./job-row.js";
-import { assertId, assertLease, leaseLost, pgErrorInfo, type SqlContext, ts } from "./sql-context.js";
+import { assertLease, leaseLost, pgErrorInfo, type SqlContext, ts } from "./sql-context.js";
 
 /** SQL: the body of the event written with a status change, from the updated row `u`. */
 export function terminalEventBody(typeSql: string, messageSql: string | null): string {
