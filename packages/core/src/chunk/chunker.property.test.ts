@@ -9,6 +9,7 @@ const HOSTILE = [
   "<|endoftext|>",
   "<|im_start|>",
   "\u0000",
+  "\ufeff",
   "\ud83d",
   "\ude00",
   "😀",

@@ -95,7 +95,7 @@ export function createChunker(options: ChunkerOptions = {}): Chunker {
   if (budget < 4) {
     throw new RangeError(`[threadmill] maxTokens ${maxTokens} leaves fewer than 4 base tokens per chunk.`);
   }
-  const countPiece = tokenizer.countPiece;
+  const countRange = tokenizer.countRange;
 
   const formatMessages = (messages: readonly Message[]): string => {
     const parts: string[] = [];
@@ -112,7 +112,7 @@ export function createChunker(options: ChunkerOptions = {}): Chunker {
     tokenizer,
     budget,
     overlapBudget,
-    countPiece,
+    countRange,
     toTokens: tokenizer.toTokens,
     totals,
   };
@@ -157,7 +157,7 @@ interface PathContext {
   readonly tokenizer: BaseTokenizer;
   readonly budget: number;
   readonly overlapBudget: number;
-  readonly countPiece: (piece: string) => number;
+  readonly countRange: (text: string, start: number, end: number) => number;
   readonly toTokens: (base: number) => number;
   readonly totals: { textChars: number; chunks: number };
 }
@@ -368,7 +368,7 @@ function* pathChunks(path: ChunkPath, format: ChunkFormat, ctx: PathContext): Ge
 }
 
 function* layoutChunks(layout: PathText, ctx: PathContext, span: ChunkSpan): Generator<SpanChunk> {
-  const { tokenizer, budget, overlapBudget, countPiece, toTokens } = ctx;
+  const { tokenizer, budget, overlapBudget, countRange, toTokens } = ctx;
   const { text, spanStart, spanEnd } = layout;
   const messageCount = spanStart.length;
   if (messageCount === 0 || text.length === 0 || span.from >= text.length) return;
@@ -621,20 +621,16 @@ function* layoutChunks(layout: PathText, ctx: PathContext, span: ChunkSpan): Gen
     }
   };
 
-  const regex = tokenizer.splitRegex();
+  const pieceEnd = tokenizer.scanner();
   // The next message whose start may be a message boundary (the scan's first position is not one).
   let nextMessage = 0;
   let at = span.from;
   pendingPos = at;
   while (at < text.length) {
-    regex.lastIndex = at;
-    const match = regex.exec(text);
-    // The split regexes match every character; a gap would only come from a foreign regex.
     const start = at;
-    const end = match === null ? text.length : match.index === at ? at + match[0].length : match.index;
+    const end = pieceEnd(text, at);
     // Near the end of a slice, pieces (and their lookaheads) may differ from the whole text's.
     if (!span.last && end > span.scanEnd) return;
-    const piece = match !== null && match.index === at ? match[0] : text.slice(at, end);
     at = end;
     while (nextMessage < messageCount && spanStart[nextMessage]! < start) nextMessage++;
     const rank =
@@ -643,7 +639,7 @@ function* layoutChunks(layout: PathText, ctx: PathContext, span: ChunkSpan): Gen
         : nextMessage < messageCount && spanStart[nextMessage] === start
           ? BoundaryRank.message
           : UNKNOWN_RANK;
-    const count = piece.length > LONG_PIECE ? budget + 1 : countPiece(piece);
+    const count = end - start > LONG_PIECE ? budget + 1 : countRange(text, start, end);
     if (count <= budget) {
       reachContent(start);
       pendingPos = start;
@@ -660,6 +656,7 @@ function* layoutChunks(layout: PathText, ctx: PathContext, span: ChunkSpan): Gen
     // A piece that cannot fit in one chunk: split it into grapheme groups of a quarter chunk each.
     let groupStart = start;
     let first = true;
+    const piece = text.slice(start, end);
     for (const group of splitPiece(piece, Math.max(1, budget >> 2), budget, tokenizer.countBase)) {
       const groupCount = tokenizer.countBase(group);
       reachContent(groupStart);
