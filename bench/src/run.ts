@@ -27,29 +27,41 @@ const fmt = (n: number) =>
 for (const name of names) {
   const file = join(dir, `${name}.bench.ts`);
   const bench = ((await import(pathToFileURL(file).href)) as { default: BenchmarkDefinition }).default;
-  const runs = bench.runs ?? 3;
+  const runs = Number(process.env.BENCH_RUNS) || (bench.runs ?? 3);
+  // BENCH_INTERLEAVE=1: run 1 of every case, then run 2 of every case, ...: load that changes during
+  // the benchmark then falls on every case alike instead of on the cases measured at that moment.
+  const interleave = process.env.BENCH_INTERLEAVE === "1";
   console.log(
-    `\n## ${name}: ${bench.description}\n   ${runs} runs per case, each in a fresh process; median [min..max]`,
+    `\n## ${name}: ${bench.description}\n   ${runs} runs per case${interleave ? ", interleaved" : ""}, each in a fresh process; median [min..max]`,
   );
   const perCase: Record<string, Metrics[]> = {};
-  for (const caseName of Object.keys(bench.cases)) {
-    perCase[caseName] = [];
-    for (let run = 0; run < runs; run++) {
-      const child = spawnSync(
-        process.execPath,
-        [...process.execArgv, join(here, "run-case.ts"), file, caseName, String(run)],
-        { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 },
+  // BENCH_CASES=<regex>: only the cases whose name matches (and the baseline, for the ratios).
+  const only = process.env.BENCH_CASES ? new RegExp(process.env.BENCH_CASES) : null;
+  const caseNames = Object.keys(bench.cases).filter(
+    (c) => only === null || c === bench.baseline || only.test(c),
+  );
+  for (const caseName of caseNames) perCase[caseName] = [];
+  const order = interleave
+    ? Array.from({ length: runs }, (_, run) => caseNames.map((caseName) => ({ caseName, run }))).flat()
+    : caseNames.flatMap((caseName) => Array.from({ length: runs }, (_, run) => ({ caseName, run })));
+  const failed = new Set<string>();
+  for (const { caseName, run } of order) {
+    if (failed.has(caseName)) continue;
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, join(here, "run-case.ts"), file, caseName, String(run)],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 },
+    );
+    const line = child.stdout.split("\n").find((l) => l.startsWith("@@metrics "));
+    if (child.status !== 0 || !line) {
+      console.error(
+        `case ${caseName} run ${run} failed (exit ${child.status})\n${child.stdout.slice(-2000)}`,
       );
-      const line = child.stdout.split("\n").find((l) => l.startsWith("@@metrics "));
-      if (child.status !== 0 || !line) {
-        console.error(
-          `case ${caseName} run ${run} failed (exit ${child.status})\n${child.stdout.slice(-2000)}`,
-        );
-        process.exitCode = 1;
-        break;
-      }
-      perCase[caseName]!.push(JSON.parse(line.slice("@@metrics ".length)) as Metrics);
+      process.exitCode = 1;
+      failed.add(caseName);
+      continue;
     }
+    perCase[caseName]!.push(JSON.parse(line.slice("@@metrics ".length)) as Metrics);
   }
   const metricNames = [...new Set(Object.values(perCase).flatMap((ms) => ms.flatMap((m) => Object.keys(m))))];
   const baseline = perCase[bench.baseline] ?? [];
@@ -97,6 +109,7 @@ for (const name of names) {
         name,
         description: bench.description,
         runs,
+        interleaved: interleave,
         node: process.version,
         baseline: bench.baseline,
         summary,
