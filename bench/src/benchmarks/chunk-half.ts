@@ -1,7 +1,7 @@
 // Child process of the chunk benchmark's "2 processes" case: chunks every other conversation of the
-// cached prose input (`half` 0 or 1) with one chunker, after the same warm-up as the other cases,
+// cached input (prose or export; `half` 0 or 1) with one chunker, after the same warm-up as the other cases,
 // once the parent says "go" on stdin (so both halves start together); prints its timed seconds and
-// CPU seconds.
+// CPU seconds. Each warms up on four of its conversations, as one chunker does on the first four.
 import { readFileSync } from "node:fs";
 import { createChunker } from "@threadmill/core";
 
@@ -14,7 +14,7 @@ const convs = (
 })) as unknown as Parameters<ReturnType<typeof createChunker>["chunk"]>[0][];
 const mine = convs.filter((_, i) => i % 2 === Number(half));
 const chunker = createChunker({ maxTokens: 512, overlapTokens: 64 });
-for (const c of mine.slice(0, 2)) for (const _ of chunker.chunk(c));
+for (const c of mine.slice(0, 4)) for (const _ of chunker.chunk(c));
 process.stdout.write("ready\n");
 process.stdin.once("data", () => {
   const started = performance.now();

@@ -23,10 +23,10 @@ import { type PackedRows, rowChunk, rowPath } from "./chunker-pool-rows.js";
 
 export interface ChunkerPoolOptions extends ChunkerOptions {
   /**
-   * Worker threads. Each holds its own copy of the tokenizer tables and caches and its share of the
-   * work in flight: about 65 MB of RSS per thread once its tables are loaded, about 100 MB while
-   * chunking (o200k_base; `pnpm bench chunk`, 5 MB of prose: peak 255 MB single-threaded, 331 MB
-   * with 1 thread, 435 MB with 2). The calling thread loads no tables. @default os.availableParallelism()
+   * Worker threads. Each holds its own copy of the tokenizer tables and piece cache and its share
+   * of the work in flight: about 60 MB of RSS per thread once its tables are loaded, about 63 MB
+   * after chunking 5 MB of prose (o200k_base; one in-process chunker: 57 MB, then 73 MB). The
+   * calling thread loads no tables. @default os.availableParallelism()
    */
   readonly threads?: number;
   /**

@@ -8,7 +8,7 @@ import { type ChunkerPool, createChunkerPool } from "./chunker-pool.js";
 export interface ImportChunkerPoolOptions {
   /**
    * Worker threads of each pool (one pool per distinct chunker setting in use). Each costs about
-   * 115 MB of RSS with o200k_base. @default max(1, os.availableParallelism() - 1)
+   * 60 MB of RSS with o200k_base. @default max(1, os.availableParallelism() - 1)
    */
   readonly threads?: number;
   /**
