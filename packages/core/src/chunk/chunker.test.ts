@@ -61,6 +61,35 @@ describe("createChunker", () => {
     expect(new Set(a.map((c) => c.id)).size).toBe(a.length);
   });
 
+  it("one chunker chunks several conversations at once, and after one left unfinished, as it does them one by one", () => {
+    const a = conversation([prose(3000, 1), prose(800, 2)], { id: "a" });
+    const b = conversation([prose(2500, 3)], { id: "b" });
+    const c = conversation([prose(1200, 4), "short"], { id: "c" });
+    const expected = (conv: typeof a) => [...createChunker({ maxTokens: 64, overlapTokens: 8 }).chunk(conv)];
+    const chunker = createChunker({ maxTokens: 64, overlapTokens: 8 });
+    expect([...chunker.chunk(c)]).toEqual(expected(c)); // leaves a spare window behind
+    // Interleaved: each path's generator holds its own window while the other runs.
+    const ia = chunker.chunk(a)[Symbol.iterator]();
+    const ib = chunker.chunk(b)[Symbol.iterator]();
+    const got: { a: Chunk[]; b: Chunk[] } = { a: [], b: [] };
+    for (let done = 0; done < 2; ) {
+      done = 0;
+      const na = ia.next();
+      if (na.done) done++;
+      else got.a.push(na.value);
+      const nb = ib.next();
+      if (nb.done) done++;
+      else got.b.push(nb.value);
+    }
+    expect(got.a).toEqual(expected(a));
+    expect(got.b).toEqual(expected(b));
+    // Left after two chunks (its window goes back), then another conversation, then all of it again.
+    let taken = 0;
+    for (const _ of chunker.chunk(a)) if (++taken === 2) break;
+    expect([...chunker.chunk(c)]).toEqual(expected(c));
+    expect([...chunker.chunk(a)]).toEqual(expected(a));
+  });
+
   it("keeps two identical chunks of one conversation as two chunks with different ids", () => {
     const same = prose(300, 9);
     const conv = conversation([same, same, same, same]);

@@ -115,6 +115,7 @@ export function createChunker(options: ChunkerOptions = {}): Chunker {
     countRange,
     toTokens: tokenizer.toTokens,
     totals,
+    spareWindows: [],
   };
   const chunkPath = (path: ChunkPath): Iterable<Chunk> => ({
     [Symbol.iterator]: () => pathChunks(path, format, ctx),
@@ -160,6 +161,8 @@ interface PathContext {
   readonly countRange: (text: string, start: number, end: number) => number;
   readonly toTokens: (base: number) => number;
   readonly totals: { textChars: number; chunks: number };
+  /** Window arrays of finished paths, for the next path. */
+  readonly spareWindows: WindowArrays[];
 }
 
 let segmenter: Intl.Segmenter | null | undefined;
@@ -367,7 +370,48 @@ function* pathChunks(path: ChunkPath, format: ChunkFormat, ctx: PathContext): Ge
   for (const c of layoutChunks(layout, ctx, span)) yield spanChunkToChunk(path, index++, layout, c);
 }
 
+/**
+ * The chunking window's typed arrays. A chunker keeps them between paths: allocating five per path
+ * cost more than chunking a short conversation.
+ */
+interface WindowArrays {
+  capacity: number;
+  starts: Int32Array;
+  cum: Int32Array;
+  ranks: Int8Array;
+  synced: Uint8Array;
+  splitCum: Int32Array;
+}
+
+// Spare windows a chunker keeps (one per path being chunked at once, which is rarely more than one),
+// and the largest capacity worth keeping (a window holds about one chunk's pieces).
+const SPARE_WINDOWS = 2;
+const SPARE_CAPACITY = 1 << 16;
+
 function* layoutChunks(layout: PathText, ctx: PathContext, span: ChunkSpan): Generator<SpanChunk> {
+  const window = ctx.spareWindows.pop() ?? {
+    capacity: 1024,
+    starts: new Int32Array(1024),
+    cum: new Int32Array(1025),
+    ranks: new Int8Array(1024),
+    synced: new Uint8Array(1024),
+    splitCum: new Int32Array(1025),
+  };
+  try {
+    yield* windowChunks(layout, ctx, span, window);
+  } finally {
+    if (ctx.spareWindows.length < SPARE_WINDOWS && window.capacity <= SPARE_CAPACITY) {
+      ctx.spareWindows.push(window);
+    }
+  }
+}
+
+function* windowChunks(
+  layout: PathText,
+  ctx: PathContext,
+  span: ChunkSpan,
+  window: WindowArrays,
+): Generator<SpanChunk> {
   const { tokenizer, budget, overlapBudget, countRange, toTokens } = ctx;
   const { text, spanStart, spanEnd } = layout;
   const messageCount = spanStart.length;
@@ -393,12 +437,13 @@ function* layoutChunks(layout: PathText, ctx: PathContext, span: ChunkSpan): Gen
   // the current chunk (its overlap included) to the scan position. Boundary i is the start of unit i;
   // boundary n (n = number of units) is `pendingPos`, the start of the unit about to be added.
   // Typed arrays, compacted in place at every cut, so the per-piece path allocates nothing.
-  let capacity = 1024;
-  let starts = new Int32Array(capacity);
-  let cum = new Int32Array(capacity + 1); // cum[i]: base tokens of units 0..i-1
-  let ranks = new Int8Array(capacity); // computed lazily: only cut candidates need one
-  let synced = new Uint8Array(capacity); // 1: boundary i is one of the tokenizer's own boundaries in the whole text
-  let splitCum = new Int32Array(capacity + 1); // how many of units 0..i-1 are grapheme groups of a split piece
+  let { capacity, starts, ranks, synced, cum, splitCum } = window;
+  // starts[i], ranks[i], synced[i]: unit i's start, its boundary rank (computed lazily: only cut
+  // candidates need one), 1 if it is one of the tokenizer's own boundaries in the whole text;
+  // cum[i]: base tokens of units 0..i-1; splitCum[i]: how many of them are grapheme groups of a
+  // split piece. Entries past the window's units are stale from an earlier path.
+  cum[0] = 0;
+  splitCum[0] = 0;
   let n = 0;
   let pendingPos = 0;
   let pendingRank: number = BoundaryRank.end;
@@ -599,6 +644,7 @@ function* layoutChunks(layout: PathText, ctx: PathContext, span: ChunkSpan): Gen
     synced = grown(synced, (k) => new Uint8Array(k), capacity);
     cum = grown(cum, (k) => new Int32Array(k), capacity + 1);
     splitCum = grown(splitCum, (k) => new Int32Array(k), capacity + 1);
+    Object.assign(window, { capacity, starts, ranks, synced, cum, splitCum });
   };
 
   const push = (start: number, count: number, rank: number, isSynced: boolean, isSplit: boolean): void => {

@@ -1,7 +1,8 @@
-// Worker thread of `createChunkerPool`: builds one chunker from `workerData` and answers
-// `{ id, conversationId, paths }` messages (a conversation's paths, formatted by the caller) with
+// Worker thread of `createChunkerPool`: builds one chunker from `workerData` and answers each
+// message, a batch (array) of requests, with the array of their responses, in order:
+// `{ id, conversationId, paths }` requests (a conversation's paths, formatted by the caller) with
 // `{ id, packed }` (the chunks in rows, ids included, without their text, which the caller
-// slices from its own copy), `{ id, layout, span }` messages (a stretch of one huge path) with
+// slices from its own copy), `{ id, layout, span }` requests (a stretch of one huge path) with
 // `{ id, span }` (its chunks as positions), or either with `{ id, error }`.
 import { parentPort, workerData } from "node:worker_threads";
 import { type ChunkSpan, chunkerInternals, createChunker, type SpanChunk } from "../chunk/chunker.js";
@@ -42,15 +43,16 @@ function pack(request: Extract<ChunkerPoolRequest, { paths: unknown }>): PackedC
   return { ...packRows(rows, pathOf), ids: ids.join("") };
 }
 
-port.on("message", (request: ChunkerPoolRequest) => {
-  let response: ChunkerPoolResponse;
+function answer(request: ChunkerPoolRequest): ChunkerPoolResponse {
   try {
-    response =
-      "span" in request
-        ? { id: request.id, span: packRows([...internals.chunkSpan(request.layout, request.span)]) }
-        : { id: request.id, packed: pack(request) };
+    return "span" in request
+      ? { id: request.id, span: packRows([...internals.chunkSpan(request.layout, request.span)]) }
+      : { id: request.id, packed: pack(request) };
   } catch (error) {
-    response = { id: request.id, error };
+    return { id: request.id, error };
   }
-  port.postMessage(response);
+}
+
+port.on("message", (batch: ChunkerPoolRequest[]) => {
+  port.postMessage(batch.map(answer));
 });

@@ -90,6 +90,21 @@ describe("createChunkerPool", () => {
     }
   });
 
+  it("batches calls that queue up while the threads are busy into few messages, with the same chunks", async () => {
+    pool = createChunkerPool({ threads: 1, maxTokens: 64, overlapTokens: 8 });
+    const convs = Array.from({ length: 200 }, (_, i) =>
+      conversation([prose(5 + (i % 7) * 40, i), i % 3 === 0 ? "" : prose(20, i + 1)], { id: `c${i}` }),
+    );
+    const results = await Promise.all(convs.map((c) => pool!.chunk(c)));
+    const chunker = createChunker({ maxTokens: 64, overlapTokens: 8 });
+    for (const [i, c] of convs.entries()) expect(results[i]).toEqual([...chunker.chunk(c)]);
+    // Two messages go out at once (the one a thread chunks and the next), the other 198 calls queue
+    // and leave in batches of up to 64 calls or 64 K characters.
+    const { messages } = chunkerPoolStats(pool);
+    expect(messages).toBeGreaterThanOrEqual(2 + Math.ceil(198 / 64));
+    expect(messages).toBeLessThanOrEqual(12);
+  });
+
   it("rejects with the chunker's error for a bad conversation and keeps working", async () => {
     pool = createChunkerPool({ threads: 1 });
     await expect(pool.chunk({ id: "x", messages: null as never })).rejects.toThrow(TypeError);
