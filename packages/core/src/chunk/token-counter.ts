@@ -34,11 +34,9 @@ export interface BaseTokenizer {
   scanner(): PieceScanner;
   /** Count of one text in base units. */
   countBase(text: string): number;
-  /** Count of one piece the split regex produced, in base units (memoised; not a re-tokenization). */
-  countPiece(piece: string): number;
   /**
-   * `countPiece(text.slice(start, end))` without making the slice when the piece was seen before:
-   * the chunker's per-piece path, which allocates nothing for a known piece.
+   * Count of the piece `text[start, end)` the scanner found, in base units (memoised, not a
+   * re-tokenization; a piece seen before is found without slicing it): the chunker's per-piece path.
    */
   countRange(text: string, start: number, end: number): number;
   /** Whether counts of whole pre-tokenization pieces add up exactly (true for BPE tokenizers). */
@@ -252,11 +250,6 @@ class BpeCounter {
     this.ranks = new ByteRanks(table);
   }
 
-  /** Tokens of one pre-tokenization piece. */
-  piece(piece: string): number {
-    return this.range(piece, 0, piece.length);
-  }
-
   /** Tokens of the pre-tokenization piece `text[start, end)`; slices it only the first time. */
   range(text: string, start: number, end: number): number {
     const length = end - start;
@@ -415,10 +408,6 @@ function bpeTokenizer(name: BpeName, factor: number): BaseTokenizer {
   const counted = { chars: 0 };
   return {
     counted,
-    countPiece: (piece) => {
-      counter ??= bpeCounter(name);
-      return counter.piece(piece);
-    },
     countRange: (text, start, end) => {
       counter ??= bpeCounter(name);
       return counter.range(text, start, end);
@@ -480,7 +469,6 @@ export function resolveTokenizer(option: TokenizerOption): BaseTokenizer {
     };
     return {
       counted,
-      countPiece,
       countRange: (text, start, end) => countPiece(text.slice(start, end)),
       countBase,
       scanner: () => regexPieceScanner(O200K_TOKEN_SPLIT_REGEX),
