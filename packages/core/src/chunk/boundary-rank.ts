@@ -18,6 +18,19 @@ export const BoundaryRank = {
   end: 7,
 } as const;
 
+// The ranks as plain constants for the hot paths: a property read of `BoundaryRank` in optimised
+// code that never ran before (a rare branch) makes V8 throw that code away ("insufficient type
+// feedback") and compile it again; a constant needs no feedback.
+/** @internal */ export const RANK_UNSAFE = -1;
+/** @internal */ export const RANK_INNER = 0;
+/** @internal */ export const RANK_WORD = 1;
+const RANK_CLAUSE = 2;
+const RANK_SENTENCE = 3;
+const RANK_LINE = 4;
+const RANK_PARAGRAPH = 5;
+/** @internal */ export const RANK_MESSAGE = 6;
+/** @internal */ export const RANK_END = 7;
+
 /** Exactly the characters JavaScript's `\s` matches (what the tokenizers' split regexes see). */
 export function isJsWhitespace(code: number): boolean {
   if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
@@ -87,17 +100,17 @@ const CJK_STOPS = new Set([0x3002, 0xff01, 0xff1f]);
 
 /** Rank of a cut at `pos` (between two tokenizer pieces) of `text`. */
 export function boundaryRank(text: string, pos: number): number {
-  if (splitsGrapheme(text, pos)) return BoundaryRank.unsafe;
+  if (splitsGrapheme(text, pos)) return RANK_UNSAFE;
   const prev = text.charCodeAt(pos - 1);
   if (prev === 0x0a) {
     const before = text.charCodeAt(pos - 2);
     return before === 0x0a || (before === 0x0d && text.charCodeAt(pos - 3) === 0x0a)
-      ? BoundaryRank.paragraph
-      : BoundaryRank.line;
+      ? RANK_PARAGRAPH
+      : RANK_LINE;
   }
   const prevWs = isJsWhitespace(prev);
   if (!prevWs && !isJsWhitespace(text.charCodeAt(pos))) {
-    return CJK_STOPS.has(prev) ? BoundaryRank.sentence : BoundaryRank.inner;
+    return CJK_STOPS.has(prev) ? RANK_SENTENCE : RANK_INNER;
   }
   // Look back over a little whitespace and closing quotes for the punctuation that ends the clause.
   let k = pos - 1;
@@ -105,7 +118,7 @@ export function boundaryRank(text: string, pos: number): number {
   while (k > stop && isJsWhitespace(text.charCodeAt(k))) k--;
   while (k > stop && CLOSERS.has(text.charCodeAt(k))) k--;
   const code = text.charCodeAt(k);
-  if (SENTENCE_END.has(code)) return BoundaryRank.sentence;
-  if (CLAUSE_END.has(code)) return BoundaryRank.clause;
-  return BoundaryRank.word;
+  if (SENTENCE_END.has(code)) return RANK_SENTENCE;
+  if (CLAUSE_END.has(code)) return RANK_CLAUSE;
+  return RANK_WORD;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { contentHash } from "../util/hash.js";
 import type { Chunk } from "./chunk.js";
 import { conversation, msg, oracleCount, prose, rejoin } from "./chunk-test-helpers.js";
-import { createChunker, DEFAULT_CHUNK_FORMAT } from "./chunker.js";
+import { chunkerPrimerRuns, createChunker, DEFAULT_CHUNK_FORMAT } from "./chunker.js";
+import { primerConversations } from "./primer.js";
 import { CLAUDE_TOKEN_FACTOR, createTokenCounter } from "./token-counter.js";
 
 /** Every invariant the design promises for one path's chunks. */
@@ -270,6 +271,43 @@ describe("createChunker", () => {
     expect(chunks.length).toBeGreaterThan(10);
     const { textChars, tokenizedChars } = chunker.stats();
     expect(tokenizedChars / textChars).toBeLessThanOrEqual(1.1);
+  });
+
+  it("primes its thread once per named tokenizer before the first path, never for a custom counter, outside the caller's stats", () => {
+    const conv = conversation([prose(300, 7), prose(200, 8)]);
+    const first = createChunker({ tokenizer: "claude" });
+    [...first.chunk(conv)];
+    const runs = chunkerPrimerRuns();
+    expect(runs).toBeGreaterThanOrEqual(1);
+    // The caller's chunker counts only its own text (the primer's chunkers have their own stats).
+    expect(first.stats().textChars).toBe(first.format(conv.messages).length);
+    [...createChunker({ tokenizer: "claude", maxTokens: 100, overlapTokens: 10 }).chunk(conv)];
+    [...createChunker({ tokenizer: { count: (t) => Math.ceil(t.length / 3) } }).chunk(conv)];
+    expect(chunkerPrimerRuns()).toBe(runs);
+  });
+
+  it("the primer (every kind of text, huge words, text ending on each kind of character) chunks within every invariant", () => {
+    for (const encoding of ["o200k_base", "cl100k_base"] as const) {
+      for (const [maxTokens, overlapTokens] of [
+        [64, 8],
+        [512, 64],
+      ] as const) {
+        const chunker = createChunker({ tokenizer: encoding, maxTokens, overlapTokens });
+        for (const conv of primerConversations()) {
+          const chunks = [...chunker.chunk(conv)];
+          const paths = [{ id: null, messages: conv.messages }, ...(conv.branches ?? [])];
+          for (const path of paths) {
+            checkPath(
+              chunks.filter((c) => c.branchId === path.id),
+              chunker.format(path.messages),
+              maxTokens,
+              overlapTokens,
+              (t) => oracleCount(t, encoding),
+            );
+          }
+        }
+      }
+    }
   });
 
   it("rejects bad options with a clear error", () => {

@@ -1,8 +1,23 @@
 import type { Conversation, Message } from "../export/conversation.js";
+import { primerConversations } from "./primer.js";
 import { contentHash } from "../util/hash.js";
-import { BoundaryRank, boundaryRank, isGraphemeBoundary, isJsWhitespace } from "./boundary-rank.js";
+import {
+  boundaryRank,
+  isGraphemeBoundary,
+  isJsWhitespace,
+  RANK_END,
+  RANK_INNER,
+  RANK_MESSAGE,
+  RANK_UNSAFE,
+  RANK_WORD,
+} from "./boundary-rank.js";
 import type { Chunk } from "./chunk.js";
-import { type BaseTokenizer, resolveTokenizer, type TokenizerOption } from "./token-counter.js";
+import {
+  type BaseTokenizer,
+  resolveTokenizer,
+  type TokenizerName,
+  type TokenizerOption,
+} from "./token-counter.js";
 
 /** How messages appear in chunk text. */
 export interface ChunkFormat {
@@ -89,7 +104,8 @@ export function createChunker(options: ChunkerOptions = {}): Chunker {
   if (typeof format.label !== "function" || typeof format.separator !== "string") {
     throw new TypeError("[threadmill] format must be { label(role): string, separator: string }.");
   }
-  const tokenizer = resolveTokenizer(options.tokenizer ?? "o200k_base");
+  const tokenizerOption = options.tokenizer ?? "o200k_base";
+  const tokenizer = resolveTokenizer(tokenizerOption);
   const budget = tokenizer.baseBudget(maxTokens);
   const overlapBudget = tokenizer.baseBudget(overlapTokens);
   if (budget < 4) {
@@ -116,6 +132,7 @@ export function createChunker(options: ChunkerOptions = {}): Chunker {
     toTokens: tokenizer.toTokens,
     totals,
     spareWindows: [],
+    prime: typeof tokenizerOption === "string" ? tokenizerOption : null,
   };
   const chunkPath = (path: ChunkPath): Iterable<Chunk> => ({
     [Symbol.iterator]: () => pathChunks(path, format, ctx),
@@ -163,7 +180,33 @@ interface PathContext {
   readonly totals: { textChars: number; chunks: number };
   /** Window arrays of finished paths, for the next path. */
   readonly spareWindows: WindowArrays[];
+  /** The named tokenizer to prime this thread's chunking code with before the first path, or null. */
+  prime: TokenizerName | null;
 }
+
+// Named tokenizers this thread has primed its chunking code with.
+const primed = new Set<TokenizerName>();
+
+/**
+ * Chunks the primer (a few KB of every kind of text, see primer.ts) once per thread and named
+ * tokenizer, before the first real path: V8 then optimises the scanner, the boundary ranks and the
+ * window code with feedback from every branch, instead of for the first text it meets, to throw the
+ * optimised code away (a deopt, then a recompile on a helper thread) at each new kind of character.
+ * About 50 ms once, after the tokenizer tables load; 10-20 % faster chunking of the next few MB, and
+ * the helper threads a pool's workers share stay free. Never runs user code (default format).
+ */
+function primeThread(tokenizer: TokenizerName): void {
+  if (primed.has(tokenizer)) return;
+  primed.add(tokenizer);
+  primerRuns++;
+  for (const maxTokens of [64, 512]) {
+    const chunker = createChunker({ tokenizer, maxTokens, overlapTokens: maxTokens >> 3 });
+    for (const conversation of primerConversations()) for (const _ of chunker.chunk(conversation));
+  }
+}
+let primerRuns = 0;
+/** @internal How many times this thread chunked the primer (once per named tokenizer). */
+export const chunkerPrimerRuns = (): number => primerRuns;
 
 let segmenter: Intl.Segmenter | null | undefined;
 // Segments in windows: iterating one Intl.Segmenter over a 100 KB string is quadratic in V8.
@@ -389,6 +432,11 @@ const SPARE_WINDOWS = 2;
 const SPARE_CAPACITY = 1 << 16;
 
 function* layoutChunks(layout: PathText, ctx: PathContext, span: ChunkSpan): Generator<SpanChunk> {
+  if (ctx.prime !== null) {
+    const tokenizer = ctx.prime;
+    ctx.prime = null;
+    primeThread(tokenizer);
+  }
   const window = ctx.spareWindows.pop() ?? {
     capacity: 1024,
     starts: new Int32Array(1024),
@@ -446,7 +494,7 @@ function* windowChunks(
   splitCum[0] = 0;
   let n = 0;
   let pendingPos = 0;
-  let pendingRank: number = BoundaryRank.end;
+  let pendingRank: number = RANK_END;
   let pendingSynced = true;
   let h = 0; // first unit of the current chunk (overlap included)
   let c = 0; // first unit of the current chunk's new content
@@ -567,7 +615,7 @@ function* windowChunks(
         if (best === -1) best = latest;
         if (best === -1) break;
         if (!allowUnsafe && rankAt(best) >= 0 && !isGraphemeBoundary(text, pos(best))) {
-          setRank(best, BoundaryRank.unsafe);
+          setRank(best, RANK_UNSAFE);
           continue;
         }
         const base = exact(from, best);
@@ -583,7 +631,7 @@ function* windowChunks(
     if (overlapBudget === 0 || b === c) return b;
     let i = b;
     while (i > c && cum[b]! - cum[i - 1]! <= overlapBudget) i--;
-    for (const minRank of [BoundaryRank.word, BoundaryRank.inner]) {
+    for (const minRank of [RANK_WORD, RANK_INNER]) {
       for (let o = i; o < b; o++) {
         if (o !== c && (rankAt(o) < minRank || !isGraphemeBoundary(text, pos(o)))) continue;
         if (exact(o, b) <= overlapBudget) return o;
@@ -681,9 +729,9 @@ function* windowChunks(
     while (nextMessage < messageCount && spanStart[nextMessage]! < start) nextMessage++;
     const rank =
       start === span.from
-        ? BoundaryRank.inner
+        ? RANK_INNER
         : nextMessage < messageCount && spanStart[nextMessage] === start
-          ? BoundaryRank.message
+          ? RANK_MESSAGE
           : UNKNOWN_RANK;
     const count = end - start > LONG_PIECE ? budget + 1 : countRange(text, start, end);
     if (count <= budget) {
@@ -707,7 +755,7 @@ function* windowChunks(
       const groupCount = tokenizer.countBase(group);
       reachContent(groupStart);
       pendingPos = groupStart;
-      pendingRank = first ? rank : BoundaryRank.inner;
+      pendingRank = first ? rank : RANK_INNER;
       pendingSynced = first;
       while (mustCut(groupCount)) {
         const chunk = cut();
@@ -724,7 +772,7 @@ function* windowChunks(
   if (!span.last) return;
   reachContent(text.length);
   pendingPos = text.length;
-  pendingRank = BoundaryRank.end;
+  pendingRank = RANK_END;
   pendingSynced = true;
   while (c < n) {
     const base = exact(h, n);

@@ -29,6 +29,12 @@ const SLASH = 0x2f;
 /** Bit set of ASCII letters that end a contraction alone (`'s`, `'d`, `'m`, `'t`), by code & 31. */
 const SINGLE_CONTRACTION = (1 << (0x73 & 31)) | (1 << (0x64 & 31)) | (1 << (0x6d & 31)) | (1 << (0x74 & 31));
 
+/**
+ * The code unit at `i`, -1 past the end. Never `charCodeAt` past the end here: its NaN makes V8
+ * throw away the optimised scanner ("out of bounds" deopt) and compile it again, on every thread.
+ */
+const codeAt = (text: string, i: number): number => (i < text.length ? text.charCodeAt(i) : -1);
+
 /** Class of the code unit at `i`: 0 at the end of the text, -1 for a non-ASCII code unit. */
 function classAt(text: string, i: number): number {
   if (i >= text.length) return 0;
@@ -63,8 +69,8 @@ function asciiO200kPieceEnd(text: string, at: number): number {
     let i = cls === OTHER ? at + 1 : at + 2;
     for (let c = classAt(text, i); c === OTHER; c = classAt(text, ++i));
     if (classAt(text, i) === -1) return -1;
-    for (let code = text.charCodeAt(i); code === 0x0a || code === 0x0d || code === SLASH; ) {
-      code = text.charCodeAt(++i);
+    for (let code = codeAt(text, i); code === 0x0a || code === 0x0d || code === SLASH; ) {
+      code = codeAt(text, ++i);
     }
     return i;
   }
@@ -88,11 +94,11 @@ function letters(text: string, at: number): number {
   while (c === UPPER) c = classAt(text, ++i);
   while (c === LOWER) c = classAt(text, ++i);
   if (c === -1) return -1;
-  if (text.charCodeAt(i) !== APOSTROPHE) return i;
-  const a = text.charCodeAt(i + 1) | 0x20;
+  if (c !== OTHER || text.charCodeAt(i) !== APOSTROPHE) return i;
+  const a = codeAt(text, i + 1) | 0x20;
   if (a < 0x61 || a > 0x7a) return i;
   if ((SINGLE_CONTRACTION >>> (a & 31)) & 1) return i + 2;
-  const b = text.charCodeAt(i + 2) | 0x20;
+  const b = codeAt(text, i + 2) | 0x20;
   if ((a === 0x6c && b === 0x6c) || (a === 0x76 && b === 0x65) || (a === 0x72 && b === 0x65)) return i + 3;
   return i;
 }
