@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import fc from "fast-check";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 
 // Runs `code` (an ES module) in a fresh Node process with tsx, so each check starts from a module
@@ -177,5 +179,124 @@ describe("token counts", () => {
     for (const [i, piece] of pieces.entries()) memo.set(piece, 0, piece.length, i % 200);
     expect(pieces.every((piece, i) => memo.get(piece, 0, piece.length) === i % 200)).toBe(true);
     expect(memo.get(" w-1", 0, 4)).toBe(-1);
+  });
+});
+
+describe("SharedPieceMemo (the piece memo a chunker pool's threads share)", () => {
+  const expected = (piece: string): number => (piece.length * 7 + piece.charCodeAt(0)) % 97;
+
+  it("finds exactly the pieces stored, looked up inside a longer text", async () => {
+    const { SharedPieceMemo } = await import("./token-counter.js");
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom(..."abAB \u00e9\ud83d"), minLength: 1, maxLength: 6 }), {
+          maxLength: 300,
+        }),
+        (pieces) => {
+          const memo = new SharedPieceMemo(SharedPieceMemo.allocate());
+          const model = new Map<string, number>();
+          for (const piece of pieces) {
+            const text = `<${piece}>`;
+            expect(memo.get(text, 1, 1 + piece.length)).toBe(model.get(piece) ?? -1);
+            if (model.has(piece)) continue;
+            memo.set(text, 1, 1 + piece.length, expected(piece));
+            model.set(piece, expected(piece));
+          }
+          expect(memo.size).toBe(model.size);
+          for (const piece of model.keys()) expect(memo.get(piece, 0, piece.length)).toBe(model.get(piece));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("stops taking pieces once its arena is full, and still finds every piece it took", async () => {
+    const { SharedPieceMemo } = await import("./token-counter.js");
+    const memo = new SharedPieceMemo(SharedPieceMemo.allocate());
+    // 48-unit pieces: the 4 Mi-unit arena holds 87,381 of them.
+    const piece = (i: number): string => `${i.toString(36).padStart(8, "0")}${"x".repeat(40)}`;
+    for (let i = 0; i < 90_000; i++) memo.set(piece(i), 0, 48, i % 90);
+    expect(memo.size).toBe(87_381);
+    for (let i = 0; i < 87_381; i += 97) expect(memo.get(piece(i), 0, 48)).toBe(i % 90);
+    expect(memo.get(piece(87_381), 0, 48)).toBe(-1);
+    expect(memo.get(piece(89_999), 0, 48)).toBe(-1);
+  });
+
+  it("refuses memory it did not allocate, with a clear error", async () => {
+    const { SharedPieceMemo } = await import("./token-counter.js");
+    expect(() => new SharedPieceMemo(new SharedArrayBuffer(1024))).toThrow(/SharedPieceMemo.allocate/);
+    expect(() => new SharedPieceMemo(new ArrayBuffer(8) as unknown as SharedArrayBuffer)).toThrow(TypeError);
+  });
+
+  it("two threads storing and reading at once: every piece found with its own count, none torn", () => {
+    const source = fileURLToPath(new URL("./token-counter.ts", import.meta.url));
+    // Worker threads do not inherit tsx's hooks: each registers them (as the pool does for its sources).
+    const tsxPackage = createRequire(import.meta.url).resolve("tsx/package.json");
+    const tsxApi = pathToFileURL(join(dirname(tsxPackage), "dist", "esm", "api", "index.mjs")).href;
+    const out = execFileSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        `
+        import { Worker } from "node:worker_threads";
+        const { SharedPieceMemo } = await import(process.argv[1]);
+        const buffer = SharedPieceMemo.allocate();
+        // Each thread walks the same 30,000 pieces in its own order, storing what it does not find
+        // and checking what it finds; pieces are 1-40 units long, counts derived from the piece.
+        // (The worker's eval code is an ES module, like this one: --input-type=module carries over.)
+        const code = \`
+          import { workerData, parentPort } from "node:worker_threads";
+          (await import(workerData.tsx)).register();
+          const { SharedPieceMemo } = await import(workerData.source);
+          const memo = new SharedPieceMemo(workerData.buffer);
+          const piece = (i) => "p" + i.toString(36) + "~".repeat(i % 39);
+          const count = (i) => (i * 31 + 7) % 1000;
+          let wrong = 0, found = 0;
+          for (let k = 0; k < 30000; k++) {
+            const i = workerData.order === 0 ? k : (k * 7919) % 30000;
+            const p = piece(i);
+            const n = memo.get(p, 0, p.length);
+            if (n === -1) memo.set(p, 0, p.length, count(i));
+            else { found++; if (n !== count(i)) wrong++; }
+          }
+          parentPort.postMessage({ wrong, found });
+        \`;
+        const results = await Promise.all([0, 1].map((order) => new Promise((resolve, reject) => {
+          const w = new Worker(code, { eval: true, workerData: { buffer, order, source: process.argv[1], tsx: process.argv[2] } });
+          w.once("message", resolve);
+          w.once("error", reject);
+        })));
+        const memo = new SharedPieceMemo(buffer);
+        let missing = 0, wrong = 0;
+        for (let i = 0; i < 30000; i++) {
+          const p = "p" + i.toString(36) + "~".repeat(i % 39);
+          const n = memo.get(p, 0, p.length);
+          if (n === -1) missing++;
+          else if (n !== (i * 31 + 7) % 1000) wrong++;
+        }
+        console.log(JSON.stringify({ results, missing, wrong, size: memo.size }));
+        process.exit(0);
+        `,
+        source,
+        tsxApi,
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    const result = JSON.parse(out.trim().split("\n").pop()!) as {
+      results: { wrong: number; found: number }[];
+      missing: number;
+      wrong: number;
+      size: number;
+    };
+    expect(result.missing).toBe(0);
+    expect(result.wrong).toBe(0);
+    for (const r of result.results) expect(r.wrong).toBe(0);
+    // Each thread found some of what the other stored; a piece both stored at once is kept twice.
+    expect(result.results.reduce((n, r) => n + r.found, 0)).toBeGreaterThan(0);
+    expect(result.size).toBeGreaterThanOrEqual(30_000);
+    expect(result.size).toBeLessThan(30_000 + 1000);
   });
 });

@@ -6,6 +6,7 @@
 // `{ id, span }` (its chunks as positions), or either with `{ id, error }`.
 import { parentPort, workerData } from "node:worker_threads";
 import { type ChunkSpan, chunkerInternals, createChunker, type SpanChunk } from "../chunk/chunker.js";
+import { sharePieceMemo } from "../chunk/token-counter.js";
 import { contentHash } from "../util/hash.js";
 import type {
   ChunkerPoolRequest,
@@ -16,6 +17,7 @@ import type {
 import { packRows } from "./chunker-pool-rows.js";
 
 const data = workerData as ChunkerPoolWorkerData;
+sharePieceMemo(data.tokenizer, data.memo);
 const chunker = createChunker({
   maxTokens: data.maxTokens,
   overlapTokens: data.overlapTokens,

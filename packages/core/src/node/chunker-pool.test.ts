@@ -105,6 +105,25 @@ describe("createChunkerPool", () => {
     expect(messages).toBeLessThanOrEqual(12);
   });
 
+  it("its threads share one piece memo: a word counted on one thread is not counted again on the other", async () => {
+    pool = createChunkerPool({ threads: 2, maxTokens: 64, overlapTokens: 8 });
+    // 3,000 made-up words (each a piece the tokenizer has to count), spread over 40 conversations.
+    const letters = (n: number): string =>
+      (n < 26 ? "" : letters(Math.floor(n / 26))) + "abcdefghijklmnopqrstuvwxyz"[n % 26];
+    const words = Array.from({ length: 3000 }, (_, i) => ` zq${letters(i * 7919)}v`);
+    const convs = Array.from({ length: 40 }, (_, i) =>
+      conversation([words.slice(i * 75, i * 75 + 75).join("")], { id: `w${i}` }),
+    );
+    await Promise.all(convs.map((c) => pool!.chunk(c)));
+    const learned = chunkerPoolStats(pool).sharedPieces;
+    expect(learned).toBeGreaterThanOrEqual(3000);
+    // Again, the conversations reversed (so most land on the other thread): all found, none added.
+    const again = await Promise.all([...convs].reverse().map((c) => pool!.chunk(c)));
+    expect(chunkerPoolStats(pool).sharedPieces).toBe(learned);
+    const chunker = createChunker({ maxTokens: 64, overlapTokens: 8 });
+    expect(again.reverse()).toEqual(convs.map((c) => [...chunker.chunk(c)]));
+  });
+
   it("rejects with the chunker's error for a bad conversation and keeps working", async () => {
     pool = createChunkerPool({ threads: 1 });
     await expect(pool.chunk({ id: "x", messages: null as never })).rejects.toThrow(TypeError);

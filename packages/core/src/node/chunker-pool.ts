@@ -17,7 +17,7 @@ import {
   spanChunkToChunk,
 } from "../chunk/chunker.js";
 import { chunkInSpans, type SpanPlan, spanStarts } from "../chunk/spans.js";
-import type { TokenizerName } from "../chunk/token-counter.js";
+import { SharedPieceMemo, type TokenizerName } from "../chunk/token-counter.js";
 import type { Conversation } from "../export/conversation.js";
 import { type PackedRows, rowChunk, rowPath } from "./chunker-pool-rows.js";
 
@@ -58,6 +58,8 @@ export interface ChunkerPoolWorkerData {
   readonly tokenizer: TokenizerName;
   readonly labels: { readonly user: string; readonly assistant: string };
   readonly separator: string;
+  /** The pool's `SharedPieceMemo`: pieces one thread counted, every thread finds. */
+  readonly memo: SharedArrayBuffer;
 }
 /** @internal One path of a conversation as a worker gets it: its formatted text and message spans. */
 export interface WirePath extends PathText {
@@ -245,6 +247,7 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
     tokenizer,
     labels: { user: format.label("user"), assistant: format.label("assistant") },
     separator: format.separator,
+    memo: SharedPieceMemo.allocate(),
   };
 
   const slots: (Slot | null)[] = Array.from({ length: threads }, () => null);
@@ -419,11 +422,12 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
       await Promise.all(running.map((s) => s.worker.terminate()));
     },
   };
-  poolStats.set(pool, stats);
+  const memo = new SharedPieceMemo(data.memo);
+  poolStats.set(pool, () => ({ ...stats, sharedPieces: memo.size }));
   return pool;
 }
 
-const poolStats = new WeakMap<ChunkerPool, ChunkerPoolStats>();
+const poolStats = new WeakMap<ChunkerPool, () => ChunkerPoolStats>();
 
 /** @internal How a pool split its long paths so far (for tests and benchmarks). */
 export interface ChunkerPoolStats {
@@ -436,9 +440,11 @@ export interface ChunkerPoolStats {
   readonly fallbacks: number;
   /** Messages sent to worker threads (each a batch of one or more requests). */
   readonly messages: number;
+  /** Pieces in the pool's shared piece memo: counted on one thread, found by all. */
+  readonly sharedPieces: number;
 }
 
 /** @internal */
 export function chunkerPoolStats(pool: ChunkerPool): ChunkerPoolStats {
-  return { ...poolStats.get(pool)! };
+  return poolStats.get(pool)!();
 }
