@@ -1,20 +1,24 @@
 // Child process of the chunk benchmark's "2 processes" case: chunks every other conversation of the
-// cached input (prose or export; `half` 0 or 1) with one chunker, after the same warm-up as the other cases,
-// once the parent says "go" on stdin (so both halves start together); prints its timed seconds and
-// CPU seconds. Each warms up on four of its conversations, as one chunker does on the first four.
+// cached input (prose or export; `half` 0 or 1) with one chunker, after the same warm-up as one
+// chunker (the whole warm-up set), once the parent says "go" on stdin (so both halves start
+// together); prints its timed seconds and CPU seconds.
 import { readFileSync } from "node:fs";
 import { createChunker } from "@threadmill/core";
 
-const [file, half] = process.argv.slice(2);
-const convs = (
-  JSON.parse(readFileSync(file!, "utf8")) as { id: string; messages: { createdAt: string | null }[] }[]
-).map((c) => ({
-  ...c,
-  messages: c.messages.map((m) => ({ ...m, createdAt: m.createdAt === null ? null : new Date(m.createdAt) })),
-})) as unknown as Parameters<ReturnType<typeof createChunker>["chunk"]>[0][];
-const mine = convs.filter((_, i) => i % 2 === Number(half));
+const [file, warmFile, half] = process.argv.slice(2);
+const load = (path: string) =>
+  (JSON.parse(readFileSync(path, "utf8")) as { id: string; messages: { createdAt: string | null }[] }[]).map(
+    (c) => ({
+      ...c,
+      messages: c.messages.map((m) => ({
+        ...m,
+        createdAt: m.createdAt === null ? null : new Date(m.createdAt),
+      })),
+    }),
+  ) as unknown as Parameters<ReturnType<typeof createChunker>["chunk"]>[0][];
+const mine = load(file!).filter((_, i) => i % 2 === Number(half));
 const chunker = createChunker({ maxTokens: 512, overlapTokens: 64 });
-for (const c of mine.slice(0, 4)) for (const _ of chunker.chunk(c));
+for (const c of load(warmFile!)) for (const _ of chunker.chunk(c));
 process.stdout.write("ready\n");
 process.stdin.once("data", () => {
   const started = performance.now();

@@ -12,6 +12,11 @@
 //   that moment (other users' load included), the ceiling for the pool, which also has to send work
 //   and chunks across.
 // Both splitters see the same characters: LangChain gets each conversation's formatted text.
+// Every case first chunks a warm-up set untimed (1 MB of text of the same kind that is not part of
+// the input: the next Vim help files, or a generated export with another seed; a pool: the set once
+// per thread, a 2-processes half: all of it), so what is timed is steady-state throughput: each
+// thread's first MB also pays for V8 compiling the code on helper threads, which a single thread
+// gets for free on the idle core and a pool's threads take from each other.
 // Every chunk is re-encoded after the timed part to count chunks over the limit. Amplification is
 // characters handed to the tokenizer / characters of text.
 import { spawn } from "node:child_process";
@@ -28,15 +33,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RecursiveCharacterTextSplitter } from "@langchain/textsplitters";
 import { type Chunk, type Conversation, createChunker, type Message } from "@threadmill/core";
-import { createChunkerPool, readExport } from "@threadmill/core/node";
+import { type ChunkerPool, createChunkerPool, readExport } from "@threadmill/core/node";
 import { generateExportToFile } from "@threadmill/testkit";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { defineBenchmark, type Metrics } from "../harness.js";
 
 const MAX = 512;
-// Every case first processes the first few conversations untimed (a pool: on each of its threads):
-// tokenizer tables load, caches and JIT warm up the same way for every splitter; then all are timed.
-const WARM_UP = 4;
+// Characters of text in each warm-up set.
+const WARM_UP_CHARS = 1_000_000;
 const OVERLAP = 64;
 const here = dirname(fileURLToPath(import.meta.url));
 const cacheDir = join(here, "..", "..", ".cache");
@@ -67,7 +71,8 @@ function listFiles(dir: string, suffix: string, out: string[], depth = 0): strin
   return out;
 }
 
-function proseCorpus(bytes: number): { text: string; source: string } {
+/** `bytes` of prose from the files after the first `skip` bytes of them (the warm-up set's text). */
+function proseCorpus(bytes: number, skip = 0): { text: string; source: string } {
   const vim = "/usr/share/vim/vim90/doc";
   let files = listFiles(vim, ".txt", []);
   let source = "vim help files";
@@ -77,8 +82,13 @@ function proseCorpus(bytes: number): { text: string; source: string } {
   }
   const parts: string[] = [];
   let size = 0;
+  let skipped = 0;
   for (const f of files) {
     const t = readFileSync(f, "utf8");
+    if (skipped < skip) {
+      skipped += Buffer.byteLength(t);
+      continue;
+    }
     parts.push(t);
     size += Buffer.byteLength(t);
     if (size >= bytes) break;
@@ -102,14 +112,14 @@ const message = (id: string, i: number, text: string): Message => ({
   attachments: [],
 });
 
-function proseConversations(): Conv[] {
-  const { text } = proseCorpus(5_000_000);
+function proseConversations(bytes = 5_000_000, skip = 0): Conv[] {
+  const { text } = proseCorpus(bytes, skip);
   const random = rng(1);
   const paragraphs = text.split(/\n{2,}/);
   const convs: Conv[] = [];
   let p = 0;
   while (p < paragraphs.length) {
-    const id = `prose-${convs.length}`;
+    const id = `prose-${skip === 0 ? "" : "warm-"}${convs.length}`;
     const messages: Message[] = [];
     const turns = 4 + Math.floor(random() * 37);
     for (let i = 0; i < turns && p < paragraphs.length; i++) {
@@ -147,6 +157,30 @@ async function exportConversations(): Promise<Conv[]> {
   return convs;
 }
 
+/** Conversations of a smaller generated export (another seed), up to WARM_UP_CHARS of text. */
+async function exportWarmUp(): Promise<Conv[]> {
+  const file = join(cacheDir, "chunk-export-warm.source.json");
+  if (!existsSync(file)) {
+    mkdirSync(cacheDir, { recursive: true });
+    await generateExportToFile(`${file}.partial`, {
+      format: "chatgpt-json",
+      seed: 101,
+      targetBytes: 5e6,
+      longConversations: 1,
+      truth: "counts",
+    });
+    renameSync(`${file}.partial`, file);
+  }
+  const convs: Conv[] = [];
+  let chars = 0;
+  for await (const c of readExport(file, { onIssue: () => {} })) {
+    if (chars >= WARM_UP_CHARS) break;
+    convs.push({ id: c.id, messages: c.messages });
+    chars += c.messages.reduce((n, m) => n + m.text.length, 0);
+  }
+  return convs;
+}
+
 async function cached(name: string, make: () => Conv[] | Promise<Conv[]>): Promise<Conv[]> {
   const file = join(cacheDir, `chunk-${name}.json`);
   if (existsSync(file)) {
@@ -166,9 +200,18 @@ async function cached(name: string, make: () => Conv[] | Promise<Conv[]>): Promi
 }
 
 // Loaded on first use, so a case's peak RSS holds only its own input.
+// Cache file names (under .cache, `chunk-<name>.json`) of each input and its warm-up set.
+const INPUT_FILES = { prose: "prose-5mb", export: "export-100mb" } as const;
+const WARM_FILES = { prose: "prose-warm-1mb", export: "export-warm-1mb" } as const;
+
+/** An input and its warm-up set. */
+interface Input {
+  readonly convs: Conv[];
+  readonly warm: Conv[];
+}
 interface Fixture {
-  readonly prose: () => Promise<Conv[]>;
-  readonly export: () => Promise<Conv[]>;
+  readonly prose: () => Promise<Input>;
+  readonly export: () => Promise<Input>;
 }
 const once = <T>(make: () => T): (() => T) => {
   let value: T | undefined;
@@ -209,7 +252,7 @@ function verify(chunks: readonly (string | Chunk)[], seconds: number, mb: number
   };
 }
 
-async function langchain(convs: Conv[]): Promise<Metrics> {
+async function langchain({ convs, warm }: Input): Promise<Metrics> {
   let tokenized = 0;
   const splitter = new RecursiveCharacterTextSplitter({
     chunkSize: MAX,
@@ -221,7 +264,7 @@ async function langchain(convs: Conv[]): Promise<Metrics> {
   });
   const texts = convs.map((c) => formatter.format(c.messages));
   const chars = texts.reduce((n, t) => n + t.length, 0);
-  for (const t of texts.slice(0, WARM_UP)) await splitter.splitText(t);
+  for (const c of warm) await splitter.splitText(formatter.format(c.messages));
   tokenized = 0;
   const cpu = cpuSeconds();
   const started = performance.now();
@@ -231,7 +274,7 @@ async function langchain(convs: Conv[]): Promise<Metrics> {
   return { ...verify(out, seconds, textMb(convs), cpuSeconds() - cpu), amplification: tokenized / chars };
 }
 
-function single(convs: Conv[], warmUp = convs.slice(0, WARM_UP)): Metrics {
+function single({ convs, warm: warmUp }: Input): Metrics {
   const chunker = createChunker({ maxTokens: MAX, overlapTokens: OVERLAP });
   for (const c of warmUp) for (const _ of chunker.chunk(c));
   const warm = chunker.stats();
@@ -247,17 +290,8 @@ function single(convs: Conv[], warmUp = convs.slice(0, WARM_UP)): Metrics {
   };
 }
 
-async function pool(convs: Conv[], threads: number, warmUp = convs.slice(0, WARM_UP)): Promise<Metrics> {
-  const p = createChunkerPool({ threads, maxTokens: MAX, overlapTokens: OVERLAP });
-  // Every thread gets the warm-up one chunker gets: the warm-up set once per thread, at once (the
-  // pool hands each thread two requests at a time, so each sees about one copy).
-  await Promise.all(
-    Array.from({ length: threads }, () => warmUp)
-      .flat()
-      .map((c) => p.chunk(c)),
-  );
-  const cpu = cpuSeconds();
-  const started = performance.now();
+/** `convs` through `pool`, `lanes` calls in flight, in order; each conversation's chunks. */
+async function through(p: ChunkerPool, convs: readonly Conv[], lanes: number): Promise<Chunk[][]> {
   const results: Chunk[][] = new Array(convs.length);
   let next = 0;
   const lane = async () => {
@@ -266,26 +300,40 @@ async function pool(convs: Conv[], threads: number, warmUp = convs.slice(0, WARM
       results[i] = await p.chunk(convs[i]!);
     }
   };
-  await Promise.all(Array.from({ length: threads * 4 }, lane));
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return results;
+}
+
+async function pool({ convs, warm }: Input, threads: number): Promise<Metrics> {
+  const p = createChunkerPool({ threads, maxTokens: MAX, overlapTokens: OVERLAP });
+  // Every thread gets about the warm-up one chunker gets: the set once per thread, sent as the
+  // timed part is (each thread takes the next call when it has room, so each sees about one copy).
+  await through(p, Array.from({ length: threads }, () => warm).flat(), threads * 4);
+  const cpu = cpuSeconds();
+  const started = performance.now();
+  const results = await through(p, convs, threads * 4);
   const seconds = (performance.now() - started) / 1000;
   const used = cpuSeconds() - cpu;
   await p.close();
   return verify(results.flat(), seconds, textMb(convs), used);
 }
 
-/** All prose conversations' messages as one conversation (warmed up on the first few conversations). */
-const asOne = (convs: Conv[]): [Conv[], Conv[]] => [
-  [{ id: "prose-one", messages: convs.flatMap((c) => c.messages) }],
-  convs.slice(0, WARM_UP),
-];
+/** All prose conversations' messages as one conversation (the same warm-up set). */
+const asOne = ({ convs, warm }: Input): Input => ({
+  convs: [{ id: "prose-one", messages: convs.flatMap((c) => c.messages) }],
+  warm,
+});
 
 /** Two child processes, each chunking half of a cached input's conversations, started together. */
-async function twoProcesses(convs: Conv[], input: "prose-5mb" | "export-100mb"): Promise<Metrics> {
-  const file = join(cacheDir, `chunk-${input}.json`);
+async function twoProcesses({ convs }: Input, input: "prose" | "export"): Promise<Metrics> {
+  const file = join(cacheDir, `chunk-${INPUT_FILES[input]}.json`);
+  const warmFile = join(cacheDir, `chunk-${WARM_FILES[input]}.json`);
   const children = [0, 1].map((half) =>
-    spawn(process.execPath, [...process.execArgv, join(here, "chunk-half.ts"), file, String(half)], {
-      stdio: ["pipe", "pipe", "inherit"],
-    }),
+    spawn(
+      process.execPath,
+      [...process.execArgv, join(here, "chunk-half.ts"), file, warmFile, String(half)],
+      { stdio: ["pipe", "pipe", "inherit"] },
+    ),
   );
   const lines = children.map((child) => {
     const queue: string[] = [];
@@ -340,8 +388,14 @@ export default defineBenchmark({
     "mean tokens": true,
   },
   setup: (): Fixture => ({
-    prose: once(() => cached("prose-5mb", proseConversations)),
-    export: once(() => cached("export-100mb", exportConversations)),
+    prose: once(async () => ({
+      convs: await cached(INPUT_FILES.prose, () => proseConversations()),
+      warm: await cached(WARM_FILES.prose, () => proseConversations(WARM_UP_CHARS, 5_000_000)),
+    })),
+    export: once(async () => ({
+      convs: await cached(INPUT_FILES.export, exportConversations),
+      warm: await cached(WARM_FILES.export, exportWarmUp),
+    })),
   }),
   cases: {
     "prose: langchain": { run: async ({ fixture }) => langchain(await (fixture as Fixture).prose()) },
@@ -349,22 +403,19 @@ export default defineBenchmark({
     "prose: pool x1": { run: async ({ fixture }) => pool(await (fixture as Fixture).prose(), 1) },
     "prose: pool x2": { run: async ({ fixture }) => pool(await (fixture as Fixture).prose(), 2) },
     "prose: 2 processes": {
-      run: async ({ fixture }) => twoProcesses(await (fixture as Fixture).prose(), "prose-5mb"),
+      run: async ({ fixture }) => twoProcesses(await (fixture as Fixture).prose(), "prose"),
     },
     "prose, one conversation: chunker": {
-      run: async ({ fixture }) => single(...asOne(await (fixture as Fixture).prose())),
+      run: async ({ fixture }) => single(asOne(await (fixture as Fixture).prose())),
     },
     "prose, one conversation: pool x2": {
-      run: async ({ fixture }) => {
-        const [one, warmUp] = asOne(await (fixture as Fixture).prose());
-        return pool(one, 2, warmUp);
-      },
+      run: async ({ fixture }) => pool(asOne(await (fixture as Fixture).prose()), 2),
     },
     "export: langchain": { run: async ({ fixture }) => langchain(await (fixture as Fixture).export()) },
     "export: chunker": { run: async ({ fixture }) => single(await (fixture as Fixture).export()) },
     "export: pool x2": { run: async ({ fixture }) => pool(await (fixture as Fixture).export(), 2) },
     "export: 2 processes": {
-      run: async ({ fixture }) => twoProcesses(await (fixture as Fixture).export(), "export-100mb"),
+      run: async ({ fixture }) => twoProcesses(await (fixture as Fixture).export(), "export"),
     },
   },
   goals: {
