@@ -24,9 +24,10 @@ import { type PackedRows, rowChunk, rowPath } from "./chunker-pool-rows.js";
 export interface ChunkerPoolOptions extends ChunkerOptions {
   /**
    * Worker threads. Each holds its own copy of the tokenizer tables and piece cache and its share
-   * of the work in flight: about 60 MB of RSS per thread once its tables are loaded, about 63 MB
-   * after chunking 5 MB of prose (o200k_base; one in-process chunker: 57 MB, then 73 MB). The
-   * calling thread loads no tables. @default os.availableParallelism()
+   * of the work in flight (the threads also share one piece memo): about 62 MB of RSS per thread
+   * once its tables are loaded, about 68 MB after chunking 5 MB of prose (o200k_base; one
+   * in-process chunker: 57 MB, then 73 MB). The calling thread loads no tables.
+   * @default os.availableParallelism()
    */
   readonly threads?: number;
   /**
