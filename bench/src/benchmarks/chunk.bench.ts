@@ -138,35 +138,25 @@ function proseConversations(bytes = 5_000_000, skip = 0): Conv[] {
   return convs;
 }
 
-async function exportConversations(): Promise<Conv[]> {
-  const file = join(cacheDir, "chunk-export-100mb.source.json");
+/**
+ * The conversations (active paths) of a ChatGPT export testkit generates once into the cache, up to
+ * `maxChars` characters of message text.
+ */
+async function generatedExport(
+  name: string,
+  seed: number,
+  targetBytes: number,
+  longConversations: number,
+  maxChars = Number.POSITIVE_INFINITY,
+): Promise<Conv[]> {
+  const file = join(cacheDir, `chunk-${name}.source.json`);
   if (!existsSync(file)) {
     mkdirSync(cacheDir, { recursive: true });
     await generateExportToFile(`${file}.partial`, {
       format: "chatgpt-json",
-      seed: 100,
-      targetBytes: 100e6,
-      longConversations: 5,
-      truth: "counts",
-    });
-    renameSync(`${file}.partial`, file);
-  }
-  const convs: Conv[] = [];
-  for await (const c of readExport(file, { onIssue: () => {} }))
-    convs.push({ id: c.id, messages: c.messages });
-  return convs;
-}
-
-/** Conversations of a smaller generated export (another seed), up to WARM_UP_CHARS of text. */
-async function exportWarmUp(): Promise<Conv[]> {
-  const file = join(cacheDir, "chunk-export-warm.source.json");
-  if (!existsSync(file)) {
-    mkdirSync(cacheDir, { recursive: true });
-    await generateExportToFile(`${file}.partial`, {
-      format: "chatgpt-json",
-      seed: 101,
-      targetBytes: 5e6,
-      longConversations: 1,
+      seed,
+      targetBytes,
+      longConversations,
       truth: "counts",
     });
     renameSync(`${file}.partial`, file);
@@ -174,12 +164,17 @@ async function exportWarmUp(): Promise<Conv[]> {
   const convs: Conv[] = [];
   let chars = 0;
   for await (const c of readExport(file, { onIssue: () => {} })) {
-    if (chars >= WARM_UP_CHARS) break;
+    if (chars >= maxChars) break;
     convs.push({ id: c.id, messages: c.messages });
     chars += c.messages.reduce((n, m) => n + m.text.length, 0);
   }
   return convs;
 }
+
+// The parse benchmark's conv100.json settings.
+const exportConversations = () => generatedExport("export-100mb", 100, 100e6, 5);
+/** Conversations of a smaller generated export (another seed), up to WARM_UP_CHARS of text. */
+const exportWarmUp = () => generatedExport("export-warm", 101, 5e6, 1, WARM_UP_CHARS);
 
 async function cached(name: string, make: () => Conv[] | Promise<Conv[]>): Promise<Conv[]> {
   const file = join(cacheDir, `chunk-${name}.json`);

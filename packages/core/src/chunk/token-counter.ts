@@ -67,6 +67,13 @@ function hashChars(text: string, start: number, end: number): number {
   return h;
 }
 
+/** Whether `chars[at, at + length)` holds the code units `text[start, start + length)`. */
+function sameChars(chars: Uint16Array, at: number, text: string, start: number, length: number): boolean {
+  let i = 0;
+  while (i < length && chars[at + i] === text.charCodeAt(start + i)) i++;
+  return i === length;
+}
+
 /**
  * Counts of short pieces by their text, in typed arrays (an open-addressing table over a UTF-16
  * arena): looked up straight from a range of the text being chunked, so a known piece costs one
@@ -100,10 +107,7 @@ export class PieceMemo {
       if (offset === 0) return -1;
       const meta = this.meta[slot]!;
       if (this.hashes[slot] !== h || (meta & 0xff) !== length) continue;
-      const at = offset - 1;
-      let i = 0;
-      while (i < length && chars[at + i] === text.charCodeAt(start + i)) i++;
-      if (i === length) return meta >>> 8;
+      if (sameChars(chars, offset - 1, text, start, length)) return meta >>> 8;
     }
   }
 
@@ -212,10 +216,7 @@ export class SharedPieceMemo {
       if (offset === CLAIMED) continue;
       const meta = slots[k + 2]!;
       if (slots[k] !== h || (meta & 0xff) !== length) continue;
-      const at = offset - 1;
-      let i = 0;
-      while (i < length && chars[at + i] === text.charCodeAt(start + i)) i++;
-      if (i === length) return meta >>> 8;
+      if (sameChars(chars, offset - 1, text, start, length)) return meta >>> 8;
     }
   }
 
