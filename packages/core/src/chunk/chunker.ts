@@ -197,11 +197,19 @@ const primed = new Set<TokenizerName>();
  */
 function primeThread(tokenizer: TokenizerName): void {
   if (primed.has(tokenizer)) return;
+  // Marked first: the primer's own chunkers must not prime again.
   primed.add(tokenizer);
-  primerRuns++;
-  for (const maxTokens of [64, 512]) {
-    const chunker = createChunker({ tokenizer, maxTokens, overlapTokens: maxTokens >> 3 });
-    for (const conversation of primerConversations()) for (const _ of chunker.chunk(conversation));
+  try {
+    for (const maxTokens of [64, 512]) {
+      const chunker = createChunker({ tokenizer, maxTokens, overlapTokens: maxTokens >> 3 });
+      for (const conversation of primerConversations()) for (const _ of chunker.chunk(conversation));
+    }
+    primerRuns++;
+  } catch (error) {
+    // The tables could not load (no synchronous require: see loadTokenizer): the caller's own
+    // chunking would fail the same way, so it fails here with that error; the next path primes.
+    primed.delete(tokenizer);
+    throw error;
   }
 }
 let primerRuns = 0;

@@ -36,8 +36,13 @@ describe("tokenizer tables load lazily", () => {
     const result = runFresh(`
       delete process.getBuiltinModule; // like a browser, an edge runtime, or ESM on Node < 20.16
       const core = await import(process.argv[1]);
+      const { chunkerPrimerRuns } = await import(new URL("./chunk/chunker.ts", "file://" + process.argv[1]).href);
       let error = null;
       try { core.createTokenCounter("o200k_base").count("Hello world"); } catch (e) { error = e.message; }
+      // The first chunk primes the thread first: the primer fails the same way, and primes later.
+      let chunkError = null;
+      try { [...core.createChunker().chunk({ id: "c", messages: [] })]; } catch (e) { chunkError = e.message; }
+      const runsBefore = chunkerPrimerRuns();
       await core.loadTokenizer("claude"); // claude counts with the o200k_base tables
       await core.loadTokenizer("claude");
       const chunks = [...core.createChunker({ maxTokens: 16, overlapTokens: 0 }).chunk({
@@ -48,6 +53,9 @@ describe("tokenizer tables load lazily", () => {
         o200k: core.createTokenCounter("o200k_base").count("Hello world, this is a test."),
         claude: core.createTokenCounter("claude").count("Hello world, this is a test."),
         chunks: chunks.map((c) => c.tokens),
+        chunkError,
+        runsBefore,
+        runsAfter: chunkerPrimerRuns(),
       }));
     `);
     expect(result).toMatchObject({
@@ -55,6 +63,9 @@ describe("tokenizer tables load lazily", () => {
       o200k: 8,
       claude: 12,
       chunks: [16, 1], // "User: one two ... fifteen" is 17 tokens
+      chunkError: expect.stringMatching(/await loadTokenizer\("o200k_base"\)/),
+      runsBefore: 0,
+      runsAfter: 1,
     });
   });
 
