@@ -1,5 +1,4 @@
 import type { Conversation, Message } from "../export/conversation.js";
-import { primerConversations } from "./primer.js";
 import { contentHash } from "../util/hash.js";
 import {
   boundaryRank,
@@ -12,6 +11,7 @@ import {
   RANK_WORD,
 } from "./boundary-rank.js";
 import type { Chunk } from "./chunk.js";
+import { primerConversations } from "./primer.js";
 import {
   type BaseTokenizer,
   resolveTokenizer,
@@ -192,7 +192,7 @@ const primed = new Set<TokenizerName>();
  * tokenizer, before the first real path: V8 then optimises the scanner, the boundary ranks and the
  * window code with feedback from every branch, instead of for the first text it meets, to throw the
  * optimised code away (a deopt, then a recompile on a helper thread) at each new kind of character.
- * About 50 ms once, after the tokenizer tables load; 10-20 % faster chunking of the next few MB, and
+ * About 50 ms once, after the tokenizer tables load; 10-15 % faster chunking of the next few MB, and
  * the helper threads a pool's workers share stay free. Never runs user code (default format).
  */
 function primeThread(tokenizer: TokenizerName): void {

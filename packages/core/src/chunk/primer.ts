@@ -1,6 +1,6 @@
 import type { Conversation, Message } from "../export/conversation.js";
 
-// A small conversation that takes every branch of the piece scanner, the boundary ranks and the
+// A few small conversations that take every branch of the piece scanner, the boundary ranks and the
 // window code: every ASCII class next to every other (contractions in both cases, digit runs,
 // punctuation runs before line breaks and slashes, whitespace runs before text, breaks and the
 // end), non-ASCII letters, marks, emoji sequences, CJK and RTL text, lone surrogates, NUL, special
