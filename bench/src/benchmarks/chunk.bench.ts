@@ -39,7 +39,8 @@ import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { defineBenchmark, type Metrics } from "../harness.js";
 
 const MAX = 512;
-// Characters of text in each warm-up set.
+// Bytes of the prose input; characters of text in each warm-up set.
+const PROSE_BYTES = 5_000_000;
 const WARM_UP_CHARS = 1_000_000;
 const OVERLAP = 64;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -112,7 +113,7 @@ const message = (id: string, i: number, text: string): Message => ({
   attachments: [],
 });
 
-function proseConversations(bytes = 5_000_000, skip = 0): Conv[] {
+function proseConversations(bytes = PROSE_BYTES, skip = 0): Conv[] {
   const { text } = proseCorpus(bytes, skip);
   const random = rng(1);
   const paragraphs = text.split(/\n{2,}/);
@@ -194,7 +195,6 @@ async function cached(name: string, make: () => Conv[] | Promise<Conv[]>): Promi
   return convs;
 }
 
-// Loaded on first use, so a case's peak RSS holds only its own input.
 // Cache file names (under .cache, `chunk-<name>.json`) of each input and its warm-up set.
 const INPUT_FILES = { prose: "prose-5mb", export: "export-100mb" } as const;
 const WARM_FILES = { prose: "prose-warm-1mb", export: "export-warm-1mb" } as const;
@@ -204,6 +204,7 @@ interface Input {
   readonly convs: Conv[];
   readonly warm: Conv[];
 }
+// Loaded on first use, so a case's peak RSS holds only its own input.
 interface Fixture {
   readonly prose: () => Promise<Input>;
   readonly export: () => Promise<Input>;
@@ -385,7 +386,7 @@ export default defineBenchmark({
   setup: (): Fixture => ({
     prose: once(async () => ({
       convs: await cached(INPUT_FILES.prose, () => proseConversations()),
-      warm: await cached(WARM_FILES.prose, () => proseConversations(WARM_UP_CHARS, 5_000_000)),
+      warm: await cached(WARM_FILES.prose, () => proseConversations(WARM_UP_CHARS, PROSE_BYTES)),
     })),
     export: once(async () => ({
       convs: await cached(INPUT_FILES.export, exportConversations),

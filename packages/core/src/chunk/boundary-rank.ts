@@ -1,24 +1,4 @@
-/**
- * How good a place to cut a formatted conversation is, from "never" to "between messages". The
- * chunker prefers the highest rank among the cut points that keep a chunk at least half full.
- * @internal
- */
-export const BoundaryRank = {
-  /** Inside a grapheme cluster (before a combining mark, after a ZWJ, between CR and LF): never cut. */
-  unsafe: -1,
-  /** Between tokenizer pieces inside a word (`don|'t`, `123|456`), or between grapheme groups of a huge word. */
-  inner: 0,
-  word: 1,
-  clause: 2,
-  sentence: 3,
-  line: 4,
-  paragraph: 5,
-  message: 6,
-  /** The end of the text. */
-  end: 7,
-} as const;
-
-// The ranks as plain constants for the hot paths: a property read of `BoundaryRank` in optimised
+// The ranks, as plain constants for the hot paths: a property read of `BoundaryRank` in optimised
 // code that never ran before (a rare branch) makes V8 throw that code away ("insufficient type
 // feedback") and compile it again; a constant needs no feedback.
 /** @internal */ export const RANK_UNSAFE = -1;
@@ -30,6 +10,26 @@ const RANK_LINE = 4;
 const RANK_PARAGRAPH = 5;
 /** @internal */ export const RANK_MESSAGE = 6;
 /** @internal */ export const RANK_END = 7;
+
+/**
+ * How good a place to cut a formatted conversation is, from "never" to "between messages". The
+ * chunker prefers the highest rank among the cut points that keep a chunk at least half full.
+ * @internal
+ */
+export const BoundaryRank = {
+  /** Inside a grapheme cluster (before a combining mark, after a ZWJ, between CR and LF): never cut. */
+  unsafe: RANK_UNSAFE,
+  /** Between tokenizer pieces inside a word (`don|'t`, `123|456`), or between grapheme groups of a huge word. */
+  inner: RANK_INNER,
+  word: RANK_WORD,
+  clause: RANK_CLAUSE,
+  sentence: RANK_SENTENCE,
+  line: RANK_LINE,
+  paragraph: RANK_PARAGRAPH,
+  message: RANK_MESSAGE,
+  /** The end of the text. */
+  end: RANK_END,
+} as const;
 
 /** Exactly the characters JavaScript's `\s` matches (what the tokenizers' split regexes see). */
 export function isJsWhitespace(code: number): boolean {

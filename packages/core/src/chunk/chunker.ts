@@ -200,9 +200,10 @@ function primeThread(tokenizer: TokenizerName): void {
   // Marked first: the primer's own chunkers must not prime again.
   primed.add(tokenizer);
   try {
+    const conversations = primerConversations();
     for (const maxTokens of [64, 512]) {
       const chunker = createChunker({ tokenizer, maxTokens, overlapTokens: maxTokens >> 3 });
-      for (const conversation of primerConversations()) for (const _ of chunker.chunk(conversation));
+      for (const conversation of conversations) for (const _ of chunker.chunk(conversation));
     }
     primerRuns++;
   } catch (error) {

@@ -50,6 +50,9 @@ export interface BaseTokenizer {
 }
 
 type BpeName = "o200k_base" | "cl100k_base";
+/** The BPE tables a named tokenizer counts with (`"claude"` counts with o200k_base's). */
+const bpeName = (tokenizer: TokenizerName): BpeName =>
+  tokenizer === "cl100k_base" ? "cl100k_base" : "o200k_base";
 type RankTable = ReadonlyArray<string | readonly number[]>;
 
 const utf8 = new TextEncoder();
@@ -486,7 +489,7 @@ function bpeCounter(name: BpeName): BpeCounter {
  * `SharedPieceMemo.allocate()`), a piece memo other threads share.
  */
 export function sharePieceMemo(tokenizer: TokenizerName, buffer: SharedArrayBuffer): void {
-  bpeCounter(tokenizer === "cl100k_base" ? "cl100k_base" : "o200k_base").shared = new SharedPieceMemo(buffer);
+  bpeCounter(bpeName(tokenizer)).shared = new SharedPieceMemo(buffer);
 }
 
 /**
@@ -499,7 +502,7 @@ export function sharePieceMemo(tokenizer: TokenizerName, buffer: SharedArrayBuff
  * const chunker = createChunker({ tokenizer: "o200k_base" });
  */
 export async function loadTokenizer(tokenizer: TokenizerName = "o200k_base"): Promise<void> {
-  const name: BpeName = tokenizer === "cl100k_base" ? "cl100k_base" : "o200k_base";
+  const name = bpeName(tokenizer);
   if (tokenizer !== "o200k_base" && tokenizer !== "cl100k_base" && tokenizer !== "claude") {
     throw new TypeError(
       `[threadmill] unknown tokenizer ${JSON.stringify(tokenizer)}; use "o200k_base", "cl100k_base" or "claude".`,
