@@ -16,6 +16,22 @@ function runFresh(code: string): unknown {
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 
+// Runs `code` (an ES module that starts worker threads) in a fresh Node process with tsx:
+// `process.argv[1]` is this file's token-counter.ts, `process.argv[2]` tsx's API for the workers to
+// register (worker threads do not inherit tsx's hooks; the pool registers them the same way for its
+// sources), then `args`. Returns the last line printed, parsed.
+function runWithWorkers(code: string, ...args: string[]): unknown {
+  const source = fileURLToPath(new URL("./token-counter.ts", import.meta.url));
+  const tsxPackage = createRequire(import.meta.url).resolve("tsx/package.json");
+  const tsxApi = pathToFileURL(join(dirname(tsxPackage), "dist", "esm", "api", "index.mjs")).href;
+  const out = execFileSync(
+    process.execPath,
+    ["--import", "tsx", "--input-type=module", "-e", code, source, tsxApi, ...args],
+    { encoding: "utf8", timeout: 60_000 },
+  );
+  return JSON.parse(out.trim().split("\n").pop()!);
+}
+
 describe("tokenizer tables load lazily", () => {
   it("importing the root entry loads no table; the first count loads only its own", () => {
     const result = runFresh(`
@@ -240,18 +256,7 @@ describe("SharedPieceMemo (the piece memo a chunker pool's threads share)", () =
   });
 
   it("two threads storing and reading at once: every piece found with its own count, none torn", () => {
-    const source = fileURLToPath(new URL("./token-counter.ts", import.meta.url));
-    // Worker threads do not inherit tsx's hooks: each registers them (as the pool does for its sources).
-    const tsxPackage = createRequire(import.meta.url).resolve("tsx/package.json");
-    const tsxApi = pathToFileURL(join(dirname(tsxPackage), "dist", "esm", "api", "index.mjs")).href;
-    const out = execFileSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "-e",
-        `
+    const result = runWithWorkers(`
         import { Worker } from "node:worker_threads";
         const { SharedPieceMemo } = await import(process.argv[1]);
         const buffer = SharedPieceMemo.allocate();
@@ -290,13 +295,7 @@ describe("SharedPieceMemo (the piece memo a chunker pool's threads share)", () =
         }
         console.log(JSON.stringify({ results, missing, wrong, size: memo.size }));
         process.exit(0);
-        `,
-        source,
-        tsxApi,
-      ],
-      { encoding: "utf8", timeout: 60_000 },
-    );
-    const result = JSON.parse(out.trim().split("\n").pop()!) as {
+    `) as {
       results: { wrong: number; found: number }[];
       missing: number;
       wrong: number;
@@ -309,5 +308,99 @@ describe("SharedPieceMemo (the piece memo a chunker pool's threads share)", () =
     expect(result.results.reduce((n, r) => n + r.found, 0)).toBeGreaterThan(0);
     expect(result.size).toBeGreaterThanOrEqual(30_000);
     expect(result.size).toBeLessThan(30_000 + 1000);
+  });
+});
+
+describe("SharedRanks (the rank table a chunker pool's threads share)", () => {
+  const texts = [
+    "Hello world, this is a test.",
+    "naïve café — 東京で会いましょう 🤖🎉 <|endoftext|>",
+    "  indented\tcode(x) => x ** 2; // ok\r\n",
+    "\ud800 lone surrogate and NUL \u0000 too",
+  ];
+
+  it("two threads starting at once: one loads gpt-tokenizer's table and builds it, the other waits and uses it; both count right", async () => {
+    const result = runWithWorkers(
+      `
+        import { Worker } from "node:worker_threads";
+        const { SharedRanks } = await import(process.argv[1]);
+        const buffer = SharedRanks.allocate("o200k_base");
+        const code = \`
+          import { workerData, parentPort } from "node:worker_threads";
+          (await import(workerData.tsx)).register();
+          const { shareRanks, createTokenCounter, rankTablesLoaded } = await import(workerData.source);
+          shareRanks("o200k_base", workerData.buffer);
+          const counter = createTokenCounter("o200k_base");
+          const counts = workerData.texts.map((t) => counter.count(t));
+          parentPort.postMessage({ counts, loaded: rankTablesLoaded() });
+        \`;
+        const texts = JSON.parse(process.argv[3]);
+        const results = await Promise.all([0, 1].map(() => new Promise((resolve, reject) => {
+          const w = new Worker(code, { eval: true, workerData: { buffer, texts, source: process.argv[1], tsx: process.argv[2] } });
+          w.once("message", resolve);
+          w.once("error", reject);
+        })));
+        console.log(JSON.stringify({ results, state: new Int32Array(buffer, 0, 1)[0] }));
+        process.exit(0);
+      `,
+      JSON.stringify(texts),
+    ) as {
+      results: { counts: number[]; loaded: number }[];
+      state: number;
+    };
+    const { countTokens } = await import("gpt-tokenizer/encoding/o200k_base");
+    const want = texts.map((t) => countTokens(t, { disallowedSpecial: new Set() }));
+    for (const r of result.results) expect(r.counts).toEqual(want);
+    expect(result.results.map((r) => r.loaded).sort()).toEqual([0, 1]);
+    expect(result.state).toBe(2); // published
+  });
+
+  it("a table whose build failed elsewhere, or a builder that never finishes: the thread builds its own", () => {
+    const result = runFresh(`
+      const { SharedRanks, shareRanks, createTokenCounter, rankTablesLoaded } = await import(new URL("./chunk/token-counter.ts", "file://" + process.argv[1]).href);
+      const failed = SharedRanks.allocate("cl100k_base");
+      new Int32Array(failed, 0, 1)[0] = 3;
+      shareRanks("cl100k_base", failed);
+      const cl100k = createTokenCounter("cl100k_base").count("Hello world <|endoftext|>");
+      const stuck = SharedRanks.allocate("o200k_base");
+      new Int32Array(stuck, 0, 1)[0] = 1; // a thread claimed it and was stopped mid-build
+      shareRanks("o200k_base", stuck, 300);
+      const started = Date.now();
+      const o200k = createTokenCounter("o200k_base").count("Hello world, this is a test.");
+      console.log(JSON.stringify({ cl100k, o200k, waited: Date.now() - started, loaded: rankTablesLoaded(), stuck: new Int32Array(stuck, 0, 1)[0] }));
+    `) as { cl100k: number; o200k: number; waited: number; loaded: number; stuck: number };
+    expect(result).toMatchObject({ cl100k: 8, o200k: 8, loaded: 2, stuck: 1 });
+    expect(result.waited).toBeGreaterThanOrEqual(250);
+  });
+
+  it("a failed load is the caller's error, marks the table failed, and the next thread builds its own", async () => {
+    const { SharedRanks } = await import("./token-counter.js");
+    const buffer = SharedRanks.allocate("cl100k_base");
+    const boom = new Error("no tables here");
+    expect(() =>
+      new SharedRanks("cl100k_base", buffer).ranks(() => {
+        throw boom;
+      }),
+    ).toThrow(boom);
+    expect(new Int32Array(buffer, 0, 1)[0]).toBe(3);
+    const mod = await import("gpt-tokenizer/bpeRanks/cl100k_base");
+    const table = mod.default as unknown as string[];
+    const ranks = new SharedRanks("cl100k_base", buffer).ranks(() => table);
+    const hello = new TextEncoder().encode("hello");
+    expect(ranks.get(hello, 0, hello.length)).toBe(table.indexOf("hello"));
+  });
+
+  it("refuses memory it did not allocate, and a table bigger than it planned for", async () => {
+    const { SharedRanks } = await import("./token-counter.js");
+    expect(() => new SharedRanks("o200k_base", SharedRanks.allocate("cl100k_base"))).toThrow(
+      /SharedRanks.allocate\("o200k_base"\)/,
+    );
+    expect(() => new SharedRanks("o200k_base", new ArrayBuffer(8) as unknown as SharedArrayBuffer)).toThrow(
+      TypeError,
+    );
+    const shared = new SharedRanks("cl100k_base", SharedRanks.allocate("cl100k_base"));
+    expect(shared.views(1 << 19, 1000)).toBeNull(); // more slots
+    expect(shared.views(1 << 18, 1 << 20)).toBeNull(); // a bigger arena
+    expect(shared.views(1 << 18, 1000)).not.toBeNull();
   });
 });

@@ -264,52 +264,81 @@ function hashBytes(bytes: Uint8Array, from: number, to: number): number {
  * An encoding's ranks by the token's bytes: an open-addressing table over one byte arena, looked up
  * from a range of a byte buffer (no key string per lookup), each slot's fields side by side (one
  * cache line per probe), and a direct table for two-byte tokens, the first lookups of every merge.
- * About 9 MB for o200k_base's 200k tokens, a third of a `Map` of binary strings.
+ * About 10 MB for o200k_base's 200k tokens, a third of a `Map` of binary strings. Built from
+ * gpt-tokenizer's table, or a view of the copy a chunker pool's threads share (`SharedRanks`).
  */
 class ByteRanks {
   private readonly mask: number;
-  // Per slot: hash, arena offset + 1 of the token (0: empty slot), its length, its rank.
-  private readonly slots: Int32Array;
-  // Rank of each two-byte token by `first << 8 | second`, NO_RANK for none.
-  private readonly pairs = new Int32Array(1 << 16).fill(NO_RANK);
-  private arena: Uint8Array;
-  private used = 0;
 
-  constructor(table: RankTable) {
+  private constructor(
+    // Per slot: hash, arena offset + 1 of the token (0: empty slot), its length, its rank.
+    private readonly slots: Int32Array,
+    // Rank of each two-byte token by `first << 8 | second`, NO_RANK for none.
+    private readonly pairs: Int32Array,
+    private readonly arena: Uint8Array,
+  ) {
+    this.mask = slots.length / 4 - 1;
+  }
+
+  /** Slots for a table of `tokens` entries: a power of two, at least twice as many. */
+  static capacity(tokens: number): number {
     let capacity = 1024;
-    while (capacity < table.length * 2) capacity *= 2;
-    this.mask = capacity - 1;
-    this.slots = new Int32Array(capacity * 4);
-    this.arena = new Uint8Array(table.length * 8);
+    while (capacity < tokens * 2) capacity *= 2;
+    return capacity;
+  }
+
+  static build(table: RankTable): ByteRanks {
+    const capacity = ByteRanks.capacity(table.length);
+    const mask = capacity - 1;
+    const slots = new Int32Array(capacity * 4);
+    const pairs = new Int32Array(1 << 16).fill(NO_RANK);
+    let arena = new Uint8Array(table.length * 8);
+    let used = 0;
+    const reserve = (bytes: number): void => {
+      if (used + bytes <= arena.length) return;
+      const grown = new Uint8Array(Math.max(arena.length * 2, used + bytes));
+      grown.set(arena);
+      arena = grown;
+    };
     for (let rank = 0; rank < table.length; rank++) {
       const value = table[rank];
       if (value === undefined) continue;
-      const at = this.used;
+      const at = used;
       if (typeof value === "string") {
-        this.reserve(value.length * 3);
-        this.used += utf8.encodeInto(value, this.arena.subarray(at)).written;
+        reserve(value.length * 3);
+        used += utf8.encodeInto(value, arena.subarray(at)).written;
       } else {
-        this.reserve(value.length);
-        for (let i = 0; i < value.length; i++) this.arena[at + i] = value[i]!;
-        this.used += value.length;
+        reserve(value.length);
+        for (let i = 0; i < value.length; i++) arena[at + i] = value[i]!;
+        used += value.length;
       }
-      const length = this.used - at;
-      if (length === 2) this.pairs[(this.arena[at]! << 8) | this.arena[at + 1]!] = rank;
-      const h = hashBytes(this.arena, at, this.used);
-      let slot = h & this.mask;
-      while (this.slots[slot * 4 + 1] !== 0) slot = (slot + 1) & this.mask;
-      this.slots[slot * 4] = h;
-      this.slots[slot * 4 + 1] = at + 1;
-      this.slots[slot * 4 + 2] = length;
-      this.slots[slot * 4 + 3] = rank;
+      const length = used - at;
+      if (length === 2) pairs[(arena[at]! << 8) | arena[at + 1]!] = rank;
+      const h = hashBytes(arena, at, used);
+      let slot = h & mask;
+      while (slots[slot * 4 + 1] !== 0) slot = (slot + 1) & mask;
+      slots[slot * 4] = h;
+      slots[slot * 4 + 1] = at + 1;
+      slots[slot * 4 + 2] = length;
+      slots[slot * 4 + 3] = rank;
     }
+    return new ByteRanks(slots, pairs, arena.subarray(0, used));
   }
 
-  private reserve(bytes: number): void {
-    if (this.used + bytes <= this.arena.length) return;
-    const grown = new Uint8Array(Math.max(this.arena.length * 2, this.used + bytes));
-    grown.set(this.arena);
-    this.arena = grown;
+  /** These ranks copied into `shared`, or null if they do not fit (a bigger table than planned for). */
+  copyTo(shared: SharedRanks): ByteRanks | null {
+    const views = shared.views(this.slots.length / 4, this.arena.length);
+    if (views === null) return null;
+    views.slots.set(this.slots);
+    views.pairs.set(this.pairs);
+    views.arena.set(this.arena);
+    return new ByteRanks(views.slots, views.pairs, views.arena);
+  }
+
+  /** The ranks a thread copied into `shared`. */
+  static view(shared: SharedRanks): ByteRanks {
+    const views = shared.published();
+    return new ByteRanks(views.slots, views.pairs, views.arena);
   }
 
   /** The rank of the token `bytes[from, to)`, or NO_RANK. */
@@ -331,6 +360,113 @@ class ByteRanks {
   }
 }
 
+// Shared rank table layout: a header of Int32s (state, slots, arena bytes), then the slots, the
+// two-byte table, and the arena.
+const RANKS_STATE = 0;
+const RANKS_CAPACITY = 1;
+const RANKS_ARENA = 2;
+const RANKS_HEADER = 4;
+const RANKS_PAIRS = 1 << 16;
+// States: nobody has claimed the table yet; a thread is building it; it is ready; building failed
+// (or it did not fit), so every thread builds its own.
+const RANKS_EMPTY = 0;
+const RANKS_BUILDING = 1;
+const RANKS_READY = 2;
+const RANKS_FAILED = 3;
+// Room planned for each encoding: its slots (ByteRanks.capacity of its token count) and its arena
+// (the UTF-8 bytes of all its tokens: 1.40 MB for o200k_base, 0.64 MB for cl100k_base).
+const RANKS_ROOM: Record<BpeName, { capacity: number; arena: number }> = {
+  o200k_base: { capacity: 1 << 19, arena: 3 << 19 },
+  cl100k_base: { capacity: 1 << 18, arena: 3 << 18 },
+};
+// How long a thread waits for another to build the table before building its own (a thread that
+// was stopped mid-build never publishes it).
+const RANKS_WAIT_MS = 10_000;
+
+/**
+ * One encoding's rank table in shared memory, for the threads of a chunker pool: the first thread
+ * to count builds it from gpt-tokenizer's table and publishes it; the others wait for it instead of
+ * loading that table themselves (about 45 MB of RSS and 100-150 ms each). If the build fails, or
+ * the table does not fit, each thread builds its own as it would alone. About 12 MB (o200k_base)
+ * of address space. @internal
+ */
+export class SharedRanks {
+  /** Memory for `tokenizer`'s shared rank table, to hand to every thread. */
+  static allocate(tokenizer: TokenizerName): SharedArrayBuffer {
+    const room = RANKS_ROOM[bpeName(tokenizer)];
+    return new SharedArrayBuffer((RANKS_HEADER + room.capacity * 4 + RANKS_PAIRS) * 4 + room.arena);
+  }
+
+  private readonly header: Int32Array;
+  private readonly room: { capacity: number; arena: number };
+
+  constructor(
+    readonly tokenizer: BpeName,
+    private readonly buffer: SharedArrayBuffer,
+    private readonly waitMs = RANKS_WAIT_MS,
+  ) {
+    this.room = RANKS_ROOM[tokenizer];
+    if (
+      !(buffer instanceof SharedArrayBuffer) ||
+      buffer.byteLength !== (RANKS_HEADER + this.room.capacity * 4 + RANKS_PAIRS) * 4 + this.room.arena
+    ) {
+      throw new TypeError(
+        `[threadmill] a shared ${tokenizer} rank table needs the buffer SharedRanks.allocate("${tokenizer}") makes.`,
+      );
+    }
+    this.header = new Int32Array(buffer, 0, RANKS_HEADER);
+  }
+
+  /** Where a table of `capacity` slots and `arena` bytes goes, or null if it does not fit. */
+  views(capacity: number, arena: number): { slots: Int32Array; pairs: Int32Array; arena: Uint8Array } | null {
+    if (capacity !== this.room.capacity || arena > this.room.arena) return null;
+    Atomics.store(this.header, RANKS_CAPACITY, capacity);
+    Atomics.store(this.header, RANKS_ARENA, arena);
+    return this.published();
+  }
+
+  published(): { slots: Int32Array; pairs: Int32Array; arena: Uint8Array } {
+    const capacity = Atomics.load(this.header, RANKS_CAPACITY);
+    const slotsAt = RANKS_HEADER * 4;
+    const pairsAt = slotsAt + this.room.capacity * 16;
+    const arenaAt = pairsAt + RANKS_PAIRS * 4;
+    return {
+      slots: new Int32Array(this.buffer, slotsAt, capacity * 4),
+      pairs: new Int32Array(this.buffer, pairsAt, RANKS_PAIRS),
+      arena: new Uint8Array(this.buffer, arenaAt, Atomics.load(this.header, RANKS_ARENA)),
+    };
+  }
+
+  /**
+   * This thread's ranks: the shared table when another thread built it (waiting while it builds),
+   * else built here from `load()`'s table and published for the others.
+   * @throws what `load` throws (the others then build their own, and meet the same error).
+   */
+  ranks(load: () => RankTable): ByteRanks {
+    const header = this.header;
+    const deadline = Date.now() + this.waitMs;
+    for (;;) {
+      const state = Atomics.compareExchange(header, RANKS_STATE, RANKS_EMPTY, RANKS_BUILDING);
+      if (state === RANKS_READY) return ByteRanks.view(this);
+      if (state === RANKS_FAILED) return ByteRanks.build(load());
+      if (state === RANKS_EMPTY) {
+        let shared: ByteRanks | null = null;
+        try {
+          const own = ByteRanks.build(load());
+          shared = own.copyTo(this);
+          return shared ?? own;
+        } finally {
+          Atomics.store(header, RANKS_STATE, shared === null ? RANKS_FAILED : RANKS_READY);
+          Atomics.notify(header, RANKS_STATE);
+        }
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return ByteRanks.build(load());
+      Atomics.wait(header, RANKS_STATE, RANKS_BUILDING, left);
+    }
+  }
+}
+
 /**
  * Token counting for one BPE encoding, written for counting only: ranks are looked up by a range of
  * the piece's UTF-8 bytes, and counts of short pieces are memoised by their text. Same results as
@@ -338,16 +474,13 @@ class ByteRanks {
  * about 2 µs for a piece it has not seen.
  */
 class BpeCounter {
-  private readonly ranks: ByteRanks;
   private readonly memo = new PieceMemo();
   // Scratch buffers, reused: the piece's UTF-8 bytes, part starts and adjacent pairs' ranks.
   private bytes = new Uint8Array(256);
   private starts = new Int32Array(256);
   private pairRanks = new Int32Array(256);
 
-  constructor(table: RankTable) {
-    this.ranks = new ByteRanks(table);
-  }
+  constructor(private readonly ranks: ByteRanks) {}
 
   /** Pieces counted on other threads too (a chunker pool's workers), or null. */
   shared: SharedPieceMemo | null = null;
@@ -454,7 +587,13 @@ function syncRequire(): ((id: string) => unknown) | null {
   return typeof require === "function" ? require : null;
 }
 
+// Rank tables this thread has loaded from gpt-tokenizer (a pool's threads share one: tests check it).
+let tablesLoaded = 0;
+/** @internal */
+export const rankTablesLoaded = (): number => tablesLoaded;
+
 function loadTableSync(name: BpeName): RankTable {
+  tablesLoaded++;
   const table = preloaded.get(name);
   if (table !== undefined) return table;
   let mod: unknown;
@@ -477,11 +616,27 @@ function loadTableSync(name: BpeName): RankTable {
 function bpeCounter(name: BpeName): BpeCounter {
   let counter = counters.get(name);
   if (counter === undefined) {
-    counter = new BpeCounter(loadTableSync(name));
+    const shared = sharedRanks.get(name);
+    counter = new BpeCounter(
+      shared === undefined ? ByteRanks.build(loadTableSync(name)) : shared.ranks(() => loadTableSync(name)),
+    );
     counters.set(name, counter);
     preloaded.delete(name);
   }
   return counter;
+}
+
+// Rank tables this thread shares with others (a chunker pool's workers), by encoding.
+const sharedRanks = new Map<BpeName, SharedRanks>();
+
+/**
+ * @internal Makes this thread count `tokenizer` with the rank table in `buffer` (from
+ * `SharedRanks.allocate(tokenizer)`), built once by whichever thread of those sharing it counts
+ * first. Call it before the first count; a thread that has counted already keeps its own table.
+ */
+export function shareRanks(tokenizer: TokenizerName, buffer: SharedArrayBuffer, waitMs?: number): void {
+  const name = bpeName(tokenizer);
+  sharedRanks.set(name, new SharedRanks(name, buffer, waitMs));
 }
 
 /**

@@ -6,7 +6,7 @@
 // `{ id, span }` (its chunks as positions), or either with `{ id, error }`.
 import { parentPort, workerData } from "node:worker_threads";
 import { type ChunkSpan, chunkerInternals, createChunker, type SpanChunk } from "../chunk/chunker.js";
-import { sharePieceMemo } from "../chunk/token-counter.js";
+import { sharePieceMemo, shareRanks } from "../chunk/token-counter.js";
 import { contentHash } from "../util/hash.js";
 import type {
   ChunkerPoolRequest,
@@ -17,6 +17,8 @@ import type {
 import { packRows } from "./chunker-pool-rows.js";
 
 const data = workerData as ChunkerPoolWorkerData;
+// The rank table first (the piece memo's counter is built on the shared table), then the memo.
+shareRanks(data.tokenizer, data.ranks);
 sharePieceMemo(data.tokenizer, data.memo);
 const chunker = createChunker({
   maxTokens: data.maxTokens,

@@ -17,16 +17,17 @@ import {
   spanChunkToChunk,
 } from "../chunk/chunker.js";
 import { chunkInSpans, type SpanPlan, spanStarts } from "../chunk/spans.js";
-import { SharedPieceMemo, type TokenizerName } from "../chunk/token-counter.js";
+import { SharedPieceMemo, SharedRanks, type TokenizerName } from "../chunk/token-counter.js";
 import type { Conversation } from "../export/conversation.js";
 import { type PackedRows, rowChunk, rowPath } from "./chunker-pool-rows.js";
 
 export interface ChunkerPoolOptions extends ChunkerOptions {
   /**
-   * Worker threads. Each holds its own copy of the tokenizer tables and piece cache and its share
-   * of the work in flight (the threads also share one piece memo): about 62 MB of RSS per thread
-   * once its tables are loaded, about 68 MB after chunking 5 MB of prose (o200k_base; one
-   * in-process chunker: 57 MB, then 73 MB). The calling thread loads no tables.
+   * Worker threads. They share one rank table (the first thread to start loads gpt-tokenizer's
+   * table and builds it, the others wait for it) and one piece memo; each holds its own piece cache
+   * and its share of the work in flight. With o200k_base the first thread costs about 90 MB of RSS
+   * (100 MB after chunking 5 MB of prose), each further thread about 40 MB (45 MB); an idle worker
+   * thread alone is 11 MB, one in-process chunker 57 MB (73 MB). The calling thread loads no tables.
    * @default os.availableParallelism()
    */
   readonly threads?: number;
@@ -61,6 +62,8 @@ export interface ChunkerPoolWorkerData {
   readonly separator: string;
   /** The pool's `SharedPieceMemo`: pieces one thread counted, every thread finds. */
   readonly memo: SharedArrayBuffer;
+  /** The pool's `SharedRanks`: the rank table the first thread builds and the others use. */
+  readonly ranks: SharedArrayBuffer;
 }
 /** @internal One path of a conversation as a worker gets it: its formatted text and message spans. */
 export interface WirePath extends PathText {
@@ -249,6 +252,7 @@ export function createChunkerPool(options: ChunkerPoolOptions = {}): ChunkerPool
     labels: { user: format.label("user"), assistant: format.label("assistant") },
     separator: format.separator,
     memo: SharedPieceMemo.allocate(),
+    ranks: SharedRanks.allocate(tokenizer),
   };
 
   const slots: (Slot | null)[] = Array.from({ length: threads }, () => null);

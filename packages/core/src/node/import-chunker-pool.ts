@@ -7,8 +7,9 @@ import { type ChunkerPool, createChunkerPool } from "./chunker-pool.js";
 /** Options of `createImportChunkerPool`. */
 export interface ImportChunkerPoolOptions {
   /**
-   * Worker threads of each pool (one pool per distinct chunker setting in use). Each costs about
-   * 60 MB of RSS with o200k_base. @default max(1, os.availableParallelism() - 1)
+   * Worker threads of each pool (one pool per distinct chunker setting in use). With o200k_base a
+   * pool's first thread costs about 90 MB of RSS, each further one about 40 MB (they share the
+   * first one's rank table). @default max(1, os.availableParallelism() - 1)
    */
   readonly threads?: number;
   /**
