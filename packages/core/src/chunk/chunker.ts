@@ -12,6 +12,7 @@ import {
 } from "./boundary-rank.js";
 import type { Chunk } from "./chunk.js";
 import { primerConversations } from "./primer.js";
+import { spanStarts } from "./spans.js";
 import {
   type BaseTokenizer,
   resolveTokenizer,
@@ -205,6 +206,7 @@ function primeThread(tokenizer: TokenizerName): void {
       const chunker = createChunker({ tokenizer, maxTokens, overlapTokens: maxTokens >> 3 });
       for (const conversation of conversations) for (const _ of chunker.chunk(conversation));
     }
+    primeStretches(tokenizer, conversations[0]!.messages);
     primerRuns++;
   } catch (error) {
     // The tables could not load (no synchronous require: see loadTokenizer): the caller's own
@@ -212,6 +214,35 @@ function primeThread(tokenizer: TokenizerName): void {
     primed.delete(tokenizer);
     throw error;
   }
+}
+/**
+ * The stretch code too (what a chunker pool runs on each thread for a huge path): the primer's
+ * first conversation in stretches of about 1 KB, each started mid-text and stopped a few chunks
+ * past the next one's start, then one resumed where it ended until it meets a later stretch's.
+ */
+function primeStretches(tokenizer: TokenizerName, messages: readonly Message[]): void {
+  const spans = chunkerInternals(createChunker({ tokenizer, maxTokens: 64, overlapTokens: 8 }));
+  const layout = spans.layout(messages);
+  const length = layout.text.length;
+  const starts = spanStarts(layout.text, 1024);
+  const runs = starts.map((from, j) => {
+    const to = j === starts.length - 1 ? length : starts[j + 1]!;
+    const last = j === starts.length - 1;
+    return [
+      ...spans.chunkSpan(layout, {
+        from,
+        syncAfter: to,
+        syncChunks: 2,
+        scanEnd: Math.min(length, to + 512),
+        last,
+      }),
+    ];
+  });
+  const tail = runs[0]?.[runs[0].length - 1];
+  if (tail === undefined || runs.length < 2) return;
+  const meet = runs[1]!.map((c) => `${c.start}:${c.contentStart}`);
+  const resumed = { from: tail.start, contentFrom: tail.contentStart, meet, syncAfter: 0, syncChunks: 0 };
+  for (const _ of spans.chunkSpan(layout, { ...resumed, scanEnd: length, last: true }));
 }
 let primerRuns = 0;
 /** @internal How many times this thread chunked the primer (once per named tokenizer). */
@@ -455,7 +486,25 @@ function* layoutChunks(layout: PathText, ctx: PathContext, span: ChunkSpan): Gen
     splitCum: new Int32Array(1025),
   };
   try {
-    yield* windowChunks(layout, ctx, span, window);
+    // Copies of one shape each: a path formatted here, one cloned to a worker thread, a stretch's
+    // slice and the primer's would otherwise reach the window code as objects of different hidden
+    // classes, and V8 would throw its optimised code away (a "wrong map" deopt) at each new one.
+    const text: PathText = {
+      text: layout.text,
+      spanStart: layout.spanStart,
+      spanEnd: layout.spanEnd,
+      times: layout.times,
+    };
+    const stretch: ChunkSpan = {
+      from: span.from,
+      contentFrom: span.contentFrom,
+      meet: span.meet,
+      syncAfter: span.syncAfter,
+      syncChunks: span.syncChunks,
+      scanEnd: span.scanEnd,
+      last: span.last,
+    };
+    yield* windowChunks(text, ctx, stretch, window);
   } finally {
     if (ctx.spareWindows.length < SPARE_WINDOWS && window.capacity <= SPARE_CAPACITY) {
       ctx.spareWindows.push(window);
