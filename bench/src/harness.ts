@@ -36,6 +36,12 @@ export interface BenchmarkDefinition {
   readonly cases: Record<string, BenchmarkCase>;
   /** Goals to print beside the figures, e.g. `{ "parse MB/s vs stream-json": ">= 2.5x" }`. */
   readonly goals?: Record<string, string>;
+  /**
+   * Ratios to print paired run by run, `[case, against, metric]`: with `BENCH_INTERLEAVE=1` run k
+   * of both cases ran one after the other, so the median of the k-th ratios is steadier than the
+   * ratio of the medians when the machine's speed drifts between runs.
+   */
+  readonly pairs?: readonly (readonly [string, string, string])[];
 }
 
 /** Declares a benchmark (the default export of a `*.bench.ts` file). */

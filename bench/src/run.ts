@@ -101,6 +101,18 @@ for (const name of names) {
     console.log(`   ${r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")}`);
   if (bench.goals)
     for (const [what, goal] of Object.entries(bench.goals)) console.log(`   goal: ${what} ${goal}`);
+  const paired: Record<string, { median: number; ratios: number[] }> = {};
+  for (const [caseName, against, metric] of interleave ? (bench.pairs ?? []) : []) {
+    const a = perCase[caseName];
+    const b = perCase[against];
+    if (a === undefined || b === undefined || a.length !== b.length || a.length === 0) continue;
+    const ratios = a.map((m, k) => m[metric]! / b[k]![metric]!);
+    const key = `${caseName} / ${against} (${metric})`;
+    paired[key] = { median: median(ratios), ratios };
+    console.log(
+      `   paired: ${key}: ${median(ratios).toFixed(2)}x, run by run ${ratios.map((r) => r.toFixed(2)).join(" ")}`,
+    );
+  }
   const out = join(resultsDir, `${name}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
   writeFileSync(
     out,
@@ -113,6 +125,7 @@ for (const name of names) {
         node: process.version,
         baseline: bench.baseline,
         summary,
+        paired,
         raw: perCase,
       },
       null,

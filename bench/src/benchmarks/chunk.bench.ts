@@ -414,6 +414,14 @@ export default defineBenchmark({
       run: async ({ fixture }) => twoProcesses(await (fixture as Fixture).export(), "export"),
     },
   },
+  pairs: [
+    ["prose: chunker", "prose: langchain", "MB/s"],
+    ["export: chunker", "export: langchain", "MB/s"],
+    ["prose: pool x2", "prose: chunker", "MB/s"],
+    ["prose: 2 processes", "prose: chunker", "MB/s"],
+    ["export: pool x2", "export: chunker", "MB/s"],
+    ["export: 2 processes", "export: chunker", "MB/s"],
+  ],
   goals: {
     "chunker MB/s vs langchain (prose, and export vs export: langchain)": ">= 2x",
     "chunks over limit": "0",
