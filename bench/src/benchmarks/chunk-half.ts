@@ -2,23 +2,13 @@
 // cached input (prose or export; `half` 0 or 1) with one chunker, after the same warm-up as one
 // chunker (the whole warm-up set), once the parent says "go" on stdin (so both halves start
 // together), keeping the chunks as the other cases do; prints its timed seconds and CPU seconds.
-import { readFileSync } from "node:fs";
 import { createChunker } from "@threadmill/core";
+import { readCachedConversations } from "./chunk-cache.js";
 
 const [file, warmFile, half] = process.argv.slice(2);
-const load = (path: string) =>
-  (JSON.parse(readFileSync(path, "utf8")) as { id: string; messages: { createdAt: string | null }[] }[]).map(
-    (c) => ({
-      ...c,
-      messages: c.messages.map((m) => ({
-        ...m,
-        createdAt: m.createdAt === null ? null : new Date(m.createdAt),
-      })),
-    }),
-  ) as unknown as Parameters<ReturnType<typeof createChunker>["chunk"]>[0][];
-const mine = load(file!).filter((_, i) => i % 2 === Number(half));
+const mine = readCachedConversations(file!).filter((_, i) => i % 2 === Number(half));
 const chunker = createChunker({ maxTokens: 512, overlapTokens: 64 });
-for (const c of load(warmFile!)) for (const _ of chunker.chunk(c));
+for (const c of readCachedConversations(warmFile!)) for (const _ of chunker.chunk(c));
 process.stdout.write("ready\n");
 process.stdin.once("data", () => {
   const started = performance.now();

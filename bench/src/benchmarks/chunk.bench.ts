@@ -32,11 +32,12 @@ import {
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RecursiveCharacterTextSplitter } from "@langchain/textsplitters";
-import { type Chunk, type Conversation, createChunker, type Message } from "@threadmill/core";
+import { type Chunk, createChunker, type Message } from "@threadmill/core";
 import { type ChunkerPool, createChunkerPool, readExport } from "@threadmill/core/node";
 import { generateExportToFile } from "@threadmill/testkit";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { defineBenchmark, type Metrics } from "../harness.js";
+import { type Conv, readCachedConversations } from "./chunk-cache.js";
 
 const MAX = 512;
 // Bytes of the prose input; characters of text in each warm-up set.
@@ -47,8 +48,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const cacheDir = join(here, "..", "..", ".cache");
 const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
 const count = (text: string) => countTokens(text, NO_SPECIAL);
-
-type Conv = Pick<Conversation, "id" | "messages" | "branches">;
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -179,16 +178,7 @@ const exportWarmUp = () => generatedExport("export-warm", 101, 5e6, 1, WARM_UP_C
 
 async function cached(name: string, make: () => Conv[] | Promise<Conv[]>): Promise<Conv[]> {
   const file = join(cacheDir, `chunk-${name}.json`);
-  if (existsSync(file)) {
-    const raw = JSON.parse(readFileSync(file, "utf8")) as Conv[];
-    for (const c of raw) {
-      for (const m of c.messages) {
-        const at = m.createdAt as unknown as string | null;
-        (m as { createdAt: Date | null }).createdAt = at === null ? null : new Date(at);
-      }
-    }
-    return raw;
-  }
+  if (existsSync(file)) return readCachedConversations(file);
   const convs = await make();
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(file, JSON.stringify(convs));

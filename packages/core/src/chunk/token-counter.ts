@@ -360,11 +360,10 @@ class ByteRanks {
   }
 }
 
-// Shared rank table layout: a header of Int32s (state, slots, arena bytes), then the slots, the
-// two-byte table, and the arena.
+// Shared rank table layout: a header of Int32s (state, arena bytes), then the slots, the two-byte
+// table, and the arena.
 const RANKS_STATE = 0;
-const RANKS_CAPACITY = 1;
-const RANKS_ARENA = 2;
+const RANKS_ARENA = 1;
 const RANKS_HEADER = 4;
 const RANKS_PAIRS = 1 << 16;
 // States: nobody has claimed the table yet; a thread is building it; it is ready; building failed
@@ -379,6 +378,8 @@ const RANKS_ROOM: Record<BpeName, { capacity: number; arena: number }> = {
   o200k_base: { capacity: 1 << 19, arena: 3 << 19 },
   cl100k_base: { capacity: 1 << 18, arena: 3 << 18 },
 };
+const ranksBytes = (room: { capacity: number; arena: number }): number =>
+  (RANKS_HEADER + room.capacity * 4 + RANKS_PAIRS) * 4 + room.arena;
 // How long a thread waits for another to build the table before building its own (a thread that
 // was stopped mid-build never publishes it).
 const RANKS_WAIT_MS = 10_000;
@@ -393,23 +394,19 @@ const RANKS_WAIT_MS = 10_000;
 export class SharedRanks {
   /** Memory for `tokenizer`'s shared rank table, to hand to every thread. */
   static allocate(tokenizer: TokenizerName): SharedArrayBuffer {
-    const room = RANKS_ROOM[bpeName(tokenizer)];
-    return new SharedArrayBuffer((RANKS_HEADER + room.capacity * 4 + RANKS_PAIRS) * 4 + room.arena);
+    return new SharedArrayBuffer(ranksBytes(RANKS_ROOM[bpeName(tokenizer)]));
   }
 
   private readonly header: Int32Array;
   private readonly room: { capacity: number; arena: number };
 
   constructor(
-    readonly tokenizer: BpeName,
+    tokenizer: BpeName,
     private readonly buffer: SharedArrayBuffer,
     private readonly waitMs = RANKS_WAIT_MS,
   ) {
     this.room = RANKS_ROOM[tokenizer];
-    if (
-      !(buffer instanceof SharedArrayBuffer) ||
-      buffer.byteLength !== (RANKS_HEADER + this.room.capacity * 4 + RANKS_PAIRS) * 4 + this.room.arena
-    ) {
+    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== ranksBytes(this.room)) {
       throw new TypeError(
         `[threadmill] a shared ${tokenizer} rank table needs the buffer SharedRanks.allocate("${tokenizer}") makes.`,
       );
@@ -420,18 +417,17 @@ export class SharedRanks {
   /** Where a table of `capacity` slots and `arena` bytes goes, or null if it does not fit. */
   views(capacity: number, arena: number): { slots: Int32Array; pairs: Int32Array; arena: Uint8Array } | null {
     if (capacity !== this.room.capacity || arena > this.room.arena) return null;
-    Atomics.store(this.header, RANKS_CAPACITY, capacity);
     Atomics.store(this.header, RANKS_ARENA, arena);
     return this.published();
   }
 
+  /** The table's parts in the buffer (its slots are always the planned ones). */
   published(): { slots: Int32Array; pairs: Int32Array; arena: Uint8Array } {
-    const capacity = Atomics.load(this.header, RANKS_CAPACITY);
     const slotsAt = RANKS_HEADER * 4;
     const pairsAt = slotsAt + this.room.capacity * 16;
     const arenaAt = pairsAt + RANKS_PAIRS * 4;
     return {
-      slots: new Int32Array(this.buffer, slotsAt, capacity * 4),
+      slots: new Int32Array(this.buffer, slotsAt, this.room.capacity * 4),
       pairs: new Int32Array(this.buffer, pairsAt, RANKS_PAIRS),
       arena: new Uint8Array(this.buffer, arenaAt, Atomics.load(this.header, RANKS_ARENA)),
     };
