@@ -12,11 +12,12 @@
 //   that moment (other users' load included), the ceiling for the pool, which also has to send work
 //   and chunks across.
 // Both splitters see the same characters: LangChain gets each conversation's formatted text.
-// Every case first chunks a warm-up set untimed (1 MB of text of the same kind that is not part of
-// the input: the next Vim help files, or a generated export with another seed; a pool: the set once
-// per thread, a 2-processes half: all of it), so what is timed is steady-state throughput: each
-// thread's first MB also pays for V8 compiling the code on helper threads, which a single thread
-// gets for free on the idle core and a pool's threads take from each other.
+// Every case first chunks a warm-up set untimed, WARM_UP_PASSES (8) times over (1 MB of text of
+// the same kind that is not part of the input: the next Vim help files, or a generated export with
+// another seed; a pool: 8 times per thread, a 2-processes half: 8 times), so what is timed is
+// steady-state throughput: a thread's first MBs also pay for V8 compiling the code on helper
+// threads, which a single thread gets for free on the idle core and a pool's threads take from each
+// other (chunk-cache.ts says what `--trace-opt` showed).
 // Every chunk is re-encoded after the timed part to count chunks over the limit. Amplification is
 // characters handed to the tokenizer / characters of text.
 import { spawn } from "node:child_process";
@@ -37,7 +38,7 @@ import { type ChunkerPool, createChunkerPool, readExport } from "@threadmill/cor
 import { generateExportToFile } from "@threadmill/testkit";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { defineBenchmark, type Metrics } from "../harness.js";
-import { type Conv, readCachedConversations } from "./chunk-cache.js";
+import { type Conv, readCachedConversations, warmUpRuns } from "./chunk-cache.js";
 
 const MAX = 512;
 // Bytes of the prose input; characters of text in each warm-up set.
@@ -250,7 +251,7 @@ async function langchain({ convs, warm }: Input): Promise<Metrics> {
   });
   const texts = convs.map((c) => formatter.format(c.messages));
   const chars = texts.reduce((n, t) => n + t.length, 0);
-  for (const c of warm) await splitter.splitText(formatter.format(c.messages));
+  for (const c of warmUpRuns(warm)) await splitter.splitText(formatter.format(c.messages));
   tokenized = 0;
   const cpu = cpuSeconds();
   const started = performance.now();
@@ -262,7 +263,7 @@ async function langchain({ convs, warm }: Input): Promise<Metrics> {
 
 function single({ convs, warm: warmUp }: Input): Metrics {
   const chunker = createChunker({ maxTokens: MAX, overlapTokens: OVERLAP });
-  for (const c of warmUp) for (const _ of chunker.chunk(c));
+  for (const c of warmUpRuns(warmUp)) for (const _ of chunker.chunk(c));
   const warm = chunker.stats();
   const cpu = cpuSeconds();
   const started = performance.now();
@@ -292,9 +293,9 @@ async function through(p: ChunkerPool, convs: readonly Conv[], lanes: number): P
 
 async function pool({ convs, warm }: Input, threads: number): Promise<Metrics> {
   const p = createChunkerPool({ threads, maxTokens: MAX, overlapTokens: OVERLAP });
-  // Every thread gets about the warm-up one chunker gets: the set once per thread, sent as the
-  // timed part is (each thread takes the next call when it has room, so each sees about one copy).
-  await through(p, Array.from({ length: threads }, () => warm).flat(), threads * 4);
+  // Every thread gets about the warm-up one chunker gets: the runs once per thread, sent as the
+  // timed part is (each thread takes the next call when it has room, so each sees about one share).
+  await through(p, warmUpRuns(warm, threads), threads * 4);
   const cpu = cpuSeconds();
   const started = performance.now();
   const results = await through(p, convs, threads * 4);
