@@ -11,7 +11,7 @@ export type Conv = Pick<Conversation, "id" | "messages" | "branches">;
  * layout, grapheme checks, the pool's packing) inside the timed part: about 50 ms of compiling for
  * one chunker, on the idle core, and 70-220 ms for a pool, whose threads take it from each other.
  * After 8 passes a chunker and a pool compile nothing more on prose (a pool still about 70 ms on
- * the export's 5,000 conversations), so what is timed is steady-state throughput.
+ * the export's 2,700 conversations), so what is timed is steady-state throughput.
  */
 export const WARM_UP_PASSES = 8;
 
