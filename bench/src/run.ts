@@ -110,7 +110,7 @@ for (const name of names) {
     const key = `${caseName} / ${against} (${metric})`;
     paired[key] = { median: median(ratios), ratios };
     console.log(
-      `   paired: ${key}: ${median(ratios).toFixed(2)}x, run by run ${ratios.map((r) => r.toFixed(2)).join(" ")}`,
+      `   paired: ${key}: ${paired[key].median.toFixed(2)}x, run by run ${ratios.map((r) => r.toFixed(2)).join(" ")}`,
     );
   }
   const out = join(resultsDir, `${name}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);

@@ -215,6 +215,7 @@ function primeThread(tokenizer: TokenizerName): void {
     throw error;
   }
 }
+
 /**
  * The stretch code too (what a chunker pool runs on each thread for a huge path): the primer's
  * first conversation in stretches of about 1 KB, each started mid-text and stopped a few chunks
@@ -226,8 +227,8 @@ function primeStretches(tokenizer: TokenizerName, messages: readonly Message[]):
   const length = layout.text.length;
   const starts = spanStarts(layout.text, 1024);
   const runs = starts.map((from, j) => {
-    const to = j === starts.length - 1 ? length : starts[j + 1]!;
     const last = j === starts.length - 1;
+    const to = last ? length : starts[j + 1]!;
     return [
       ...spans.chunkSpan(layout, {
         from,
