@@ -1,13 +1,14 @@
 // `pnpm bench [name ...]`: runs benchmark files from src/benchmarks, prints tables, writes JSON results.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type BenchmarkDefinition, type Metrics, median } from "./harness.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = join(here, "benchmarks");
 const resultsDir = join(here, "..", "results");
+const AT_BASE = " @base";
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const available = readdirSync(dir)
   .filter((f) => f.endsWith(".bench.ts"))
@@ -30,7 +31,7 @@ for (const name of names) {
   const runs = Number(process.env.BENCH_RUNS) || (bench.runs ?? 3);
   // BENCH_INTERLEAVE=1: run 1 of every case, then run 2 of every case, ...: load that changes during
   // the benchmark then falls on every case alike instead of on the cases measured at that moment.
-  const interleave = process.env.BENCH_INTERLEAVE === "1";
+  const interleave = process.env.BENCH_INTERLEAVE === "1" || process.env.BENCH_AGAINST !== undefined;
   console.log(
     `\n## ${name}: ${bench.description}\n   ${runs} runs per case${interleave ? ", interleaved" : ""}, each in a fresh process; median [min..max]`,
   );
@@ -40,6 +41,12 @@ for (const name of names) {
   const caseNames = Object.keys(bench.cases).filter(
     (c) => only === null || c === bench.baseline || only.test(c),
   );
+  // BENCH_AGAINST=<checkout>: each case also runs from another checkout of this repository (built,
+  // with its own node_modules: `git worktree add ../base <commit>`), as "<case> @base", right after it,
+  // interleaved, and every metric prints paired run by run: a change measured against the commit before it.
+  const against = process.env.BENCH_AGAINST ? resolve(process.env.BENCH_AGAINST) : null;
+  if (against !== null)
+    caseNames.splice(0, caseNames.length, ...caseNames.flatMap((c) => [c, `${c}${AT_BASE}`]));
   for (const caseName of caseNames) perCase[caseName] = [];
   const order = interleave
     ? Array.from({ length: runs }, (_, run) => caseNames.map((caseName) => ({ caseName, run }))).flat()
@@ -49,7 +56,15 @@ for (const name of names) {
     if (failed.has(caseName)) continue;
     const child = spawnSync(
       process.execPath,
-      [...process.execArgv, join(here, "run-case.ts"), file, caseName, String(run)],
+      caseName.endsWith(AT_BASE)
+        ? [
+            ...process.execArgv,
+            join(against!, "bench", "src", "run-case.ts"),
+            join(against!, "bench", "src", "benchmarks", `${name}.bench.ts`),
+            caseName.slice(0, -AT_BASE.length),
+            String(run),
+          ]
+        : [...process.execArgv, join(here, "run-case.ts"), file, caseName, String(run)],
       { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 },
     );
     const line = child.stdout.split("\n").find((l) => l.startsWith("@@metrics "));
@@ -102,12 +117,19 @@ for (const name of names) {
   if (bench.goals)
     for (const [what, goal] of Object.entries(bench.goals)) console.log(`   goal: ${what} ${goal}`);
   const paired: Record<string, { median: number; ratios: number[] }> = {};
-  for (const [caseName, against, metric] of interleave ? (bench.pairs ?? []) : []) {
+  const basePairs =
+    against === null
+      ? []
+      : caseNames
+          .filter((c) => !c.endsWith(AT_BASE))
+          .flatMap((c) => metricNames.map((metric) => [c, `${c}${AT_BASE}`, metric] as const));
+  for (const [caseName, other, metric] of [...(interleave ? (bench.pairs ?? []) : []), ...basePairs]) {
     const a = perCase[caseName];
-    const b = perCase[against];
+    const b = perCase[other];
     if (a === undefined || b === undefined || a.length !== b.length || a.length === 0) continue;
     const ratios = a.map((m, k) => m[metric]! / b[k]![metric]!);
-    const key = `${caseName} / ${against} (${metric})`;
+    if (ratios.some((r) => !Number.isFinite(r))) continue;
+    const key = `${caseName} / ${other} (${metric})`;
     paired[key] = { median: median(ratios), ratios };
     console.log(
       `   paired: ${key}: ${paired[key].median.toFixed(2)}x, run by run ${ratios.map((r) => r.toFixed(2)).join(" ")}`,
@@ -122,6 +144,7 @@ for (const name of names) {
         description: bench.description,
         runs,
         interleaved: interleave,
+        against,
         node: process.version,
         baseline: bench.baseline,
         summary,
