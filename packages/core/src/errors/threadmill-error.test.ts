@@ -19,30 +19,23 @@ import {
 type ErrorsModule = typeof sourceErrors;
 
 /** One instance of every error class, built from the given copy of the module. */
-const samplesOf = ({
-  BudgetExceededError,
-  CancelledError,
-  ConflictError,
-  ExportFormatError,
-  JobConfigurationError,
-  LeaseLostError,
-  RateLimitedError,
-  StorageError,
-  StoreLockedError,
-}: ErrorsModule) => [
-  new ExportFormatError("not an export", {
+const samplesOf = (errors: ErrorsModule) => [
+  new errors.ExportFormatError("not an export", {
     reason: "unknown-format",
     offset: 12,
     entry: "conversations.json",
   }),
-  new ConflictError({ existingJobId: "job-1", key: "singletonKey", tenant: "t" }),
-  new LeaseLostError("job-1", 3, 4),
-  new BudgetExceededError({ limit: 5, spent: 5.01, unit: "usd" }),
-  new RateLimitedError({ retryAfterMs: 1500, limiter: "anthropic" }),
-  new CancelledError({ jobId: "job-1" }),
-  new StorageError({ adapter: "redis", operation: "claim", cause: new Error("ECONNRESET") }),
-  new JobConfigurationError("UNKNOWN_PIPELINE", 'job j names pipeline "x", which this worker does not have'),
-  new StoreLockedError({ path: "/tmp/store", ownerPid: 42 }),
+  new errors.ConflictError({ existingJobId: "job-1", key: "singletonKey", tenant: "t" }),
+  new errors.LeaseLostError("job-1", 3, 4),
+  new errors.BudgetExceededError({ limit: 5, spent: 5.01, unit: "usd" }),
+  new errors.RateLimitedError({ retryAfterMs: 1500, limiter: "anthropic" }),
+  new errors.CancelledError({ jobId: "job-1" }),
+  new errors.StorageError({ adapter: "redis", operation: "claim", cause: new Error("ECONNRESET") }),
+  new errors.JobConfigurationError(
+    "UNKNOWN_PIPELINE",
+    'job j names pipeline "x", which this worker does not have',
+  ),
+  new errors.StoreLockedError({ path: "/tmp/store", ownerPid: 42 }),
 ];
 
 const samples = () => samplesOf(sourceErrors).slice(0, 8);
