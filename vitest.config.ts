@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@threadmill\/core$/, replacement: pkg("core/src/index.ts") },
       { find: /^@threadmill\/core\/node$/, replacement: pkg("core/src/node.ts") },
       { find: /^@threadmill\/core\/anthropic$/, replacement: pkg("core/src/anthropic.ts") },
+      { find: /^@threadmill\/testkit\/vitest$/, replacement: pkg("testkit/src/vitest.ts") },
       {
         find: /^@threadmill\/(adapter-memory|adapter-redis|adapter-supabase|testkit)$/,
         replacement: pkg("$1/src/index.ts"),

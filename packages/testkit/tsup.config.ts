@@ -1,3 +1,3 @@
 import { libraryBuild } from "../../tsup.preset.js";
 
-export default libraryBuild({ index: "src/index.ts" });
+export default libraryBuild({ index: "src/index.ts", vitest: "src/vitest.ts" });

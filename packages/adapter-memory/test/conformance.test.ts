@@ -1,4 +1,4 @@
-import { runAdapterConformance } from "@threadmill/testkit";
+import { runAdapterConformance } from "@threadmill/testkit/vitest";
 import { createMemoryAdapter } from "../src/index.js";
 import { countMemoryEntries } from "../src/memory-inspect.js";
 

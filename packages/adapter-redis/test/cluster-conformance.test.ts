@@ -1,7 +1,7 @@
 // The whole conformance suite again on a local 3-master Redis Cluster started from Debian's
 // redis-server (cluster mode, free ports) and torn down afterwards. Sinks are declared unfenced there
 // (their keys live in the tenant's slot, not the lease's). No command may ever answer CROSSSLOT.
-import { runAdapterConformance } from "@threadmill/testkit";
+import { runAdapterConformance } from "@threadmill/testkit/vitest";
 import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisAdapter } from "../src/index.js";

@@ -1,4 +1,4 @@
-import { runAdapterConformance } from "@threadmill/testkit";
+import { runAdapterConformance } from "@threadmill/testkit/vitest";
 import { afterAll, describe, it } from "vitest";
 import { createRedisAdapter } from "../src/index.js";
 import { tenantEntryCounter } from "./tenant-entries.js";

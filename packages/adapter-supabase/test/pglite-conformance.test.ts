@@ -1,6 +1,6 @@
 import type { Adapter } from "@threadmill/core";
 import { PGlite } from "@electric-sql/pglite";
-import { runAdapterConformance } from "@threadmill/testkit";
+import { runAdapterConformance } from "@threadmill/testkit/vitest";
 import { afterAll } from "vitest";
 import { createPgliteAdapter } from "../src/index.js";
 import { countTenantRows } from "./support/count-tenant-rows.js";

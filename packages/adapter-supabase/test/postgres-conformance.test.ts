@@ -1,5 +1,5 @@
 import type { Adapter } from "@threadmill/core";
-import { runAdapterConformance } from "@threadmill/testkit";
+import { runAdapterConformance } from "@threadmill/testkit/vitest";
 import { describe, it } from "vitest";
 import { createPostgresAdapter, migrate } from "../src/index.js";
 import { countTenantRows } from "./support/count-tenant-rows.js";

@@ -1,16 +1,4 @@
-export {
-  type AdapterConformanceOptions,
-  runAdapterConformance,
-  runCheckpointStoreConformance,
-  runEventLogConformance,
-  runJobStoreConformance,
-  runPurgeConformance,
-  runQueueConformance,
-  runRaceConformance,
-  runRecordStoreConformance,
-  runSourceConformance,
-  runTenantIsolationConformance,
-  type SourceConformanceOptions,
-} from "./conformance/index.js";
+// `@threadmill/testkit`: the tools that need no test runner (export generator, fault injection,
+// synthetic pipelines). The suites that register vitest tests are in `@threadmill/testkit/vitest`.
 export * from "./faults/index.js";
 export * from "./generator/index.js";

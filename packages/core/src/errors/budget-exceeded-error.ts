@@ -1,5 +1,8 @@
 import { ThreadmillError } from "./threadmill-error.js";
 
+const marker = "threadmill.error.BUDGET_EXCEEDED";
+const symbol = Symbol.for(marker);
+
 /** An LLM request was not sent because it would exceed the job's token or dollar budget. */
 export class BudgetExceededError extends ThreadmillError {
   override readonly name = "BudgetExceededError";
@@ -7,6 +10,15 @@ export class BudgetExceededError extends ThreadmillError {
   readonly limit: number;
   readonly spent: number;
   readonly unit: "usd" | "tokens";
+
+  protected get [symbol]() {
+    return true;
+  }
+
+  /** Whether `error` is a BudgetExceededError, from any copy of the package. */
+  static override isInstance(error: unknown): error is BudgetExceededError {
+    return ThreadmillError.hasMarker(error, marker);
+  }
 
   constructor(fields: { limit: number; spent: number; unit: "usd" | "tokens" }) {
     super(

@@ -1,5 +1,8 @@
 import { ThreadmillError } from "./threadmill-error.js";
 
+const marker = "threadmill.error.CONFLICT";
+const symbol = Symbol.for(marker);
+
 /**
  * A job could not be created because another one holds its place: an active job with the same
  * `singletonKey`, or an existing job with the same `idempotencyKey` but a different spec.
@@ -10,6 +13,15 @@ export class ConflictError extends ThreadmillError {
   /** Id of the job that holds the key; follow it instead of submitting again. */
   readonly existingJobId: string;
   readonly key: "singletonKey" | "idempotencyKey";
+
+  protected get [symbol]() {
+    return true;
+  }
+
+  /** Whether `error` is a ConflictError, from any copy of the package. */
+  static override isInstance(error: unknown): error is ConflictError {
+    return ThreadmillError.hasMarker(error, marker);
+  }
 
   constructor(fields: { existingJobId: string; key: "singletonKey" | "idempotencyKey"; tenant: string }) {
     super(

@@ -1,5 +1,8 @@
 import { ThreadmillError } from "./threadmill-error.js";
 
+const marker = "threadmill.error.EXPORT_FORMAT";
+const symbol = Symbol.for(marker);
+
 /** Why an input is unusable as a whole. */
 export type ExportFormatReason =
   | "not-json"
@@ -26,6 +29,15 @@ export class ExportFormatError extends ThreadmillError {
   readonly offset: number | undefined;
   /** The ZIP entry or shard the problem is in, when there is one. */
   readonly entry: string | undefined;
+
+  protected get [symbol]() {
+    return true;
+  }
+
+  /** Whether `error` is a ExportFormatError, from any copy of the package. */
+  static override isInstance(error: unknown): error is ExportFormatError {
+    return ThreadmillError.hasMarker(error, marker);
+  }
 
   constructor(
     message: string,

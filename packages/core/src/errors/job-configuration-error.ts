@@ -1,5 +1,8 @@
 import { ThreadmillError } from "./threadmill-error.js";
 
+const marker = "threadmill.error.JOB_CONFIGURATION";
+const symbol = Symbol.for(marker);
+
 /** What is wrong with a job's configuration. */
 export type JobConfigurationReason = "UNKNOWN_PIPELINE" | "UNKNOWN_SOURCE_KIND" | "INVALID_OPTIONS";
 
@@ -13,6 +16,15 @@ export class JobConfigurationError extends ThreadmillError {
   readonly code = "JOB_CONFIGURATION";
   /** Which part of the configuration is wrong. */
   readonly reason: JobConfigurationReason;
+
+  protected get [symbol]() {
+    return true;
+  }
+
+  /** Whether `error` is a JobConfigurationError, from any copy of the package. */
+  static override isInstance(error: unknown): error is JobConfigurationError {
+    return ThreadmillError.hasMarker(error, marker);
+  }
 
   constructor(reason: JobConfigurationReason, message: string, options?: { cause?: unknown }) {
     super(`[threadmill] [${reason}] ${message}`, options);

@@ -1,6 +1,9 @@
 import { redactSecrets } from "../util/redact.js";
 import { ThreadmillError } from "./threadmill-error.js";
 
+const marker = "threadmill.error.STORAGE";
+const symbol = Symbol.for(marker);
+
 /** Which adapter a storage failure came from. */
 export type StorageAdapterName =
   | "memory"
@@ -20,6 +23,15 @@ export class StorageError extends ThreadmillError {
   readonly code = "STORAGE";
   override readonly retriable: boolean;
   readonly adapter: StorageAdapterName;
+
+  protected get [symbol]() {
+    return true;
+  }
+
+  /** Whether `error` is a StorageError, from any copy of the package. */
+  static override isInstance(error: unknown): error is StorageError {
+    return ThreadmillError.hasMarker(error, marker);
+  }
 
   constructor(fields: {
     adapter: StorageAdapterName;

@@ -1,5 +1,8 @@
 import { ThreadmillError } from "./threadmill-error.js";
 
+const marker = "threadmill.error.STORE_LOCKED";
+const symbol = Symbol.for(marker);
+
 /**
  * An embedded store (a PGlite directory) is already open in another live process; only one process
  * may open it at a time. Carries the owner's pid. The CLI maps it to exit code 2.
@@ -11,6 +14,15 @@ export class StoreLockedError extends ThreadmillError {
   readonly path: string;
   /** Pid of the live process that holds the store. */
   readonly ownerPid: number;
+
+  protected get [symbol]() {
+    return true;
+  }
+
+  /** Whether `error` is a StoreLockedError, from any copy of the package. */
+  static override isInstance(error: unknown): error is StoreLockedError {
+    return ThreadmillError.hasMarker(error, marker);
+  }
 
   constructor(fields: { path: string; ownerPid: number }) {
     super(

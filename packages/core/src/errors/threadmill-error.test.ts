@@ -1,8 +1,12 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { classifyError } from "../pipeline/classify-error.js";
+import * as sourceErrors from "./index.js";
 import {
-  BudgetExceededError,
-  CancelledError,
   ConflictError,
   ExportFormatError,
   JobConfigurationError,
@@ -12,20 +16,29 @@ import {
   ThreadmillError,
 } from "./index.js";
 
-const samples = () => [
-  new ExportFormatError("not an export", {
+type ErrorsModule = typeof sourceErrors;
+
+/** One instance of every error class, built from the given copy of the module. */
+const samplesOf = (errors: ErrorsModule) => [
+  new errors.ExportFormatError("not an export", {
     reason: "unknown-format",
     offset: 12,
     entry: "conversations.json",
   }),
-  new ConflictError({ existingJobId: "job-1", key: "singletonKey", tenant: "t" }),
-  new LeaseLostError("job-1", 3, 4),
-  new BudgetExceededError({ limit: 5, spent: 5.01, unit: "usd" }),
-  new RateLimitedError({ retryAfterMs: 1500, limiter: "anthropic" }),
-  new CancelledError({ jobId: "job-1" }),
-  new StorageError({ adapter: "redis", operation: "claim", cause: new Error("ECONNRESET") }),
-  new JobConfigurationError("UNKNOWN_PIPELINE", 'job j names pipeline "x", which this worker does not have'),
+  new errors.ConflictError({ existingJobId: "job-1", key: "singletonKey", tenant: "t" }),
+  new errors.LeaseLostError("job-1", 3, 4),
+  new errors.BudgetExceededError({ limit: 5, spent: 5.01, unit: "usd" }),
+  new errors.RateLimitedError({ retryAfterMs: 1500, limiter: "anthropic" }),
+  new errors.CancelledError({ jobId: "job-1" }),
+  new errors.StorageError({ adapter: "redis", operation: "claim", cause: new Error("ECONNRESET") }),
+  new errors.JobConfigurationError(
+    "UNKNOWN_PIPELINE",
+    'job j names pipeline "x", which this worker does not have',
+  ),
+  new errors.StoreLockedError({ path: "/tmp/store", ownerPid: 42 }),
 ];
+
+const samples = () => samplesOf(sourceErrors).slice(0, 8);
 
 describe("ThreadmillError", () => {
   it("gives every error a stable code, a name equal to its class name and a [threadmill] message", () => {
@@ -109,5 +122,53 @@ describe("ThreadmillError", () => {
       expect(e.message).not.toContain(secret);
     }
     expect(e.message).toContain("postgres://app:***@db.example.com");
+  });
+
+  it("isInstance survives minification: every class tells its own from its siblings' across a mangled bundle and the source", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "threadmill-minified-errors-"));
+    try {
+      // esbuild is not a dependency of core; reach it through tsup, which bundles the package with it.
+      const requireFromTsup = createRequire(createRequire(import.meta.url).resolve("tsup"));
+      const esbuild = requireFromTsup("esbuild") as { build(options: object): Promise<unknown> };
+      const outfile = join(dir, "errors.min.mjs");
+      await esbuild.build({
+        entryPoints: [fileURLToPath(new URL("./index.ts", import.meta.url))],
+        bundle: true,
+        format: "esm",
+        platform: "node",
+        minify: true,
+        keepNames: false,
+        outfile,
+        logLevel: "silent",
+      });
+      const code = await readFile(outfile, "utf8");
+      expect(code).not.toMatch(/class (ThreadmillError|LeaseLostError)\b/);
+      const minified = (await import(/* @vite-ignore */ pathToFileURL(outfile).href)) as ErrorsModule;
+      expect(minified.LeaseLostError.name).not.toBe("LeaseLostError");
+
+      const names = samplesOf(sourceErrors).map((error) => error.name);
+      const errorClasses = Object.keys(sourceErrors).filter((key) => key !== "ThreadmillError");
+      expect([...names].sort()).toEqual(errorClasses.sort());
+      for (const [checking, built] of [
+        [minified, sourceErrors],
+        [sourceErrors, minified],
+        [minified, minified],
+      ] as const) {
+        const instances = samplesOf(built);
+        for (const error of instances) {
+          expect(checking.ThreadmillError.isInstance(error)).toBe(true);
+          for (const name of names) {
+            const errorClass = checking[name as keyof ErrorsModule] as typeof ThreadmillError;
+            expect([name, error.name, errorClass.isInstance(error)]).toEqual([
+              name,
+              error.name,
+              name === error.name,
+            ]);
+          }
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
-const MARKER = Symbol.for("threadmill.error");
+const marker = "threadmill.error";
+const symbol = Symbol.for(marker);
 
 /** Every stable error code threadmill throws; one per error class. */
 export type ThreadmillErrorCode =
@@ -24,24 +25,29 @@ export abstract class ThreadmillError extends Error {
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    Object.defineProperty(this, MARKER, { value: true, enumerable: false });
+  }
+
+  // The marker isInstance looks for. Each class has its own (a getter, so it lives on the prototype:
+  // a spread or JSON copy of an error does not carry it, and `util.inspect` does not show it).
+  protected get [symbol]() {
+    return true;
   }
 
   /**
    * `instanceof` that also holds across duplicate copies of the package (two versions installed,
-   * or ESM and CJS builds loaded side by side), through a `Symbol.for` marker. On a subclass it
-   * also checks the `name`, so `LeaseLostError.isInstance(err)` is true only for lease losses.
+   * ESM and CJS builds side by side, a minified bundle), through a `Symbol.for` marker: class names
+   * are not compared, as a minifier renames them. Each subclass checks its own marker the same way.
    */
-  static isInstance<T extends ThreadmillError>(
-    this: abstract new (
-      ...args: never[]
-    ) => T,
-    value: unknown,
-  ): value is T {
-    if (typeof value !== "object" || value === null || (value as Record<symbol, unknown>)[MARKER] !== true) {
-      return false;
-    }
-    if ((this as unknown) === ThreadmillError) return true;
-    return (value as { name?: unknown }).name === this.name;
+  static isInstance(error: unknown): error is ThreadmillError {
+    return ThreadmillError.hasMarker(error, marker);
+  }
+
+  /** Whether `error` carries the `Symbol.for(marker)` marker of some copy of an error class. */
+  protected static hasMarker(error: unknown, marker: string): boolean {
+    return (
+      typeof error === "object" &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[Symbol.for(marker)] === true
+    );
   }
 }

@@ -659,7 +659,7 @@ describe("createRunner", () => {
     expect(await t.store.events.read(TENANT, jobId, failed.id)).toHaveLength(1);
 
     // A client reconnecting after the old terminal event sees the job queued again at once.
-    const reconnect = toSSEResponse(t.store.events, {
+    const reconnect = await toSSEResponse(t.store, {
       tenant: TENANT,
       jobId,
       lastEventId: failed.id,
@@ -681,7 +681,7 @@ describe("createRunner", () => {
     const log = await t.events(jobId);
     expect(seen.map((e) => e.id)).toEqual(log.map((e) => e.id));
     // A client from the start streams past the old `failed` to the new run's end.
-    const fresh = await toSSEResponse(t.store.events, { tenant: TENANT, jobId }).text();
+    const fresh = await (await toSSEResponse(t.store, { tenant: TENANT, jobId })).text();
     const types = sseEvents(fresh);
     expect(types).toEqual(log.map((e) => e.type));
     expect(types.indexOf("failed")).toBeLessThan(types.indexOf("succeeded"));

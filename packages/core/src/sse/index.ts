@@ -1,1 +1,6 @@
-export { formatSSEEvent, type SSEResponseOptions, toSSEResponse } from "./to-sse-response.js";
+export {
+  formatSSEEvent,
+  type SSEResponseOptions,
+  type SSEResponseSource,
+  toSSEResponse,
+} from "./to-sse-response.js";

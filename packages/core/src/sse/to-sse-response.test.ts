@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { createServer, get, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
@@ -37,19 +38,24 @@ let base: string;
 
 beforeAll(async () => {
   store = createMemoryAdapter({ eventRetention: 10_000 });
-  server = createServer((req, res) => {
+  server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const abort = new AbortController();
     res.on("close", () => abort.abort());
     const header = req.headers["last-event-id"];
-    const response = toSSEResponse(store.events, {
+    const response = await toSSEResponse(store, {
       tenant: TENANT,
       jobId: url.searchParams.get("job") ?? "",
       lastEventId: typeof header === "string" ? header : null,
       signal: abort.signal,
       heartbeatMs: Number(url.searchParams.get("hb") ?? 15_000),
+      retryMs: Number(url.searchParams.get("retry") ?? 1_000),
     });
     res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (response.body === null) {
+      res.end();
+      return;
+    }
     const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
     body.on("error", () => res.destroy());
     body.pipe(res);
@@ -143,6 +149,97 @@ async function startJob(): Promise<{
   };
 }
 
+/**
+ * A client that reconnects as the HTML spec's `EventSource` does: it sends the last dispatched
+ * event's id as `Last-Event-ID`, reconnects after `retry` ms when a 200 stream ends, and stops
+ * (readyState CLOSED) on any other status, 204 included. `closed` settles when it stops.
+ */
+function openEventSource(url: string, lastEventId = "") {
+  const abort = new AbortController();
+  const events: { id: string; type: string; data: string }[] = [];
+  const connections: { lastEventId: string; status: number }[] = [];
+  let heartbeats = 0;
+  let retryMs = 1_000;
+
+  async function connectOnce(): Promise<boolean> {
+    const headers: Record<string, string> = { accept: "text/event-stream", "cache-control": "no-store" };
+    if (lastEventId !== "") headers["last-event-id"] = lastEventId;
+    const response = await fetch(url, { headers, signal: abort.signal });
+    connections.push({ lastEventId, status: response.status });
+    if (response.status !== 200 || !response.headers.get("content-type")?.startsWith("text/event-stream")) {
+      await response.body?.cancel();
+      return false; // "fail the connection": no reconnect
+    }
+    let idBuffer = lastEventId;
+    let type = "";
+    let data: string[] = [];
+    let pending = "";
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      pending += value;
+      const lines = pending.split(/\r\n|\n|\r/);
+      pending = lines.pop()!;
+      for (const line of lines) {
+        if (line === "") {
+          lastEventId = idBuffer;
+          if (data.length > 0)
+            events.push({ id: lastEventId, type: type || "message", data: data.join("\n") });
+          type = "";
+          data = [];
+          continue;
+        }
+        if (line.startsWith(":")) {
+          heartbeats += 1;
+          continue;
+        }
+        const colon = line.indexOf(":");
+        const field = colon === -1 ? line : line.slice(0, colon);
+        const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
+        if (field === "id" && !value.includes("\0")) idBuffer = value;
+        else if (field === "event") type = value;
+        else if (field === "data") data.push(value);
+        else if (field === "retry" && /^\d+$/.test(value)) retryMs = Number(value);
+      }
+    }
+    return true; // the stream ended: reconnect
+  }
+
+  const closed = (async () => {
+    try {
+      while (await connectOnce()) await new Promise((resolve) => setTimeout(resolve, retryMs));
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+    }
+  })();
+  return {
+    events,
+    connections,
+    heartbeats: () => heartbeats,
+    /** Whether the client stopped by itself within `ms`; it is closed by force either way. */
+    async stopsWithin(ms: number): Promise<boolean> {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stopped = await Promise.race([
+        closed.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), ms);
+        }),
+      ]);
+      clearTimeout(timer);
+      abort.abort();
+      await closed;
+      return stopped;
+    },
+  };
+}
+
+async function finishedJob(): Promise<{ jobId: string; log: ProgressEvent[] }> {
+  const { jobId, produce } = await startJob();
+  await produce(3, 0);
+  return { jobId, log: await store.events.read(TENANT, jobId, null, { limit: 100 }) };
+}
+
 describe("toSSEResponse over node:http", () => {
   it("a client that disconnects at random points and reconnects with Last-Event-ID gets every event once, in order", async () => {
     await fc.assert(
@@ -201,7 +298,7 @@ describe("toSSEResponse over node:http", () => {
       });
     }
     await small.queue.complete(claim.lease, { status: "succeeded" });
-    const response = toSSEResponse(small.events, { tenant: TENANT, jobId: job.id, lastEventId: "1" });
+    const response = await toSSEResponse(small, { tenant: TENANT, jobId: job.id, lastEventId: "1" });
     const text = await response.text();
     const { events } = parseBlocks(text.replace(/^retry: \d+\n\n/, ""));
     expect(events[0]).toMatchObject({ type: "reset", status: "succeeded" });
@@ -212,12 +309,85 @@ describe("toSSEResponse over node:http", () => {
   it("ends when the request's signal aborts", async () => {
     const { jobId } = await startJob();
     const abort = new AbortController();
-    const response = toSSEResponse(store.events, { tenant: TENANT, jobId, signal: abort.signal });
+    const response = await toSSEResponse(store, { tenant: TENANT, jobId, signal: abort.signal });
     const reader = response.body!.getReader();
     await reader.read(); // retry line
     await reader.read(); // queued event
     setTimeout(() => abort.abort(), 30);
     const next = await reader.read();
     expect(next.done).toBe(true);
+  });
+});
+
+describe("toSSEResponse after the end", () => {
+  it("an EventSource reconnecting with the terminal event's id gets 204 and stops", async () => {
+    const { jobId, log } = await finishedJob();
+    const client = openEventSource(`${base}/?job=${jobId}&hb=50&retry=20`);
+    const stopped = await client.stopsWithin(3_000);
+    expect({ stopped, connections: client.connections }).toEqual({
+      stopped: true,
+      connections: [
+        { lastEventId: "", status: 200 },
+        { lastEventId: log.at(-1)!.id, status: 204 },
+      ],
+    });
+    expect(client.events.map((e) => e.id)).toEqual(log.map((e) => e.id));
+  });
+
+  it("answers 204 at once to an id the log does not know, for an ended job", async () => {
+    const { jobId } = await finishedJob();
+    const client = openEventSource(`${base}/?job=${jobId}&hb=50&retry=20`, "999999999");
+    const stopped = await client.stopsWithin(3_000);
+    expect({ stopped, connections: client.connections }).toEqual({
+      stopped: true,
+      connections: [{ lastEventId: "999999999", status: 204 }],
+    });
+    expect(client.events).toEqual([]);
+  });
+
+  it("ends an idle stream once its job ended with nothing left after the client's id, then answers 204", async () => {
+    const { jobId, produce } = await startJob();
+    const client = openEventSource(`${base}/?job=${jobId}&hb=50&retry=20`, "999999999");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(client.heartbeats()).toBeGreaterThan(0); // running: the stream stays open meanwhile
+    await produce(2, 0);
+    const stopped = await client.stopsWithin(3_000);
+    expect({ stopped, connections: client.connections }).toEqual({
+      stopped: true,
+      connections: [
+        { lastEventId: "999999999", status: 200 },
+        { lastEventId: "999999999", status: 204 },
+      ],
+    });
+  });
+
+  it("answers 404 for an unknown job or another tenant's, and the client stops", async () => {
+    const { jobId } = await finishedJob();
+    const other = await toSSEResponse(store, { tenant: "someone-else", jobId });
+    expect(other.status).toBe(404);
+    const client = openEventSource(`${base}/?job=no-such-job&hb=50&retry=20`);
+    const stopped = await client.stopsWithin(3_000);
+    expect({ stopped, connections: client.connections }).toEqual({
+      stopped: true,
+      connections: [{ lastEventId: "", status: 404 }],
+    });
+  });
+
+  it("curl with the terminal event's id as Last-Event-ID gets 204 and exits at once", async () => {
+    const { jobId, log } = await finishedJob();
+    const startedAt = Date.now();
+    const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(
+        "curl",
+        ["-sN", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}"].concat([
+          "-H",
+          `Last-Event-ID: ${log.at(-1)!.id}`,
+          `${base}/?job=${jobId}&hb=50`,
+        ]),
+        (error, stdout) => resolve({ code: typeof error?.code === "number" ? error.code : 0, stdout }),
+      );
+    });
+    expect({ code, stdout }).toEqual({ code: 0, stdout: "204" });
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
   });
 });

@@ -1,3 +1,4 @@
+import { describe, expect, it } from "vitest";
 import type { Checkpoint } from "@threadmill/core";
 import {
   type AdapterConformanceOptions,
@@ -7,7 +8,6 @@ import {
   sleep,
   uniqueTenant,
 } from "./conformance-context.js";
-import { vitestApi } from "./vitest-api.js";
 
 const CHECKPOINT: Checkpoint = {
   stage: "import",
@@ -25,7 +25,6 @@ const CHECKPOINT: Checkpoint = {
  * copy of stage and counts onto the job with the attempts reset, and fencing.
  */
 export function runCheckpointStoreConformance(options: AdapterConformanceOptions): void {
-  const { describe, expect, it } = vitestApi();
   describe(`${options.name}: CheckpointStore`, () => {
     it("load returns null for a job that never saved one, and for an unknown job", async () => {
       const adapter = await openAdapter(options);

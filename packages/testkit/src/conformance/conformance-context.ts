@@ -1,3 +1,4 @@
+import { onTestFinished } from "vitest";
 import type {
   Adapter,
   AdapterCapabilities,
@@ -8,7 +9,6 @@ import type {
   NewProgressEvent,
   StoredConversation,
 } from "@threadmill/core";
-import { vitestApi } from "./vitest-api.js";
 
 /** What every conformance suite takes: the adapter under test and what it declares it can do. */
 export interface AdapterConformanceOptions {
@@ -38,7 +38,6 @@ export async function openAdapter(
   options: AdapterConformanceOptions,
   eventRetention: number = DEFAULT_RETENTION,
 ): Promise<Adapter> {
-  const { onTestFinished } = vitestApi();
   const adapter = await options.create({ eventRetention });
   onTestFinished(async () => {
     await adapter.close();

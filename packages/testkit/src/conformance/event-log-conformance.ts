@@ -1,3 +1,4 @@
+import { describe, expect, it } from "vitest";
 import type { NewProgressEvent, ProgressEvent } from "@threadmill/core";
 import { progressEventSchema } from "@threadmill/core";
 import {
@@ -10,7 +11,6 @@ import {
   spec,
   uniqueTenant,
 } from "./conformance-context.js";
-import { vitestApi } from "./vitest-api.js";
 
 /** Everything of an event but its id, for comparing what was appended with what is read. */
 function withoutId(event: ProgressEvent): Omit<ProgressEvent, "id"> {
@@ -23,7 +23,6 @@ function withoutId(event: ProgressEvent): Omit<ProgressEvent, "id"> {
  * long-polling, retention with `reset`, and reads of unknown jobs.
  */
 export function runEventLogConformance(options: AdapterConformanceOptions): void {
-  const { describe, expect, it } = vitestApi();
   describe(`${options.name}: EventLog`, () => {
     it("append returns distinct ids; read returns every event once, in append order, every field as written", async () => {
       const adapter = await openAdapter(options);

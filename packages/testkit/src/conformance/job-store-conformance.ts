@@ -1,3 +1,4 @@
+import { describe, expect, it } from "vitest";
 import type { JobSpec } from "@threadmill/core";
 import {
   type AdapterConformanceOptions,
@@ -8,14 +9,12 @@ import {
   spec,
   uniqueTenant,
 } from "./conformance-context.js";
-import { vitestApi } from "./vitest-api.js";
 
 /**
  * Registers the JobStore contract as vitest cases: atomic create with idempotency and singleton
  * keys, read-back of every field, listing, cancel flags, compare-and-set transitions and retry.
  */
 export function runJobStoreConformance(options: AdapterConformanceOptions): void {
-  const { describe, expect, it } = vitestApi();
   describe(`${options.name}: JobStore`, () => {
     it("create stores every spec field and get reads back exactly the created job", async () => {
       const adapter = await openAdapter(options);

@@ -1,3 +1,4 @@
+import { describe, expect, it } from "vitest";
 import type { Adapter } from "@threadmill/core";
 import {
   type AdapterConformanceOptions,
@@ -10,7 +11,6 @@ import {
   spec,
   uniqueTenant,
 } from "./conformance-context.js";
-import { vitestApi } from "./vitest-api.js";
 
 /** Records sorted by id, as the stores list them. */
 function byId<T extends { readonly id: string }>(records: readonly T[]): T[] {
@@ -19,7 +19,6 @@ function byId<T extends { readonly id: string }>(records: readonly T[]): T[] {
 
 /** Reads a job back through every port and asserts that nothing of it is left. */
 async function expectJobGone(adapter: Adapter, tenant: string, jobId: string): Promise<void> {
-  const { expect } = vitestApi();
   expect(await adapter.jobs.get(tenant, jobId)).toBeNull();
   expect((await adapter.jobs.list(tenant)).map((j) => j.id)).not.toContain(jobId);
   expect(await adapter.checkpoints.load(tenant, jobId)).toBeNull();
@@ -57,7 +56,6 @@ async function populatedJob(
  * other jobs' shared records and other tenants survive.
  */
 export function runPurgeConformance(options: AdapterConformanceOptions): void {
-  const { describe, expect, it } = vitestApi();
   describe(`${options.name}: purge`, () => {
     it("purge leaves nothing of the job behind, while another job's shared records survive", async () => {
       const adapter = await openAdapter(options);

@@ -1,3 +1,4 @@
+import { describe, expect, it } from "vitest";
 import type { Claim } from "@threadmill/core";
 import {
   type AdapterConformanceOptions,
@@ -8,7 +9,6 @@ import {
   spec,
   uniqueTenant,
 } from "./conformance-context.js";
-import { vitestApi } from "./vitest-api.js";
 
 /** Short leases for the cases that wait for expiry with real time. */
 const SHORT_LEASE_MS = 150;
@@ -20,7 +20,6 @@ const PAST_EXPIRY_MS = 350;
  * release with `runAt`, priorities, named claims, and the atomic terminal writes.
  */
 export function runQueueConformance(options: AdapterConformanceOptions): void {
-  const { describe, expect, it } = vitestApi();
   describe(`${options.name}: Queue`, () => {
     it("claim hands out a due job as running, with epoch 1, attempts 1 and a lease of leaseMs on the store clock", async () => {
       const adapter = await openAdapter(options);

@@ -1,3 +1,4 @@
+import { describe, expect, it } from "vitest";
 import {
   type AdapterConformanceOptions,
   createAndClaim,
@@ -9,7 +10,6 @@ import {
   spec,
   uniqueTenant,
 } from "./conformance-context.js";
-import { vitestApi } from "./vitest-api.js";
 
 /** How many times each race is run: enough to hit both orders on a real store, few enough to stay fast. */
 const ROUNDS = 12;
@@ -21,8 +21,6 @@ const ROUNDS = 12;
  * holding the same singleton key.
  */
 export function runRaceConformance(options: AdapterConformanceOptions): void {
-  const { describe, expect, it } = vitestApi();
-
   describe(`${options.name}: races`, () => {
     it("an expired lease's extend racing another worker's claim: exactly one of them wins", async () => {
       const adapter = await openAdapter(options);

@@ -1,3 +1,4 @@
+import { describe, expect, it } from "vitest";
 import type { Adapter, RecordStore } from "@threadmill/core";
 import {
   type AdapterConformanceOptions,
@@ -8,7 +9,6 @@ import {
   sampleConversation,
   uniqueTenant,
 } from "./conformance-context.js";
-import { vitestApi } from "./vitest-api.js";
 
 type AnyRecord = { readonly id: string };
 
@@ -42,7 +42,6 @@ function storeOf(adapter: Adapter, port: SinkKind["port"]): RecordStore<AnyRecor
  * listing and paging, fencing when declared, and the store-level purges.
  */
 export function runRecordStoreConformance(options: AdapterConformanceOptions): void {
-  const { describe, expect, it } = vitestApi();
   const fencedSinks = options.capabilities?.fencedSinks === true;
 
   for (const kind of KINDS) {

@@ -1,3 +1,4 @@
+import { describe } from "vitest";
 import { runCheckpointStoreConformance } from "./checkpoint-store-conformance.js";
 import type { AdapterConformanceOptions } from "./conformance-context.js";
 import { runEventLogConformance } from "./event-log-conformance.js";
@@ -7,7 +8,6 @@ import { runQueueConformance } from "./queue-conformance.js";
 import { runRaceConformance } from "./race-conformance.js";
 import { runRecordStoreConformance } from "./record-store-conformance.js";
 import { runTenantIsolationConformance } from "./tenant-isolation-conformance.js";
-import { vitestApi } from "./vitest-api.js";
 
 /**
  * Registers every port's conformance suite for one adapter as vitest `describe`/`it` blocks: JobStore,
@@ -15,6 +15,8 @@ import { vitestApi } from "./vitest-api.js";
  * Each test gets a fresh adapter from `create` and closes it. Cases that need a capability the
  * adapter does not declare are registered as skipped, with the capability named in the title.
  * @example
+ * import { runAdapterConformance } from "@threadmill/testkit/vitest";
+ *
  * runAdapterConformance({
  *   name: "redis",
  *   create: async ({ eventRetention }) =>
@@ -23,7 +25,6 @@ import { vitestApi } from "./vitest-api.js";
  * });
  */
 export function runAdapterConformance(options: AdapterConformanceOptions): void {
-  const { describe } = vitestApi();
   describe(`adapter conformance: ${options.name}`, () => {
     runJobStoreConformance(options);
     runQueueConformance(options);

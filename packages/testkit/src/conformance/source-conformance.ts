@@ -1,5 +1,5 @@
+import { describe, expect, it } from "vitest";
 import type { OpenedSource, Source } from "@threadmill/core";
-import { vitestApi } from "./vitest-api.js";
 
 /** What the Source suite takes. */
 export interface SourceConformanceOptions {
@@ -59,7 +59,6 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
  * size, independent re-opens, cancel, abort, empty input, and a name without secrets.
  */
 export function runSourceConformance(options: SourceConformanceOptions): void {
-  const { describe, expect, it } = vitestApi();
   const seekable = options.seekable ?? true;
   const knowsSize = options.knowsSize ?? true;
   const bytes = patternBytes(1_500_000);

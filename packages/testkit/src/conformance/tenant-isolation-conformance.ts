@@ -1,3 +1,4 @@
+import { describe, expect, it } from "vitest";
 import type { Adapter, Lease } from "@threadmill/core";
 import fc from "fast-check";
 import {
@@ -11,7 +12,6 @@ import {
   spec,
   uniqueTenant,
 } from "./conformance-context.js";
-import { vitestApi } from "./vitest-api.js";
 
 /** Everything the victim tenant has, read through every port. */
 async function snapshot(adapter: Adapter, tenant: string, jobIds: readonly string[]) {
@@ -42,7 +42,6 @@ const anyId = fc
  * the real tenant) returns nothing and changes nothing.
  */
 export function runTenantIsolationConformance(options: AdapterConformanceOptions): void {
-  const { describe, expect, it } = vitestApi();
   describe(`${options.name}: tenant isolation`, () => {
     it("every method given another tenant's or an unknown id returns nothing and changes nothing (fuzzed ids; seed 003 fix #2: user isolation)", async () => {
       const adapter = await openAdapter(options);

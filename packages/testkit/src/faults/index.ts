@@ -19,4 +19,3 @@ export {
   syntheticConversation,
   syntheticSource,
 } from "./synthetic-pipeline.js";
-export { type FaultSuiteOptions, runFaultSuite } from "./run-fault-suite.js";

@@ -1,3 +1,4 @@
+import { afterEach, describe, expect, it } from "vitest";
 import {
   type Adapter,
   createRunner,
@@ -7,7 +8,6 @@ import {
   TERMINAL_STATUSES,
 } from "@threadmill/core";
 import fc from "fast-check";
-import { vitestApi } from "../conformance/vitest-api.js";
 import { createFaultyAdapter } from "./faulty-adapter.js";
 import { simulateServerless } from "./serverless-simulator.js";
 import {
@@ -49,7 +49,6 @@ const expectedIds = (items: number, chunksPerItem = 3) =>
  * runFaultSuite({ name: "redis", create: async () => createRedisAdapter({ client, keyPrefix: uniquePrefix() }) });
  */
 export function runFaultSuite(options: FaultSuiteOptions): void {
-  const { afterEach, describe, expect, it } = vitestApi();
   const leaseMs = options.leaseMs ?? 400;
   const renewEveryMs = Math.round(leaseMs / 3);
   const numRuns = options.numRuns ?? 8;
