@@ -1,4 +1,4 @@
-import type { Job, JobError, JobProgress, JobStatus, SourceRef } from "@threadmill/core";
+import type { Job, JobError, JobProgress, JobStatus, Lease, SourceRef } from "@threadmill/core";
 import type { JsonObject, JsonValue } from "@threadmill/core";
 import { ms } from "./sql-context.js";
 
@@ -67,5 +67,16 @@ export function toJob(row: JobRow): Job {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     finishedAt: num(row.finished_at),
+  };
+}
+
+/** The lease a claimed job's record describes (held by `workerId`, by default the job's own). */
+export function leaseOf(job: Job, workerId?: string): Lease {
+  return {
+    tenant: job.tenant,
+    jobId: job.id,
+    epoch: job.epoch,
+    workerId: workerId ?? job.workerId!,
+    expiresAt: job.leaseExpiresAt!,
   };
 }

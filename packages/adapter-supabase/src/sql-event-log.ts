@@ -8,7 +8,7 @@ import {
   progressEventSchema,
 } from "@threadmill/core";
 import { leaseLost, type SqlContext } from "./sql-context.js";
-import { bumpEventSeq } from "./sql-job-store.js";
+import { bumpEventSeq } from "./sql-event-fragments.js";
 
 const newEventSchema = progressEventSchema.omit({ id: true });
 

@@ -7,6 +7,13 @@ const TABLES = {
   chunks: { table: "chunks", members: "chunk_jobs", idCol: "chunk_id" },
 } as const;
 
+type RecordKind = keyof typeof TABLES;
+
+/** One kind of record: the context, the records' table, and the table of their job membership. */
+type RecordTable = { readonly ctx: SqlContext; readonly kind: RecordKind } & (typeof TABLES)[RecordKind];
+
+type RecordRow = { body: string; date_paths: string | null };
+
 /** Rows per statement: keeps each JSON parameter well under a few MB. */
 const BATCH = 500;
 
@@ -16,131 +23,165 @@ const BATCH = 500;
  */
 export function createSqlRecordStore<T extends { readonly id: string }>(
   ctx: SqlContext,
-  kind: keyof typeof TABLES,
+  kind: RecordKind,
 ): RecordStore<T> {
-  const { s } = ctx;
-  const { table, members, idCol } = TABLES[kind];
-  const decode = (rows: { body: string; date_paths: string | null }[]): T[] =>
-    rows.map((r) =>
-      decodeRecord<T>(JSON.parse(r.body), r.date_paths === null ? null : JSON.parse(r.date_paths)),
-    );
-
-  const upsertBatch = async (lease: Lease, records: readonly T[]) => {
-    const payload = JSON.stringify(
-      records.map((record) => {
-        const { cursor: _cursor, ...rest } = record as T & { cursor?: unknown };
-        const encoded = encodeRecord(kind === "conversations" ? rest : record);
-        return { id: record.id, body: encoded.body, date_paths: encoded.datePaths };
-      }),
-    );
-    const gate = ctx.fencedSinks
-      ? `select 1 as ok from ${s}.jobs where id = $2::text and tenant = $1::text and epoch = $3::int
-           and status = 'running' for share`
-      : "select 1 as ok";
-    const rows = await ctx.run<{ current_epoch: number | null; ok: boolean }>(
-      `${kind}.upsert`,
-      `with cur as (select epoch from ${s}.jobs where id = $2::text and tenant = $1::text),
-       gate as (${gate}),
-       input as (select * from jsonb_to_recordset($4::text::jsonb) as r(id text, body jsonb, date_paths jsonb)),
-       up as (
-         insert into ${s}.${table} (tenant, id, body, date_paths, written_at)
-         select $1::text, input.id, input.body, input.date_paths, now() from input where exists (select 1 from gate)
-         on conflict (tenant, id) do update set body = excluded.body, date_paths = excluded.date_paths,
-           written_at = excluded.written_at
-       ),
-       mem as (
-         insert into ${s}.${members} (tenant, job_id, ${idCol})
-         select $1::text, $2::text, input.id from input where exists (select 1 from gate)
-         on conflict do nothing
-       )
-       select (select epoch from cur) as current_epoch, exists (select 1 from gate) as ok`,
-      [lease.tenant, lease.jobId, lease.epoch, payload],
-    );
-    const row = rows[0];
-    if (!row?.ok) throw leaseLost(lease.jobId, lease.epoch, row?.current_epoch);
-  };
-
+  const t: RecordTable = { ctx, kind, ...TABLES[kind] };
   return {
     fenced: ctx.fencedSinks,
-
-    async upsert(lease: Lease, records: readonly T[]): Promise<void> {
-      assertLease(lease);
-      if (!Array.isArray(records)) throw new TypeError(`[threadmill] ${kind}.upsert needs an array`);
-      for (const record of records) assertId(record?.id, `${kind} record id`);
-      // One statement cannot touch a row twice: the last copy of an id wins, as sequential writes would.
-      const unique = [...new Map(records.map((r) => [r.id, r])).values()];
-      if (unique.length === 0) {
-        await upsertBatch(lease, []);
-        return;
-      }
-      for (let i = 0; i < unique.length; i += BATCH) await upsertBatch(lease, unique.slice(i, i + BATCH));
-    },
-
-    async list(tenant: string, options: ListRecordsOptions = {}): Promise<T[]> {
-      const limit = options.limit ?? 1000;
-      if (limit <= 0) return [];
-      const rows = await ctx.run<{ body: string; date_paths: string | null }>(
-        `${kind}.list`,
-        options.jobId === undefined
-          ? `select body::text as body, date_paths::text as date_paths from ${s}.${table}
-             where tenant = $1::text and ($2::text is null or id > $2::text) order by id limit $3::int`
-          : `select r.body::text as body, r.date_paths::text as date_paths
-             from ${s}.${members} m join ${s}.${table} r on r.tenant = m.tenant and r.id = m.${idCol} collate "C"
-             where m.tenant = $1::text and m.job_id = $4::text and ($2::text is null or r.id > $2::text)
-             order by r.id limit $3::int`,
-        options.jobId === undefined
-          ? [tenant, options.after ?? null, limit]
-          : [tenant, options.after ?? null, limit, options.jobId],
-      );
-      return decode(rows);
-    },
-
-    async get(tenant: string, ids: readonly string[]): Promise<T[]> {
-      if (ids.length === 0) return [];
-      const wanted = [...new Set(ids)];
-      // `= any(array)` of "C" texts: an index lookup per id (a join on the id list let the planner
-      // scan every record of the tenant instead); the order of `ids` is restored here.
-      const rows = await ctx.run<{ body: string; date_paths: string | null }>(
-        `${kind}.get`,
-        `select r.body::text as body, r.date_paths::text as date_paths from ${s}.${table} r
-         where r.tenant = $1::text
-           and r.id = any(array(select x collate "C" from jsonb_array_elements_text($2::text::jsonb) x))`,
-        [tenant, JSON.stringify(wanted)],
-      );
-      const position = new Map(wanted.map((id, i) => [id, i]));
-      return decode(rows).sort((a, b) => position.get(a.id)! - position.get(b.id)!);
-    },
-
-    async count(tenant: string, options: { readonly jobId?: string } = {}): Promise<number> {
-      const rows = await ctx.run<{ n: number }>(
-        `${kind}.count`,
-        options.jobId === undefined
-          ? `select count(*)::int as n from ${s}.${table} where tenant = $1::text`
-          : `select count(*)::int as n from ${s}.${members} where tenant = $1::text and job_id = $2::text`,
-        options.jobId === undefined ? [tenant] : [tenant, options.jobId],
-      );
-      return Number(rows[0]?.n ?? 0);
-    },
-
-    async purgeJob(tenant: string, jobId: string): Promise<void> {
-      await ctx.run(
-        `${kind}.purgeJob`,
-        `with m as (delete from ${s}.${members} where tenant = $1::text and job_id = $2::text returning ${idCol})
-         delete from ${s}.${table} r using m
-         where r.tenant = $1::text and r.id = m.${idCol} collate "C"
-           and not exists (select 1 from ${s}.${members} o
-                           where o.tenant = $1::text and o.${idCol} = r.id collate "default" and o.job_id <> $2::text)`,
-        [tenant, jobId],
-      );
-    },
-
-    async purgeTenant(tenant: string): Promise<void> {
-      await ctx.run(
-        `${kind}.purgeTenant`,
-        `with m as (delete from ${s}.${members} where tenant = $1::text)
-         delete from ${s}.${table} where tenant = $1::text`,
-        [tenant],
-      );
-    },
+    upsert: (lease, records) => upsertRecords(t, lease, records),
+    list: (tenant, options) => listRecords<T>(t, tenant, options),
+    get: (tenant, ids) => getRecords<T>(t, tenant, ids),
+    count: (tenant, options) => countRecords(t, tenant, options),
+    purgeJob: (tenant, jobId) => purgeJobRecords(t, tenant, jobId),
+    purgeTenant: (tenant) => purgeTenantRecords(t, tenant),
   };
+}
+
+function decode<T>(rows: RecordRow[]): T[] {
+  return rows.map((r) =>
+    decodeRecord<T>(JSON.parse(r.body), r.date_paths === null ? null : JSON.parse(r.date_paths)),
+  );
+}
+
+async function upsertRecords<T extends { readonly id: string }>(
+  t: RecordTable,
+  lease: Lease,
+  records: readonly T[],
+): Promise<void> {
+  assertLease(lease);
+  if (!Array.isArray(records)) throw new TypeError(`[threadmill] ${t.kind}.upsert needs an array`);
+  for (const record of records) assertId(record?.id, `${t.kind} record id`);
+  // One statement cannot touch a row twice: the last copy of an id wins, as sequential writes would.
+  const unique = [...new Map(records.map((r) => [r.id, r])).values()];
+  if (unique.length === 0) {
+    await upsertBatch(t, lease, []);
+    return;
+  }
+  for (let i = 0; i < unique.length; i += BATCH) await upsertBatch(t, lease, unique.slice(i, i + BATCH));
+}
+
+/** Upserts one batch and its membership in one statement, behind the lease's gate when fenced. */
+async function upsertBatch<T extends { readonly id: string }>(
+  { ctx, kind, table, members, idCol }: RecordTable,
+  lease: Lease,
+  records: readonly T[],
+): Promise<void> {
+  const { s } = ctx;
+  const payload = JSON.stringify(
+    records.map((record) => {
+      const { cursor: _cursor, ...rest } = record as T & { cursor?: unknown };
+      const encoded = encodeRecord(kind === "conversations" ? rest : record);
+      return { id: record.id, body: encoded.body, date_paths: encoded.datePaths };
+    }),
+  );
+  const gate = ctx.fencedSinks
+    ? `select 1 as ok from ${s}.jobs where id = $2::text and tenant = $1::text and epoch = $3::int
+         and status = 'running' for share`
+    : "select 1 as ok";
+  const rows = await ctx.run<{ current_epoch: number | null; ok: boolean }>(
+    `${kind}.upsert`,
+    `with cur as (select epoch from ${s}.jobs where id = $2::text and tenant = $1::text),
+     gate as (${gate}),
+     input as (select * from jsonb_to_recordset($4::text::jsonb) as r(id text, body jsonb, date_paths jsonb)),
+     up as (
+       insert into ${s}.${table} (tenant, id, body, date_paths, written_at)
+       select $1::text, input.id, input.body, input.date_paths, now() from input where exists (select 1 from gate)
+       on conflict (tenant, id) do update set body = excluded.body, date_paths = excluded.date_paths,
+         written_at = excluded.written_at
+     ),
+     mem as (
+       insert into ${s}.${members} (tenant, job_id, ${idCol})
+       select $1::text, $2::text, input.id from input where exists (select 1 from gate)
+       on conflict do nothing
+     )
+     select (select epoch from cur) as current_epoch, exists (select 1 from gate) as ok`,
+    [lease.tenant, lease.jobId, lease.epoch, payload],
+  );
+  const row = rows[0];
+  if (!row?.ok) throw leaseLost(lease.jobId, lease.epoch, row?.current_epoch);
+}
+
+async function listRecords<T>(
+  { ctx, kind, table, members, idCol }: RecordTable,
+  tenant: string,
+  options: ListRecordsOptions = {},
+): Promise<T[]> {
+  const { s } = ctx;
+  const limit = options.limit ?? 1000;
+  if (limit <= 0) return [];
+  const rows = await ctx.run<RecordRow>(
+    `${kind}.list`,
+    options.jobId === undefined
+      ? `select body::text as body, date_paths::text as date_paths from ${s}.${table}
+         where tenant = $1::text and ($2::text is null or id > $2::text) order by id limit $3::int`
+      : `select r.body::text as body, r.date_paths::text as date_paths
+         from ${s}.${members} m join ${s}.${table} r on r.tenant = m.tenant and r.id = m.${idCol} collate "C"
+         where m.tenant = $1::text and m.job_id = $4::text and ($2::text is null or r.id > $2::text)
+         order by r.id limit $3::int`,
+    options.jobId === undefined
+      ? [tenant, options.after ?? null, limit]
+      : [tenant, options.after ?? null, limit, options.jobId],
+  );
+  return decode<T>(rows);
+}
+
+async function getRecords<T extends { readonly id: string }>(
+  { ctx, kind, table }: RecordTable,
+  tenant: string,
+  ids: readonly string[],
+): Promise<T[]> {
+  if (ids.length === 0) return [];
+  const wanted = [...new Set(ids)];
+  // `= any(array)` of "C" texts: an index lookup per id (a join on the id list let the planner
+  // scan every record of the tenant instead); the order of `ids` is restored here.
+  const rows = await ctx.run<RecordRow>(
+    `${kind}.get`,
+    `select r.body::text as body, r.date_paths::text as date_paths from ${ctx.s}.${table} r
+     where r.tenant = $1::text
+       and r.id = any(array(select x collate "C" from jsonb_array_elements_text($2::text::jsonb) x))`,
+    [tenant, JSON.stringify(wanted)],
+  );
+  const position = new Map(wanted.map((id, i) => [id, i]));
+  return decode<T>(rows).sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+}
+
+async function countRecords(
+  { ctx, kind, table, members }: RecordTable,
+  tenant: string,
+  options: { readonly jobId?: string } = {},
+): Promise<number> {
+  const rows = await ctx.run<{ n: number }>(
+    `${kind}.count`,
+    options.jobId === undefined
+      ? `select count(*)::int as n from ${ctx.s}.${table} where tenant = $1::text`
+      : `select count(*)::int as n from ${ctx.s}.${members} where tenant = $1::text and job_id = $2::text`,
+    options.jobId === undefined ? [tenant] : [tenant, options.jobId],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function purgeJobRecords(
+  { ctx, kind, table, members, idCol }: RecordTable,
+  tenant: string,
+  jobId: string,
+): Promise<void> {
+  const { s } = ctx;
+  await ctx.run(
+    `${kind}.purgeJob`,
+    `with m as (delete from ${s}.${members} where tenant = $1::text and job_id = $2::text returning ${idCol})
+     delete from ${s}.${table} r using m
+     where r.tenant = $1::text and r.id = m.${idCol} collate "C"
+       and not exists (select 1 from ${s}.${members} o
+                       where o.tenant = $1::text and o.${idCol} = r.id collate "default" and o.job_id <> $2::text)`,
+    [tenant, jobId],
+  );
+}
+
+async function purgeTenantRecords({ ctx, kind, table, members }: RecordTable, tenant: string): Promise<void> {
+  await ctx.run(
+    `${kind}.purgeTenant`,
+    `with m as (delete from ${ctx.s}.${members} where tenant = $1::text)
+     delete from ${ctx.s}.${table} where tenant = $1::text`,
+    [tenant],
+  );
 }

@@ -2,6 +2,7 @@ import type { Job, ProgressEvent } from "@threadmill/core";
 import cliProgress from "cli-progress";
 import type { CliIo } from "./cli-io.js";
 import { formatBytes } from "./format-bytes.js";
+import { formatCount } from "./format-count.js";
 
 /** How `import` shows progress: a bar per stage on stderr, JSON lines on stdout, or nothing. */
 export type ProgressMode = "bar" | "json" | "none";
@@ -23,12 +24,8 @@ export interface ProgressReporterOptions {
   readonly io: CliIo;
 }
 
-const number = new Intl.NumberFormat("en");
-
 function amount(value: number, unit: string | undefined): string {
-  return unit === "bytes"
-    ? formatBytes(value)
-    : `${number.format(Math.round(value))}${unit ? ` ${unit}` : ""}`;
+  return unit === "bytes" ? formatBytes(value) : `${formatCount(Math.round(value))}${unit ? ` ${unit}` : ""}`;
 }
 
 /**
@@ -49,7 +46,22 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
       stop() {},
     };
   }
+  return createBarReporter(io);
+}
 
+/** One stage's bar and what it shows. */
+interface StageBar {
+  readonly bar: cliProgress.SingleBar;
+  readonly startedAt: number;
+  /** `done` at the stage's first progress event in this run (the rate counts from there). */
+  startDone: number | null;
+  unit: string | undefined;
+  done: number;
+  total: number | null;
+}
+
+/** The `bar` mode: a bar per stage on stderr, the current one moving, the ones before it completed. */
+function createBarReporter(io: CliIo): ProgressReporter {
   const multibar = new cliProgress.MultiBar(
     {
       stream: io.stderr as NodeJS.WriteStream,
@@ -66,47 +78,16 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
     },
     cliProgress.Presets.shades_classic,
   );
-  interface StageBar {
-    readonly bar: cliProgress.SingleBar;
-    readonly startedAt: number;
-    startDone: number | null;
-    unit: string | undefined;
-    done: number;
-    total: number | null;
-  }
   const bars = new Map<string, StageBar>();
   let current: StageBar | null = null;
   let counts = "";
   let stopped = false;
 
-  const payload = (s: StageBar, stage: string) => {
-    const seconds = (performance.now() - s.startedAt) / 1000;
-    const moved = s.startDone === null ? 0 : s.done - s.startDone;
-    const rate = seconds > 0.5 && moved > 0 ? moved / seconds : 0;
-    const eta = rate > 0 && s.total !== null ? Math.max(0, (s.total - s.done) / rate) : null;
-    return {
-      stage,
-      pct:
-        s.total === null
-          ? "  ?"
-          : String(Math.floor((100 * Math.min(s.done, s.total)) / Math.max(s.total, 1))).padStart(3),
-      doneText: amount(s.done, s.unit),
-      totalText: s.total === null ? "?" : amount(s.total, s.unit),
-      rate: rate > 0 ? `${amount(rate, s.unit)}/s` : "-",
-      etaText:
-        eta === null
-          ? "-"
-          : eta < 60
-            ? `${Math.ceil(eta)}s`
-            : `${Math.floor(eta / 60)}m${String(Math.ceil(eta % 60)).padStart(2, "0")}s`,
-      counts,
-    };
-  };
   const render = (stage: string, s: StageBar) => {
     // An unknown total draws an empty bar with "?%" rather than a full one.
     const total = s.total === null ? Number.MAX_SAFE_INTEGER : Math.max(s.total, 1);
     s.bar.setTotal(total);
-    s.bar.update(Math.min(s.done, total), payload(s, stage));
+    s.bar.update(Math.min(s.done, total), barPayload(s, stage, counts));
   };
   const stageBar = (stage: string): StageBar => {
     let s = bars.get(stage);
@@ -137,7 +118,7 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
   };
 
   return {
-    mode,
+    mode: "bar",
     event(event) {
       if (stopped) return;
       if (event.type === "stage" && event.stage) {
@@ -163,12 +144,7 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
     },
     job(job) {
       if (stopped) return;
-      const c = job.counts;
-      counts = [
-        `${number.format(c.conversations ?? 0)} conv`,
-        `${number.format(c.chunks ?? 0)} chunks`,
-        ...((c.issues ?? 0) > 0 ? [`${number.format(c.issues ?? 0)} issues`] : []),
-      ].join(" \u00b7 ");
+      counts = countsText(job);
       for (const [name, s] of bars) render(name, s);
     },
     stop() {
@@ -177,4 +153,39 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
       multibar.stop();
     },
   };
+}
+
+/** The values the bar's format shows: percent, amounts, rate and ETA since this run's first progress. */
+function barPayload(s: StageBar, stage: string, counts: string) {
+  const seconds = (performance.now() - s.startedAt) / 1000;
+  const moved = s.startDone === null ? 0 : s.done - s.startDone;
+  const rate = seconds > 0.5 && moved > 0 ? moved / seconds : 0;
+  const eta = rate > 0 && s.total !== null ? Math.max(0, (s.total - s.done) / rate) : null;
+  return {
+    stage,
+    pct:
+      s.total === null
+        ? "  ?"
+        : String(Math.floor((100 * Math.min(s.done, s.total)) / Math.max(s.total, 1))).padStart(3),
+    doneText: amount(s.done, s.unit),
+    totalText: s.total === null ? "?" : amount(s.total, s.unit),
+    rate: rate > 0 ? `${amount(rate, s.unit)}/s` : "-",
+    etaText:
+      eta === null
+        ? "-"
+        : eta < 60
+          ? `${Math.ceil(eta)}s`
+          : `${Math.floor(eta / 60)}m${String(Math.ceil(eta % 60)).padStart(2, "0")}s`,
+    counts,
+  };
+}
+
+/** The job's counts shown beside the bars: `1,234 conv · 5,678 chunks · 3 issues`. */
+function countsText(job: Job): string {
+  const c = job.counts;
+  return [
+    `${formatCount(c.conversations ?? 0)} conv`,
+    `${formatCount(c.chunks ?? 0)} chunks`,
+    ...((c.issues ?? 0) > 0 ? [`${formatCount(c.issues ?? 0)} issues`] : []),
+  ].join(" \u00b7 ");
 }

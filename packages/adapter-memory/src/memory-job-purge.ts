@@ -1,0 +1,38 @@
+import { assertOpen, type MemoryState, purgeJobRecords, wake } from "./memory-state.js";
+
+/**
+ * Deletes the job, its checkpoint, events and the records only it referenced (and the tenant once
+ * it holds nothing); whether anything was deleted.
+ */
+export function purgeMemoryJob(state: MemoryState, tenant: string, jobId: string): boolean {
+  assertOpen(state, "jobs.purge");
+  const t = state.tenants.get(tenant);
+  if (!t) return false;
+  let deleted = t.jobs.delete(jobId);
+  deleted = t.checkpoints.delete(jobId) || deleted;
+  deleted = t.events.delete(jobId) || deleted;
+  deleted = purgeJobRecords(t.conversations, jobId) || deleted;
+  deleted = purgeJobRecords(t.chunks, jobId) || deleted;
+  wake(state, tenant, jobId);
+  if (
+    t.jobs.size === 0 &&
+    t.events.size === 0 &&
+    t.checkpoints.size === 0 &&
+    t.conversations.records.size === 0 &&
+    t.chunks.records.size === 0
+  ) {
+    state.tenants.delete(tenant);
+  }
+  return deleted;
+}
+
+/** Deletes everything of the tenant and wakes its waiting readers; the number of jobs deleted. */
+export function purgeMemoryTenant(state: MemoryState, tenant: string): number {
+  assertOpen(state, "jobs.purgeTenant");
+  const t = state.tenants.get(tenant);
+  if (!t) return 0;
+  state.tenants.delete(tenant);
+  const jobIds = new Set([...t.jobs.keys(), ...t.events.keys()]);
+  for (const jobId of jobIds) wake(state, tenant, jobId);
+  return t.jobs.size;
+}

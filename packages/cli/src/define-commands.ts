@@ -1,0 +1,155 @@
+import { type Command, Option } from "commander";
+import { cancelCommand } from "./commands/cancel-command.js";
+import { eventsCommand } from "./commands/events-command.js";
+import { exportCommand } from "./commands/export-command.js";
+import { importCommand } from "./commands/import-command.js";
+import { purgeCommand } from "./commands/purge-command.js";
+import { statusCommand } from "./commands/status-command.js";
+import { workerCommand } from "./commands/worker-command.js";
+import type { CommandContext } from "./command-context.js";
+import { DEFAULT_STORE } from "./parse-store.js";
+
+/** The flags every command that opens a store may have. */
+export interface SharedFlags {
+  readonly store?: string;
+  readonly tenant?: string;
+}
+
+/** Runs a command's handler with the context its flags give, and keeps the exit code it returns. */
+export type Dispatch = (
+  flags: SharedFlags,
+  command: Command,
+  handler: (ctx: CommandContext) => Promise<number>,
+) => Promise<void>;
+
+const storeOption = () =>
+  new Option("--store <store>", "a directory (embedded PGlite), redis://..., postgres://... or memory")
+    .env("THREADMILL_STORE")
+    .default(DEFAULT_STORE);
+const tenantOption = () => new Option("--tenant <id>", "the end user the jobs belong to").default("local");
+
+/** Adds every `threadmill` subcommand, with its arguments and flags, to `program`. */
+export function defineCommands(program: Command, dispatch: Dispatch): void {
+  defineImport(program, dispatch);
+  defineWorker(program, dispatch);
+  defineStatus(program, dispatch);
+  defineEvents(program, dispatch);
+  defineExport(program, dispatch);
+  defineCancel(program, dispatch);
+  definePurge(program, dispatch);
+}
+
+function defineImport(program: Command, dispatch: Dispatch): void {
+  program
+    .command("import")
+    .description("import an export (file, unzipped directory or URL) and wait for the job, resumably")
+    .argument(
+      "<input>",
+      "conversations.json, the export ZIP, an unzipped export directory, or an http(s) URL",
+    )
+    .addOption(storeOption())
+    .addOption(tenantOption())
+    .option("--max-tokens <n>", "largest chunk, in tokens", "512")
+    .option("--overlap <n>", "tokens repeated from the previous chunk", "64")
+    .addOption(
+      new Option("--tokenizer <name>", "what counts tokens")
+        .choices(["o200k_base", "cl100k_base", "claude"])
+        .default("o200k_base"),
+    )
+    .addOption(
+      new Option("--branches <which>", "the active path only, or every branch")
+        .choices(["active", "all"])
+        .default("active"),
+    )
+    .option("--facts", "extract facts with an LLM (arrives with LLM extraction)")
+    .option("--budget-usd <n>", "spending cap of fact extraction (arrives with LLM extraction)")
+    .option(
+      "--threads <n>",
+      "worker threads that tokenize and chunk; 0 chunks on the main thread (default: cores - 1, at least 1)",
+    )
+    .option("--detach", "queue the job and exit; `threadmill worker` runs it")
+    .option("--json", "progress events and the summary as JSON lines on stdout")
+    .action((input: string, flags, command: Command) =>
+      dispatch(flags, command, (ctx) => importCommand(input, flags, ctx)),
+    );
+}
+
+function defineWorker(program: Command, dispatch: Dispatch): void {
+  program
+    .command("worker")
+    .description("serve queued jobs of every tenant until SIGTERM (graceful)")
+    .addOption(storeOption())
+    .option("--concurrency <n>", "jobs worked at once", "1")
+    .option(
+      "--threads <n>",
+      "worker threads that tokenize and chunk, shared by the jobs; 0 chunks on the main thread (default: cores - 1, at least 1)",
+    )
+    .action((flags, command: Command) => dispatch(flags, command, (ctx) => workerCommand(flags, ctx)));
+}
+
+function defineStatus(program: Command, dispatch: Dispatch): void {
+  program
+    .command("status")
+    .description("a job's record, or the tenant's jobs")
+    .argument("[jobId]")
+    .addOption(storeOption())
+    .addOption(tenantOption())
+    .option("--json", "print JSON")
+    .action((jobId: string | undefined, flags, command: Command) =>
+      dispatch(flags, command, (ctx) => statusCommand(jobId, flags, ctx)),
+    );
+}
+
+function defineEvents(program: Command, dispatch: Dispatch): void {
+  program
+    .command("events")
+    .description("a job's progress events as JSON lines")
+    .argument("<jobId>")
+    .option("--follow", "wait for new events until the job ends")
+    .addOption(storeOption())
+    .addOption(tenantOption())
+    .action((jobId: string, flags, command: Command) =>
+      dispatch(flags, command, (ctx) => eventsCommand(jobId, flags, ctx)),
+    );
+}
+
+function defineExport(program: Command, dispatch: Dispatch): void {
+  program
+    .command("export")
+    .description("what a job produced, on stdout")
+    .argument("<jobId>")
+    .requiredOption("--what <what>", "conversations, chunks or facts (facts arrive with LLM extraction)")
+    .addOption(
+      new Option("--format <format>", "JSON lines or Markdown").choices(["jsonl", "md"]).default("jsonl"),
+    )
+    .addOption(storeOption())
+    .addOption(tenantOption())
+    .action((jobId: string, flags, command: Command) =>
+      dispatch(flags, command, (ctx) => exportCommand(jobId, flags, ctx)),
+    );
+}
+
+function defineCancel(program: Command, dispatch: Dispatch): void {
+  program
+    .command("cancel")
+    .description("cancel a job (a running one stops at its next heartbeat)")
+    .argument("<jobId>")
+    .addOption(storeOption())
+    .addOption(tenantOption())
+    .action((jobId: string, flags, command: Command) =>
+      dispatch(flags, command, (ctx) => cancelCommand(jobId, ctx)),
+    );
+}
+
+function definePurge(program: Command, dispatch: Dispatch): void {
+  program
+    .command("purge")
+    .description("delete a job (or every job of the tenant, --all) and what it produced")
+    .argument("[jobId]")
+    .option("--all", "every job of the tenant")
+    .addOption(storeOption())
+    .addOption(tenantOption())
+    .action((jobId: string | undefined, flags, command: Command) =>
+      dispatch(flags, command, (ctx) => purgeCommand(jobId, flags, ctx)),
+    );
+}
