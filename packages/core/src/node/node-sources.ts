@@ -1,8 +1,8 @@
 import { stat } from "node:fs/promises";
-import { createDirectorySource } from "../node/create-directory-source.js";
-import { createFileSource } from "../node/create-file-source.js";
-import { createHttpSource } from "../node/create-http-source.js";
-import type { SourceResolver } from "./runner.js";
+import type { SourceResolver } from "../pipeline/runner.js";
+import { createHttpSource } from "../source/create-http-source.js";
+import { createDirectorySource } from "./create-directory-source.js";
+import { createFileSource } from "./create-file-source.js";
 
 /**
  * The Node source resolvers: `{ kind: "file", path }` (an export file, JSON or ZIP, or an unzipped
