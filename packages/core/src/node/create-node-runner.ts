@@ -1,4 +1,5 @@
-import { createRunner as createPortableRunner, type Runner, type RunnerOptions } from "../pipeline/runner.js";
+import { createRunner as createPortableRunner, type Runner } from "../pipeline/runner.js";
+import type { RunnerOptions } from "../pipeline/runner-options.js";
 import { nodeSources } from "./node-sources.js";
 
 /**

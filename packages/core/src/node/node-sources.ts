@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import type { SourceResolver } from "../pipeline/runner.js";
+import type { SourceResolver } from "../pipeline/source-resolver.js";
 import { createHttpSource } from "../source/create-http-source.js";
 import { createDirectorySource } from "./create-directory-source.js";
 import { createFileSource } from "./create-file-source.js";

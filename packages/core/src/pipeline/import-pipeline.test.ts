@@ -15,7 +15,7 @@ import { createImportPipeline, type NodeImportPipelineOptions } from "../node/cr
 import { createRunner } from "../node/create-node-runner.js";
 import type { ImportChunkerPool } from "./import-pipeline.js";
 import type { Stage } from "./pipeline.js";
-import type { RunnerOptions } from "./runner.js";
+import type { RunnerOptions } from "./runner-options.js";
 import { StorageError } from "../errors/storage-error.js";
 
 const TENANT = "import-tenant";

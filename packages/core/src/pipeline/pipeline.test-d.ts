@@ -1,7 +1,9 @@
 import { describe, expectTypeOf, it } from "vitest";
 import type { JsonValue } from "../util/json.js";
 import type { Pipeline, Stage, StageRun, UnitContext, UnitResult } from "./pipeline.js";
-import type { JobRun, Runner, WorkResult } from "./runner.js";
+import type { JobRun } from "./job-run.js";
+import type { Runner } from "./runner.js";
+import type { WorkResult } from "./work-slice.js";
 
 describe("pipeline types", () => {
   it("a stage's cursor type flows from open() to its units' results", () => {

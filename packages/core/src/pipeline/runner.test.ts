@@ -17,7 +17,8 @@ import type { ChunkSink } from "../ports/chunk-store.js";
 import { type ProgressEvent, progressEventSchema } from "../ports/event.js";
 import type { Chunk } from "../chunk/chunk.js";
 import { toSSEResponse } from "../sse/to-sse-response.js";
-import { createRunner, type RunnerOptions } from "./runner.js";
+import { createRunner } from "./runner.js";
+import type { RunnerOptions } from "./runner-options.js";
 
 const TENANT = "tenant-a";
 const INPUT = { kind: "synthetic" } as const;
