@@ -16,5 +16,5 @@ export type { JobRun, RunOutcome } from "./job-run.js";
 export type { RunJobOptions } from "./run-job.js";
 export { createRunner, type Runner } from "./runner.js";
 export type { RunnerOptions, RunnerRetryOptions, RunnerSink } from "./runner-options.js";
-export type { SourceResolver } from "./source-resolver.js";
+export { defineSourceResolver, type SourceResolver } from "./source-resolver.js";
 export type { WorkOptions, WorkResult } from "./work-slice.js";

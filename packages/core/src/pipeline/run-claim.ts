@@ -10,6 +10,7 @@ import type { Pipeline, Stage, StageContext } from "./pipeline.js";
 import type { RunnerContext } from "./runner-options.js";
 import { runStage } from "./run-stage.js";
 import { settleClaim } from "./settle-claim.js";
+import { assertSourceRef } from "./source-resolver.js";
 import { mustWrite } from "./store-write-retries.js";
 import { createYielder } from "./yielder.js";
 
@@ -59,6 +60,7 @@ async function resolveSource(context: RunnerContext, job: Job): Promise<Source> 
       `job ${job.id} reads a "${job.input.kind}" source, which this worker cannot open; register a resolver in createRunner({ sources }).`,
     );
   }
+  assertSourceRef(resolver, job.input, `job ${job.id}`);
   return await resolver(job.input, { tenant: job.tenant, jobId: job.id });
 }
 

@@ -3,6 +3,7 @@ import type { CreateJobResult } from "../ports/job-store.js";
 import { createClaimLoops } from "./claim-loops.js";
 import { type RunJobOptions, runJob } from "./run-job.js";
 import { type RunnerOptions, resolveRunnerOptions } from "./runner-options.js";
+import { assertSourceRef } from "./source-resolver.js";
 import { type WorkOptions, type WorkResult, workSlice } from "./work-slice.js";
 import { isChunkStore } from "./write-outputs.js";
 
@@ -11,7 +12,8 @@ export interface Runner {
   readonly workerId: string;
   /**
    * Creates and enqueues a job (idempotent by `idempotencyKey`), and logs its `queued` event when
-   * it was created. Throws `TypeError` for a pipeline this runner does not know.
+   * it was created. Throws `TypeError` for a pipeline this runner does not know, and
+   * `JobConfigurationError` (`INVALID_INPUT`) for an input its kind's resolver `schema` rejects.
    */
   submit(spec: JobSpec): Promise<CreateJobResult>;
   /**
@@ -69,6 +71,7 @@ export function createRunner(options: RunnerOptions): Runner {
           `[threadmill] unknown pipeline "${spec.pipeline}"; this runner has: ${Object.keys(options.pipelines).join(", ") || "none"}.`,
         );
       }
+      assertSourceRef(context.sources[spec.input?.kind], spec.input, "the job");
       const result = await store.jobs.create(spec);
       if (result.created) {
         await store.events.append(
