@@ -78,6 +78,9 @@ export async function runClaim(
   const { job } = session;
   const { store } = context;
   try {
+    // First, so the log shows every claim, also one that fails opening its source or checkpoint.
+    const stage = job.stage ?? context.pipelines[job.pipeline]?.stages[0]?.name;
+    await session.emit({ type: "started", status: "running", ...(stage ? { stage } : {}) });
     if (job.attempts > job.maxAttempts) return await giveUp(context, session);
     if (job.cancelRequested) throw new CancelledError({ jobId: job.id });
     const pipeline = pipelineOf(context, job);
@@ -89,7 +92,6 @@ export async function runClaim(
       completed: [],
       counts: {},
     };
-    await session.emit({ type: "started", status: "running", stage: checkpoint.stage });
     const yielder = createYielder(context.yieldEveryMs, session.signal);
     for (const stage of pipeline.stages as readonly Stage[]) {
       if (checkpoint.completed.includes(stage.name)) continue;

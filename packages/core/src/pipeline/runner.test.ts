@@ -459,6 +459,20 @@ describe("createRunner", () => {
     expect(failed?.error?.message).toContain("createRunner({ sources })");
   });
 
+  it("logs started on every claim, also on one that fails while opening its source", async () => {
+    const t = setup();
+    const failingSource = () => {
+      throw new Error("the source is not there yet");
+    };
+    const runner = t.make({ sources: { synthetic: failingSource } });
+    const jobId = await t.submit({ maxAttempts: 3 });
+    const final = await runner.run(TENANT, jobId);
+    expect(final).toMatchObject({ status: "failed", epoch: 3 });
+    const types = (await t.events(jobId)).map((e) => e.type);
+    expect(types.filter((type) => type === "started")).toHaveLength(3);
+    expect(types.indexOf("started")).toBe(1);
+  });
+
   it("retries a dropped store connection during a unit's writes", async () => {
     const store = createMemoryAdapter();
     const view = createFaultyAdapter(store);
