@@ -45,8 +45,16 @@ export interface Runner {
    * retries of one job may both log `queued`.
    */
   retry(tenant: string, jobId: string): Promise<Job | null>;
-  /** `jobs.purge`, plus the job's records in sinks held by another store. */
+  /**
+   * `jobs.purge`, plus the job's records in sinks held by another store. A user's own `ChunkSink`
+   * is not told (threadmill keeps no record of what it wrote there): it purges itself.
+   */
   purge(tenant: string, jobId: string): Promise<boolean>;
+  /**
+   * `jobs.purgeTenant` ("forget me"): every job of the tenant and its records, also in sinks held by
+   * another store. Returns the number of jobs deleted. A user's own `ChunkSink` purges itself. Idempotent.
+   */
+  purgeTenant(tenant: string): Promise<number>;
 }
 
 /**
@@ -105,6 +113,13 @@ export function createRunner(options: RunnerOptions): Runner {
       const purged = await store.jobs.purge(tenant, jobId);
       if (conversationSink !== store.conversations) await conversationSink.purgeJob(tenant, jobId);
       if (chunkSink !== store.chunks && isChunkStore(chunkSink)) await chunkSink.purgeJob(tenant, jobId);
+      return purged;
+    },
+
+    async purgeTenant(tenant) {
+      const purged = await store.jobs.purgeTenant(tenant);
+      if (conversationSink !== store.conversations) await conversationSink.purgeTenant(tenant);
+      if (chunkSink !== store.chunks && isChunkStore(chunkSink)) await chunkSink.purgeTenant(tenant);
       return purged;
     },
   };
