@@ -5,7 +5,7 @@ export * from "./index.js";
 export { type ChunkerPool, type ChunkerPoolOptions, createChunkerPool } from "./node/chunker-pool.js";
 export { createDirectorySource } from "./node/create-directory-source.js";
 export { type FileSourceOptions, createFileSource } from "./node/create-file-source.js";
-export { type HttpSourceOptions, createHttpSource } from "./node/create-http-source.js";
+export { type HttpSourceOptions, createHttpSource } from "./source/create-http-source.js";
 export { readExport } from "./node/read-export.js";
 export { zlibInflateRaw } from "./node/zlib-inflate-raw.js";
 export {
@@ -14,9 +14,6 @@ export {
   type ImportChunkerPoolOptions,
   type NodeImportChunkerPool,
 } from "./node/import-chunker-pool.js";
-export {
-  createImportPipeline,
-  createRunner,
-  type NodeImportPipelineOptions,
-} from "./pipeline/create-node-runner.js";
-export { nodeSources } from "./pipeline/node-sources.js";
+export { createImportPipeline, type NodeImportPipelineOptions } from "./node/create-node-import-pipeline.js";
+export { createRunner } from "./node/create-node-runner.js";
+export { nodeSources } from "./node/node-sources.js";

@@ -4,11 +4,16 @@ const marker = "threadmill.error.JOB_CONFIGURATION";
 const symbol = Symbol.for(marker);
 
 /** What is wrong with a job's configuration. */
-export type JobConfigurationReason = "UNKNOWN_PIPELINE" | "UNKNOWN_SOURCE_KIND" | "INVALID_OPTIONS";
+export type JobConfigurationReason =
+  | "UNKNOWN_PIPELINE"
+  | "UNKNOWN_SOURCE_KIND"
+  | "INVALID_OPTIONS"
+  /** The job's `SourceRef` does not match the schema of its kind's resolver. */
+  | "INVALID_INPUT";
 
 /**
  * A job names a pipeline or source kind this worker does not have, or carries options its pipeline
- * rejects. Never retried: running the job again on the same worker fails the same way. The message
+ * or an input its source resolver rejects. Never retried: running the job again on the same worker fails the same way. The message
  * starts with `[threadmill] [<reason>]`, so the reason survives on a stored `job.error`.
  */
 export class JobConfigurationError extends ThreadmillError {

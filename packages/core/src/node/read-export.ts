@@ -6,7 +6,7 @@ import { type ReadExportOptions, readExport as readPortable } from "../export/re
 import type { ExportInput } from "../source/to-source.js";
 import { createDirectorySource } from "./create-directory-source.js";
 import { createFileSource } from "./create-file-source.js";
-import { createHttpSource } from "./create-http-source.js";
+import { createHttpSource } from "../source/create-http-source.js";
 import { zlibInflateRaw } from "./zlib-inflate-raw.js";
 
 /**

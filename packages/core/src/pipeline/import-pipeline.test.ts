@@ -11,10 +11,11 @@ import type { Source } from "../ports/source.js";
 import { createImportChunkerPool } from "../node/import-chunker-pool.js";
 import { createBytesSource } from "../source/create-bytes-source.js";
 import type { Chunk } from "../chunk/chunk.js";
-import { createImportPipeline, createRunner, type NodeImportPipelineOptions } from "./create-node-runner.js";
+import { createImportPipeline, type NodeImportPipelineOptions } from "../node/create-node-import-pipeline.js";
+import { createRunner } from "../node/create-node-runner.js";
 import type { ImportChunkerPool } from "./import-pipeline.js";
 import type { Stage } from "./pipeline.js";
-import type { RunnerOptions } from "./runner.js";
+import type { RunnerOptions } from "./runner-options.js";
 import { StorageError } from "../errors/storage-error.js";
 
 const TENANT = "import-tenant";

@@ -12,16 +12,9 @@ export {
   type PooledChunker,
 } from "./import-pipeline.js";
 export type { Pipeline, Stage, StageContext, StageRun, UnitContext, UnitResult } from "./pipeline.js";
-export {
-  createRunner,
-  type JobRun,
-  type Runner,
-  type RunnerOptions,
-  type RunnerRetryOptions,
-  type RunnerSink,
-  type RunJobOptions,
-  type RunOutcome,
-  type SourceResolver,
-  type WorkOptions,
-  type WorkResult,
-} from "./runner.js";
+export type { JobRun, RunOutcome } from "./job-run.js";
+export type { RunJobOptions } from "./run-job.js";
+export { createRunner, type Runner } from "./runner.js";
+export type { RunnerOptions, RunnerRetryOptions, RunnerSink } from "./runner-options.js";
+export { defineSourceResolver, type SourceResolver } from "./source-resolver.js";
+export type { WorkOptions, WorkResult } from "./work-slice.js";

@@ -1,7 +1,13 @@
 import { describe, expectTypeOf, it } from "vitest";
+import { z } from "zod";
+import type { ChunkSink } from "../ports/chunk-store.js";
+import type { Source } from "../ports/source.js";
 import type { JsonValue } from "../util/json.js";
 import type { Pipeline, Stage, StageRun, UnitContext, UnitResult } from "./pipeline.js";
-import type { JobRun, Runner, WorkResult } from "./runner.js";
+import type { JobRun } from "./job-run.js";
+import type { Runner } from "./runner.js";
+import { defineSourceResolver, type SourceResolver } from "./source-resolver.js";
+import type { WorkResult } from "./work-slice.js";
 
 describe("pipeline types", () => {
   it("a stage's cursor type flows from open() to its units' results", () => {
@@ -32,5 +38,18 @@ describe("pipeline types", () => {
       "succeeded" | "failed" | "cancelled" | "released" | "lease-lost"
     >();
     expectTypeOf<Runner["work"]>().returns.resolves.toEqualTypeOf<WorkResult>();
+  });
+
+  it("a user's ChunkSink only upserts (it purges itself), and the runner purges a whole tenant", () => {
+    expectTypeOf<keyof ChunkSink>().toEqualTypeOf<"upsert">();
+    expectTypeOf<Runner["purgeTenant"]>().returns.resolves.toEqualTypeOf<number>();
+  });
+
+  it("defineSourceResolver hands the resolver the ref as its schema parses it", () => {
+    const resolver = defineSourceResolver(z.object({ kind: z.literal("s3"), key: z.string() }), (ref) => {
+      expectTypeOf(ref.key).toEqualTypeOf<string>();
+      return {} as Source;
+    });
+    expectTypeOf(resolver).toEqualTypeOf<SourceResolver>();
   });
 });

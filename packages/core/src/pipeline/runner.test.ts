@@ -14,10 +14,13 @@ import { RateLimitedError } from "../errors/rate-limited-error.js";
 import { StorageError } from "../errors/storage-error.js";
 import type { Adapter } from "../ports/adapter.js";
 import type { ChunkSink } from "../ports/chunk-store.js";
+import type { StoredConversation } from "../ports/conversation-store.js";
+import type { RecordStore } from "../ports/record-store.js";
 import { type ProgressEvent, progressEventSchema } from "../ports/event.js";
 import type { Chunk } from "../chunk/chunk.js";
 import { toSSEResponse } from "../sse/to-sse-response.js";
-import { createRunner, type RunnerOptions } from "./runner.js";
+import { createRunner } from "./runner.js";
+import type { RunnerOptions } from "./runner-options.js";
 
 const TENANT = "tenant-a";
 const INPUT = { kind: "synthetic" } as const;
@@ -444,6 +447,48 @@ describe("createRunner", () => {
     expect(mine.map((c) => c.id).sort()).toEqual(expectedChunkIds(3));
   });
 
+  it("purgeTenant() deletes the tenant's jobs and tells sinks held by another store", async () => {
+    /** An unfenced sink in "another store" that records what it is asked to do. */
+    const recordingStore = <T extends { readonly id: string }>() => {
+      const ids = new Map<string, Set<string>>();
+      const calls: string[] = [];
+      const store: RecordStore<T> = {
+        fenced: false,
+        async upsert(lease, records) {
+          const mine = ids.get(lease.tenant) ?? new Set<string>();
+          for (const r of records) mine.add(r.id);
+          ids.set(lease.tenant, mine);
+        },
+        list: async () => [],
+        get: async () => [],
+        count: async (tenant) => ids.get(tenant)?.size ?? 0,
+        async purgeJob(tenant, jobId) {
+          calls.push(`purgeJob ${tenant} ${jobId}`);
+        },
+        async purgeTenant(tenant) {
+          calls.push(`purgeTenant ${tenant}`);
+          ids.delete(tenant);
+        },
+      };
+      return { store, calls };
+    };
+    const conversations = recordingStore<StoredConversation>();
+    const chunks = recordingStore<Chunk>();
+    const t = setup({ items: 3 });
+    const runner = t.make({ sink: { conversations: conversations.store, chunks: chunks.store } });
+    const jobs = [await t.submit(), await t.submit()];
+    const { job: other } = await runner.submit({ tenant: "tenant-b", pipeline: "synthetic", input: INPUT });
+    await runner.work();
+    expect(await chunks.store.count(TENANT)).toBe(9);
+    expect(await runner.purgeTenant(TENANT)).toBe(2);
+    for (const jobId of jobs) expect(await t.store.jobs.get(TENANT, jobId)).toBeNull();
+    expect(conversations.calls).toEqual([`purgeTenant ${TENANT}`]);
+    expect(chunks.calls).toEqual([`purgeTenant ${TENANT}`]);
+    expect(await chunks.store.count(TENANT)).toBe(0);
+    expect((await t.store.jobs.get("tenant-b", other.id))?.status).toBe("succeeded");
+    expect(await chunks.store.count("tenant-b")).toBe(9);
+  });
+
   it("fails a job whose source kind this worker cannot open, naming the fix", async () => {
     const t = setup();
     const { job } = await t
@@ -456,6 +501,20 @@ describe("createRunner", () => {
     expect(failed?.error?.name).toBe("JobConfigurationError");
     expect(failed?.error?.message).toContain("[UNKNOWN_SOURCE_KIND]");
     expect(failed?.error?.message).toContain("createRunner({ sources })");
+  });
+
+  it("logs started on every claim, also on one that fails while opening its source", async () => {
+    const t = setup();
+    const failingSource = () => {
+      throw new Error("the source is not there yet");
+    };
+    const runner = t.make({ sources: { synthetic: failingSource } });
+    const jobId = await t.submit({ maxAttempts: 3 });
+    const final = await runner.run(TENANT, jobId);
+    expect(final).toMatchObject({ status: "failed", epoch: 3 });
+    const types = (await t.events(jobId)).map((e) => e.type);
+    expect(types.filter((type) => type === "started")).toHaveLength(3);
+    expect(types.indexOf("started")).toBe(1);
   });
 
   it("retries a dropped store connection during a unit's writes", async () => {

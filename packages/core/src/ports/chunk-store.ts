@@ -6,9 +6,10 @@ export type ChunkStore = RecordStore<Chunk>;
 
 /**
  * A user's own sink (a vector store, say): unfenced, so ids being content hashes is what makes a
- * repeated write harmless. `delete` is called on purge when present.
+ * repeated write harmless. threadmill keeps no record of what it wrote there, so `runner.purge` and
+ * `runner.purgeTenant` do not reach it: the sink purges itself (every chunk arrives with its tenant).
  */
 export interface ChunkSink {
+  /** Inserts or replaces the tenant's chunks by id. Must be idempotent: a unit may be written twice. */
   upsert(tenant: string, chunks: readonly Chunk[]): Promise<void>;
-  delete?(tenant: string, ids: readonly string[]): Promise<void>;
 }

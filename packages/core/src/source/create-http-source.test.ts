@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExportFormatError } from "../errors/export-format-error.js";
-import { readExport } from "./read-export.js";
+import { readExport } from "../node/read-export.js";
 import { createHttpSource } from "./create-http-source.js";
 
 // A generated-looking export big enough to be sent in several writes.

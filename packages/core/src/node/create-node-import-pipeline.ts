@@ -1,23 +1,10 @@
-import { createImportChunkerPool } from "../node/import-chunker-pool.js";
-import { zlibInflateRaw } from "../node/zlib-inflate-raw.js";
 import {
   createImportPipeline as createPortableImportPipeline,
   type ImportPipelineOptions,
-} from "./import-pipeline.js";
-import { nodeSources } from "./node-sources.js";
-import type { Pipeline } from "./pipeline.js";
-import { createRunner as createPortableRunner, type Runner, type RunnerOptions } from "./runner.js";
-
-/**
- * `createRunner` for Node: the same runner, with the `file` and `url` source resolvers of
- * `nodeSources` registered unless `sources` overrides them.
- * @example
- * const runner = createRunner({ store, pipelines: { import: createImportPipeline() } });
- * await runner.submit({ tenant: "local", pipeline: "import", input: { kind: "file", path: "./export.zip" } });
- */
-export function createRunner(options: RunnerOptions): Runner {
-  return createPortableRunner({ ...options, sources: { ...nodeSources, ...options.sources } });
-}
+} from "../pipeline/import-pipeline.js";
+import type { Pipeline } from "../pipeline/pipeline.js";
+import { createImportChunkerPool } from "./import-chunker-pool.js";
+import { zlibInflateRaw } from "./zlib-inflate-raw.js";
 
 /** Options of `@threadmill/core/node`'s `createImportPipeline`: the portable ones plus `threads`. */
 export interface NodeImportPipelineOptions extends ImportPipelineOptions {

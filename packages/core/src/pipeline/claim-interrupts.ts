@@ -1,0 +1,21 @@
+/** What interrupted a claim without error. */
+export type InterruptReason = "deadline" | "stop" | "signal";
+
+/** Why a claim was interrupted without error: it releases the job. */
+export class Interrupt extends Error {
+  override readonly name = "Interrupt";
+  constructor(readonly reason: InterruptReason) {
+    super(`[threadmill] interrupted: ${reason}`);
+  }
+}
+
+/** A retriable failure that must wait longer than this claim may: release with this delay. */
+export class RetryLater extends Error {
+  override readonly name = "RetryLater";
+  constructor(
+    readonly delayMs: number,
+    readonly error: unknown,
+  ) {
+    super("[threadmill] retry later");
+  }
+}

@@ -1,0 +1,110 @@
+import { CancelledError } from "../errors/cancelled-error.js";
+import { JobConfigurationError } from "../errors/job-configuration-error.js";
+import type { Checkpoint } from "../ports/checkpoint-store.js";
+import type { Job } from "../ports/job.js";
+import type { Claim } from "../ports/queue.js";
+import type { Source } from "../ports/source.js";
+import { type ClaimLimits, type ClaimSession, openClaimSession } from "./claim-session.js";
+import type { JobRun } from "./job-run.js";
+import type { Pipeline, Stage, StageContext } from "./pipeline.js";
+import type { RunnerContext } from "./runner-options.js";
+import { runStage } from "./run-stage.js";
+import { settleClaim } from "./settle-claim.js";
+import { assertSourceRef } from "./source-resolver.js";
+import { mustWrite } from "./store-write-retries.js";
+import { createYielder } from "./yielder.js";
+
+/** Claims the next due job (or the named one) for this worker; `null` when there is none. */
+export async function claimNext(
+  context: RunnerContext,
+  named?: { tenant: string; jobId: string },
+): Promise<{ claim: Claim; claimedAt: number } | null> {
+  const claimedAt = performance.now();
+  const claim = await context.store.queue.claim(context.workerId, context.leaseMs, named);
+  return claim ? { claim, claimedAt } : null;
+}
+
+/** Dead-letters a job claimed more often than `maxAttempts` without progress (crashes, lost leases). */
+async function giveUp(context: RunnerContext, session: ClaimSession): Promise<JobRun> {
+  const { job } = session;
+  const message = `[threadmill] job ${job.id} made no progress in ${job.maxAttempts} attempts (crashes, lost leases or errors); giving up.${job.error ? ` Last error: ${job.error.message}` : ""}`;
+  await mustWrite(() =>
+    context.store.queue.deadLetter(session.lease(), {
+      code: job.error?.code ?? "ATTEMPTS_EXHAUSTED",
+      name: job.error?.name ?? "Error",
+      message,
+      retriable: false,
+    }),
+  );
+  return session.finish("failed", "error");
+}
+
+/** The job's pipeline; throws `JobConfigurationError` when this worker does not have it. */
+function pipelineOf(context: RunnerContext, job: Job): Pipeline {
+  const pipeline = context.pipelines[job.pipeline];
+  if (!pipeline) {
+    throw new JobConfigurationError(
+      "UNKNOWN_PIPELINE",
+      `job ${job.id} names pipeline "${job.pipeline}", which this worker does not have; register it in createRunner({ pipelines }).`,
+    );
+  }
+  return pipeline;
+}
+
+/** The job's input opened by the resolver of its kind; throws `JobConfigurationError` for a kind with none. */
+async function resolveSource(context: RunnerContext, job: Job): Promise<Source> {
+  const resolver = context.sources[job.input.kind];
+  if (!resolver) {
+    throw new JobConfigurationError(
+      "UNKNOWN_SOURCE_KIND",
+      `job ${job.id} reads a "${job.input.kind}" source, which this worker cannot open; register a resolver in createRunner({ sources }).`,
+    );
+  }
+  assertSourceRef(resolver, job.input, `job ${job.id}`);
+  return await resolver(job.input, { tenant: job.tenant, jobId: job.id });
+}
+
+/**
+ * Works one claim of a job: its stages from the job's checkpoint until the job succeeds, or the
+ * claim ends in a cancel, an interrupt, a lost lease or an error (`settleClaim` decides what then).
+ */
+export async function runClaim(
+  context: RunnerContext,
+  claim: Claim,
+  claimedAt: number,
+  limits: ClaimLimits,
+): Promise<JobRun> {
+  const session = openClaimSession(context, claim, claimedAt, limits);
+  const { job } = session;
+  const { store } = context;
+  try {
+    // First, so the log shows every claim, also one that fails opening its source or checkpoint.
+    const stage = job.stage ?? context.pipelines[job.pipeline]?.stages[0]?.name;
+    await session.emit({ type: "started", status: "running", ...(stage ? { stage } : {}) });
+    if (job.attempts > job.maxAttempts) return await giveUp(context, session);
+    if (job.cancelRequested) throw new CancelledError({ jobId: job.id });
+    const pipeline = pipelineOf(context, job);
+    const source = await resolveSource(context, job);
+    const stageContext: StageContext = { job, options: job.options, source, signal: session.signal };
+    let checkpoint: Checkpoint = (await store.checkpoints.load(job.tenant, job.id)) ?? {
+      stage: pipeline.stages[0]!.name,
+      cursors: {},
+      completed: [],
+      counts: {},
+    };
+    const yielder = createYielder(context.yieldEveryMs, session.signal);
+    for (const stage of pipeline.stages as readonly Stage[]) {
+      if (checkpoint.completed.includes(stage.name)) continue;
+      checkpoint = await runStage(context, session, { pipeline, stage, checkpoint, stageContext, yielder });
+    }
+    session.heartbeat.assertValid();
+    await mustWrite(() =>
+      store.queue.complete(session.lease(), { status: "succeeded", result: checkpoint.counts }),
+    );
+    return session.finish("succeeded");
+  } catch (error) {
+    return await settleClaim(context, session, error);
+  } finally {
+    session.dispose();
+  }
+}
