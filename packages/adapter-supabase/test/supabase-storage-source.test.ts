@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
-import { StorageError } from "@threadmill/core";
+import { createMemoryAdapter } from "@threadmill/adapter-memory";
+import { createImportPipeline, createRunner, JobConfigurationError, StorageError } from "@threadmill/core";
 import { createClient } from "@supabase/supabase-js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createSupabaseStorageSource, supabaseStorageResolver } from "../src/index.js";
@@ -127,6 +128,25 @@ describe("Supabase Storage source (against a local node:http stand-in for the si
     expect(source.name).toBe("supabase-storage://exports/user-1/conversations.json");
     expect(await readAll((await source.open()).stream)).toEqual(OBJECT);
     expect(() => resolve({ kind: "supabase", bucket: "exports" })).toThrow(TypeError);
+  });
+
+  it("the runner's submit rejects a malformed { kind: 'supabase' } input before any job exists", async () => {
+    const store = createMemoryAdapter();
+    const runner = createRunner({
+      store,
+      pipelines: { import: createImportPipeline() },
+      sources: { supabase: supabaseStorageResolver(client().storage) },
+    });
+    for (const input of [
+      { kind: "supabase", bucket: "exports" },
+      { kind: "supabase", path: "user-1/conversations.json" },
+      { kind: "supabase", bucket: "", path: "user-1/conversations.json" },
+    ]) {
+      const error = await runner.submit({ tenant: "t", pipeline: "import", input }).catch((e: unknown) => e);
+      expect(JobConfigurationError.isInstance(error)).toBe(true);
+      expect((error as JobConfigurationError).reason).toBe("INVALID_INPUT");
+    }
+    expect(await store.jobs.list("t")).toEqual([]);
   });
 
   it("a missing object is a non-retriable StorageError; an expired or refused download is reported without the signed URL or token, and nothing is logged", async () => {
