@@ -1,4 +1,4 @@
-import { defineSourceResolver, type SourceResolver } from "@threadmill/core";
+import type { Source, SourceRef } from "@threadmill/core";
 import { z } from "zod";
 import {
   createSupabaseStorageSource,
@@ -21,13 +21,14 @@ const supabaseRef = z.object({
 export function supabaseStorageResolver(
   client: SupabaseStorageClientLike,
   options: Pick<SupabaseStorageSourceOptions, "expiresInSeconds" | "fetch"> = {},
-): SourceResolver {
-  return defineSourceResolver(supabaseRef, (ref) => {
+): ((ref: SourceRef) => Source) & { readonly schema: typeof supabaseRef } {
+  const resolve = (ref: SourceRef): Source => {
     // Called directly (outside a runner), nothing has checked the ref yet.
     const { bucket, path } = ref as { bucket?: unknown; path?: unknown };
     if (typeof bucket !== "string" || typeof path !== "string") {
       throw new TypeError('[threadmill] a "supabase" source needs { bucket, path }');
     }
     return createSupabaseStorageSource({ client, bucket, path, ...options });
-  });
+  };
+  return Object.assign(resolve, { schema: supabaseRef });
 }

@@ -1,6 +1,12 @@
 import { createServer, type Server } from "node:http";
 import { createMemoryAdapter } from "@threadmill/adapter-memory";
-import { createImportPipeline, createRunner, JobConfigurationError, StorageError } from "@threadmill/core";
+import {
+  createImportPipeline,
+  createRunner,
+  JobConfigurationError,
+  type SourceRef,
+  StorageError,
+} from "@threadmill/core";
 import { createClient } from "@supabase/supabase-js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createSupabaseStorageSource, supabaseStorageResolver } from "../src/index.js";
@@ -137,11 +143,12 @@ describe("Supabase Storage source (against a local node:http stand-in for the si
       pipelines: { import: createImportPipeline() },
       sources: { supabase: supabaseStorageResolver(client().storage) },
     });
-    for (const input of [
+    const inputs: SourceRef[] = [
       { kind: "supabase", bucket: "exports" },
       { kind: "supabase", path: "user-1/conversations.json" },
       { kind: "supabase", bucket: "", path: "user-1/conversations.json" },
-    ]) {
+    ];
+    for (const input of inputs) {
       const error = await runner.submit({ tenant: "t", pipeline: "import", input }).catch((e: unknown) => e);
       expect(JobConfigurationError.isInstance(error)).toBe(true);
       expect((error as JobConfigurationError).reason).toBe("INVALID_INPUT");
