@@ -96,7 +96,7 @@ export function createWindow(
   };
 }
 
-/** Whether the span has emitted all it should (a whole path: never before the end). */
+/** @internal Whether the span has emitted all it should (a whole path: never before the end). */
 export function spanDone(w: ChunkWindow, chunk: SpanChunk): boolean {
   const span = w.span;
   return w.meet !== null
@@ -104,7 +104,7 @@ export function spanDone(w: ChunkWindow, chunk: SpanChunk): boolean {
     : !span.last && chunk.start >= span.syncAfter && --w.syncLeft <= 0;
 }
 
-/** A resumed run's new content starts at the first unit at or after `span.contentFrom`. */
+/** @internal A resumed run's new content starts at the first unit at or after `span.contentFrom`. */
 export function reachContent(w: ChunkWindow, at: number): void {
   if (w.contentPending && at >= w.span.contentFrom!) {
     w.contentPending = false;
@@ -147,7 +147,7 @@ function stableBefore(w: ChunkWindow, i: number): boolean {
   return syncedAt(w, i) && !isJsWhitespace(w.text.charCodeAt(p - 1));
 }
 
-/** Exact base-token count of the text between boundaries `si` and `ei`. */
+/** @internal Exact base-token count of the text between boundaries `si` and `ei`. */
 export function exact(w: ChunkWindow, si: number, ei: number): number {
   const s = pos(w, si);
   const e = pos(w, ei);
