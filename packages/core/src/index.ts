@@ -1,20 +1,10 @@
 export type { Chunk } from "./chunk/chunk.js";
-export {
-  type Chunker,
-  type ChunkerOptions,
-  type ChunkFormat,
-  type ChunkPath,
-  createChunker,
-  DEFAULT_CHUNK_FORMAT,
-} from "./chunk/chunker.js";
-export {
-  CLAUDE_TOKEN_FACTOR,
-  createTokenCounter,
-  loadTokenizer,
-  type TokenCounter,
-  type TokenizerName,
-  type TokenizerOption,
-} from "./chunk/token-counter.js";
+export { loadTokenizer } from "./chunk/bpe-counters.js";
+export { type ChunkFormat, DEFAULT_CHUNK_FORMAT } from "./chunk/chunk-format.js";
+export { type Chunker, type ChunkerOptions, createChunker } from "./chunk/chunker.js";
+export type { ChunkPath } from "./chunk/path-chunks.js";
+export { createTokenCounter, type TokenCounter } from "./chunk/token-counter.js";
+export { CLAUDE_TOKEN_FACTOR, type TokenizerName, type TokenizerOption } from "./chunk/tokenizer-option.js";
 export * from "./errors/index.js";
 export type { Branch, Conversation, ExportSource, Message } from "./export/conversation.js";
 export type { Cursor } from "./export/cursor.js";

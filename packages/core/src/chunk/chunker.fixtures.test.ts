@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Conversation } from "../export/conversation.js";
 import { readExport } from "../node/read-export.js";
-import { oracleCount, rejoin } from "./chunk-test-helpers.js";
+import { oracleCount, rejoin } from "../../test/support/chunk-test-helpers.js";
 import { createChunker } from "./chunker.js";
 
 // The shared real-world samples live beside the repository: <repo>/../shared/fixtures/real.

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Message } from "../export/conversation.js";
-import { oracleCount, rejoin } from "./chunk-test-helpers.js";
+import { oracleCount, rejoin } from "../../test/support/chunk-test-helpers.js";
 import { createChunker } from "./chunker.js";
 import { createTokenCounter } from "./token-counter.js";
 

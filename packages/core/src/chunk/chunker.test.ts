@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { contentHash } from "../util/hash.js";
 import type { Chunk } from "./chunk.js";
-import { conversation, msg, oracleCount, prose, rejoin } from "./chunk-test-helpers.js";
-import { chunkerPrimerRuns, createChunker, DEFAULT_CHUNK_FORMAT } from "./chunker.js";
-import { primerConversations } from "./primer.js";
-import { CLAUDE_TOKEN_FACTOR, createTokenCounter } from "./token-counter.js";
+import { conversation, msg, oracleCount, prose, rejoin } from "../../test/support/chunk-test-helpers.js";
+import { DEFAULT_CHUNK_FORMAT } from "./chunk-format.js";
+import { createChunker } from "./chunker.js";
+import { chunkerPrimerRuns, primerConversations } from "./primer.js";
+import { createTokenCounter } from "./token-counter.js";
+import { CLAUDE_TOKEN_FACTOR } from "./tokenizer-option.js";
 
 /** Every invariant the design promises for one path's chunks. */
 function checkPath(

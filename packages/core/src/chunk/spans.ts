@@ -1,4 +1,4 @@
-import type { ChunkSpan, SpanChunk } from "./chunker.js";
+import type { ChunkSpan, SpanChunk } from "./span-chunk.js";
 
 // A letter or digit right after a line feed: no pre-tokenization piece of o200k_base or cl100k_base
 // contains `\n` followed by one (letters may follow only a non-newline prefix, and punctuation

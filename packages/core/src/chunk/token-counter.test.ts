@@ -17,11 +17,11 @@ function runFresh(code: string): unknown {
 }
 
 // Runs `code` (an ES module that starts worker threads) in a fresh Node process with tsx:
-// `process.argv[1]` is this file's token-counter.ts, `process.argv[2]` tsx's API for the workers to
+// `process.argv[1]` is this file's folder (chunk/, with a trailing slash), `process.argv[2]` tsx's API for the workers to
 // register (worker threads do not inherit tsx's hooks; the pool registers them the same way for its
 // sources), then `args`. Returns the last line printed, parsed.
 function runWithWorkers(code: string, ...args: string[]): unknown {
-  const source = fileURLToPath(new URL("./token-counter.ts", import.meta.url));
+  const source = fileURLToPath(new URL("./", import.meta.url));
   const tsxPackage = createRequire(import.meta.url).resolve("tsx/package.json");
   const tsxApi = pathToFileURL(join(dirname(tsxPackage), "dist", "esm", "api", "index.mjs")).href;
   const out = execFileSync(
@@ -52,7 +52,7 @@ describe("tokenizer tables load lazily", () => {
     const result = runFresh(`
       delete process.getBuiltinModule; // like a browser, an edge runtime, or ESM on Node < 20.16
       const core = await import(process.argv[1]);
-      const { chunkerPrimerRuns } = await import(new URL("./chunk/chunker.ts", "file://" + process.argv[1]).href);
+      const { chunkerPrimerRuns } = await import(new URL("./chunk/primer.ts", "file://" + process.argv[1]).href);
       let error = null;
       try { core.createTokenCounter("o200k_base").count("Hello world"); } catch (e) { error = e.message; }
       // The first chunk primes the thread first: the primer fails the same way, and primes later.
@@ -86,7 +86,7 @@ describe("tokenizer tables load lazily", () => {
   });
 
   it("rejects an unknown tokenizer name", async () => {
-    const { loadTokenizer } = await import("./token-counter.js");
+    const { loadTokenizer } = await import("./bpe-counters.js");
     await expect(loadTokenizer("gpt2" as never)).rejects.toThrow(TypeError);
   });
 });
@@ -152,7 +152,7 @@ describe("pre-tokenization scanner", () => {
 describe("token counts", () => {
   it("equal tiktoken's on text around every piece boundary (a byte-order mark included), for both encodings", async () => {
     const { createTokenCounter } = await import("./token-counter.js");
-    const { oracleCount } = await import("./chunk-test-helpers.js");
+    const { oracleCount } = await import("../../test/support/chunk-test-helpers.js");
     for (const name of ["o200k_base", "cl100k_base"] as const) {
       const counter = createTokenCounter(name);
       fc.assert(
@@ -165,7 +165,7 @@ describe("token counts", () => {
   });
 
   it("the piece memo finds exactly what it holds, and forgets everything when full", async () => {
-    const { PieceMemo } = await import("./token-counter.js");
+    const { PieceMemo } = await import("./piece-memo.js");
     const expected = (piece: string): number => (piece.length * 7 + piece.charCodeAt(0)) % 97;
     fc.assert(
       fc.property(
@@ -200,7 +200,7 @@ describe("token counts", () => {
   });
 
   it("the piece memo grows its table: 50,000 pieces all found", async () => {
-    const { PieceMemo } = await import("./token-counter.js");
+    const { PieceMemo } = await import("./piece-memo.js");
     const memo = new PieceMemo();
     const pieces = Array.from({ length: 50_000 }, (_, i) => ` w${i.toString(36)}`);
     for (const [i, piece] of pieces.entries()) memo.set(piece, 0, piece.length, i % 200);
@@ -213,7 +213,7 @@ describe("SharedPieceMemo (the piece memo a chunker pool's threads share)", () =
   const expected = (piece: string): number => (piece.length * 7 + piece.charCodeAt(0)) % 97;
 
   it("finds exactly the pieces stored, looked up inside a longer text", async () => {
-    const { SharedPieceMemo } = await import("./token-counter.js");
+    const { SharedPieceMemo } = await import("./shared-piece-memo.js");
     fc.assert(
       fc.property(
         fc.array(fc.string({ unit: fc.constantFrom(..."abAB \u00e9\ud83d"), minLength: 1, maxLength: 6 }), {
@@ -238,7 +238,7 @@ describe("SharedPieceMemo (the piece memo a chunker pool's threads share)", () =
   });
 
   it("stops taking pieces once its arena is full, and still finds every piece it took", async () => {
-    const { SharedPieceMemo } = await import("./token-counter.js");
+    const { SharedPieceMemo } = await import("./shared-piece-memo.js");
     const memo = new SharedPieceMemo(SharedPieceMemo.allocate());
     // 48-unit pieces: the 4 Mi-unit arena holds 87,381 of them.
     const piece = (i: number): string => `${i.toString(36).padStart(8, "0")}${"x".repeat(40)}`;
@@ -250,7 +250,7 @@ describe("SharedPieceMemo (the piece memo a chunker pool's threads share)", () =
   });
 
   it("refuses memory it did not allocate, with a clear error", async () => {
-    const { SharedPieceMemo } = await import("./token-counter.js");
+    const { SharedPieceMemo } = await import("./shared-piece-memo.js");
     expect(() => new SharedPieceMemo(new SharedArrayBuffer(1024))).toThrow(/SharedPieceMemo.allocate/);
     expect(() => new SharedPieceMemo(new ArrayBuffer(8) as unknown as SharedArrayBuffer)).toThrow(TypeError);
   });
@@ -258,7 +258,7 @@ describe("SharedPieceMemo (the piece memo a chunker pool's threads share)", () =
   it("two threads storing and reading at once: every piece found with its own count, none torn", () => {
     const result = runWithWorkers(`
         import { Worker } from "node:worker_threads";
-        const { SharedPieceMemo } = await import(process.argv[1]);
+        const { SharedPieceMemo } = await import(process.argv[1] + "shared-piece-memo.ts");
         const buffer = SharedPieceMemo.allocate();
         // Each thread walks the same 30,000 pieces in its own order, storing what it does not find
         // and checking what it finds; pieces are 1-40 units long, counts derived from the piece.
@@ -266,7 +266,7 @@ describe("SharedPieceMemo (the piece memo a chunker pool's threads share)", () =
         const code = \`
           import { workerData, parentPort } from "node:worker_threads";
           (await import(workerData.tsx)).register();
-          const { SharedPieceMemo } = await import(workerData.source);
+          const { SharedPieceMemo } = await import(workerData.source + "shared-piece-memo.ts");
           const memo = new SharedPieceMemo(workerData.buffer);
           const piece = (i) => "p" + i.toString(36) + "~".repeat(i % 39);
           const count = (i) => (i * 31 + 7) % 1000;
@@ -323,12 +323,14 @@ describe("SharedRanks (the rank table a chunker pool's threads share)", () => {
     const result = runWithWorkers(
       `
         import { Worker } from "node:worker_threads";
-        const { SharedRanks } = await import(process.argv[1]);
+        const { SharedRanks } = await import(process.argv[1] + "shared-ranks.ts");
         const buffer = SharedRanks.allocate("o200k_base");
         const code = \`
           import { workerData, parentPort } from "node:worker_threads";
           (await import(workerData.tsx)).register();
-          const { shareRanks, createTokenCounter, rankTablesLoaded } = await import(workerData.source);
+          const { shareRanks } = await import(workerData.source + "bpe-counters.ts");
+          const { createTokenCounter } = await import(workerData.source + "token-counter.ts");
+          const { rankTablesLoaded } = await import(workerData.source + "rank-table-loader.ts");
           shareRanks("o200k_base", workerData.buffer);
           const counter = createTokenCounter("o200k_base");
           const counts = workerData.texts.map((t) => counter.count(t));
@@ -357,7 +359,11 @@ describe("SharedRanks (the rank table a chunker pool's threads share)", () => {
 
   it("a table whose build failed elsewhere, or a builder that never finishes: the thread builds its own", () => {
     const result = runFresh(`
-      const { SharedRanks, shareRanks, createTokenCounter, rankTablesLoaded } = await import(new URL("./chunk/token-counter.ts", "file://" + process.argv[1]).href);
+      const chunk = (file) => import(new URL("./chunk/" + file, "file://" + process.argv[1]).href);
+      const { SharedRanks } = await chunk("shared-ranks.ts");
+      const { shareRanks } = await chunk("bpe-counters.ts");
+      const { createTokenCounter } = await chunk("token-counter.ts");
+      const { rankTablesLoaded } = await chunk("rank-table-loader.ts");
       const failed = SharedRanks.allocate("cl100k_base");
       new Int32Array(failed, 0, 1)[0] = 3;
       shareRanks("cl100k_base", failed);
@@ -374,7 +380,7 @@ describe("SharedRanks (the rank table a chunker pool's threads share)", () => {
   });
 
   it("a failed load is the caller's error, marks the table failed, and the next thread builds its own", async () => {
-    const { SharedRanks } = await import("./token-counter.js");
+    const { SharedRanks } = await import("./shared-ranks.js");
     const buffer = SharedRanks.allocate("cl100k_base");
     const boom = new Error("no tables here");
     expect(() =>
@@ -391,7 +397,7 @@ describe("SharedRanks (the rank table a chunker pool's threads share)", () => {
   });
 
   it("refuses memory it did not allocate, and a table bigger than it planned for", async () => {
-    const { SharedRanks } = await import("./token-counter.js");
+    const { SharedRanks } = await import("./shared-ranks.js");
     expect(() => new SharedRanks("o200k_base", SharedRanks.allocate("cl100k_base"))).toThrow(
       /SharedRanks.allocate\("o200k_base"\)/,
     );

@@ -1,6 +1,6 @@
 // How the chunker pool's workers send chunks back: one Float64Array of fixed-width rows (positions,
 // counts, message indexes and times are all exact in a double), copied in one piece by postMessage.
-import type { SpanChunk } from "../chunk/chunker.js";
+import type { SpanChunk } from "../chunk/span-chunk.js";
 
 const START = 0;
 const CONTENT_START = 1;

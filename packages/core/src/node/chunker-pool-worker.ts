@@ -5,15 +5,17 @@
 // slices from its own copy), `{ id, layout, span }` requests (a stretch of one huge path) with
 // `{ id, span }` (its chunks as positions), or either with `{ id, error }`.
 import { parentPort, workerData } from "node:worker_threads";
-import { type ChunkSpan, chunkerInternals, createChunker, type SpanChunk } from "../chunk/chunker.js";
-import { sharePieceMemo, shareRanks } from "../chunk/token-counter.js";
+import { sharePieceMemo, shareRanks } from "../chunk/bpe-counters.js";
+import { createChunker } from "../chunk/chunker.js";
+import { chunkerInternals } from "../chunk/chunker-internals.js";
+import type { ChunkSpan, SpanChunk } from "../chunk/span-chunk.js";
 import { contentHash } from "../util/hash.js";
 import type {
   ChunkerPoolRequest,
   ChunkerPoolResponse,
   ChunkerPoolWorkerData,
   PackedChunks,
-} from "./chunker-pool.js";
+} from "./chunker-pool-protocol.js";
 import { packRows } from "./chunker-pool-rows.js";
 
 const data = workerData as ChunkerPoolWorkerData;

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateExport } from "@threadmill/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { conversation, msg, prose } from "../chunk/chunk-test-helpers.js";
+import { conversation, msg, prose } from "../../test/support/chunk-test-helpers.js";
 import { createChunker } from "../chunk/chunker.js";
 import type { Conversation } from "../export/conversation.js";
 import { type ChunkerPool, chunkerPoolStats, createChunkerPool } from "./chunker-pool.js";

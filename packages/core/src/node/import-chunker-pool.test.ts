@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { conversation, prose } from "../chunk/chunk-test-helpers.js";
+import { conversation, prose } from "../../test/support/chunk-test-helpers.js";
 import { createChunker } from "../chunk/chunker.js";
 import { createImportChunkerPool, type NodeImportChunkerPool } from "./import-chunker-pool.js";
 

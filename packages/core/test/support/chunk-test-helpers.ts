@@ -4,8 +4,8 @@ import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
 import { Tiktoken } from "js-tiktoken/lite";
 import cl100k from "js-tiktoken/ranks/cl100k_base";
 import o200k from "js-tiktoken/ranks/o200k_base";
-import type { Conversation, Message } from "../export/conversation.js";
-import type { Chunk } from "./chunk.js";
+import type { Conversation, Message } from "../../src/export/conversation.js";
+import type { Chunk } from "../../src/chunk/chunk.js";
 
 const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
 let tiktoken: { o200k_base: Tiktoken; cl100k_base: Tiktoken } | undefined;
