@@ -2,7 +2,6 @@ import { resolveTokenizer } from "./base-tokenizer.js";
 import type { TokenizerOption } from "./tokenizer-option.js";
 
 // pipeline/import-pipeline.ts still names the tokenizer type from here.
-export type { TokenizerName } from "./tokenizer-option.js";
 
 /**
  * Counts tokens of a text the way the chunker does: special-token strings such as `<|endoftext|>`

@@ -1,7 +1,5 @@
-import {
-  createImportPipeline as createPortableImportPipeline,
-  type ImportPipelineOptions,
-} from "../pipeline/import-pipeline.js";
+import { createImportPipeline as createPortableImportPipeline } from "../pipeline/import-pipeline.js";
+import type { ImportPipelineOptions } from "../pipeline/import-pipeline-options.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { createImportChunkerPool } from "./import-chunker-pool.js";
 import { zlibInflateRaw } from "./zlib-inflate-raw.js";

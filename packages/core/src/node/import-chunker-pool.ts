@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import type { ChunkerOptions } from "../chunk/chunker.js";
 import { DEFAULT_CHUNK_FORMAT } from "../chunk/chunk-format.js";
-import type { ImportChunkerPool, PooledChunker } from "../pipeline/import-pipeline.js";
+import type { ImportChunkerPool, PooledChunker } from "../pipeline/import-pipeline-options.js";
 import { type ChunkerPool, createChunkerPool } from "./chunker-pool.js";
 
 /** Options of `createImportChunkerPool`. */

@@ -13,7 +13,7 @@ import { createBytesSource } from "../source/create-bytes-source.js";
 import type { Chunk } from "../chunk/chunk.js";
 import { createImportPipeline, type NodeImportPipelineOptions } from "../node/create-node-import-pipeline.js";
 import { createRunner } from "../node/create-node-runner.js";
-import type { ImportChunkerPool } from "./import-pipeline.js";
+import type { ImportChunkerPool } from "./import-pipeline-options.js";
 import type { Stage } from "./pipeline.js";
 import type { RunnerOptions } from "./runner-options.js";
 import { StorageError } from "../errors/storage-error.js";

@@ -4,13 +4,13 @@ export {
   retryAfterOf,
   toJobError,
 } from "./classify-error.js";
-export {
-  createImportPipeline,
-  type ImportChunkerPool,
-  type ImportCursor,
-  type ImportPipelineOptions,
-  type PooledChunker,
-} from "./import-pipeline.js";
+export type {
+  ImportChunkerPool,
+  ImportCursor,
+  ImportPipelineOptions,
+  PooledChunker,
+} from "./import-pipeline-options.js";
+export { createImportPipeline } from "./import-pipeline.js";
 export type { Pipeline, Stage, StageContext, StageRun, UnitContext, UnitResult } from "./pipeline.js";
 export type { JobRun, RunOutcome } from "./job-run.js";
 export type { RunJobOptions } from "./run-job.js";
