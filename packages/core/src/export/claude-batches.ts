@@ -2,13 +2,14 @@ import { ExportFormatError } from "../errors/export-format-error.js";
 import type { OpenedSource, Source } from "../ports/source.js";
 import { createHttpSource } from "../source/create-http-source.js";
 import { readChunks } from "../source/read-chunks.js";
-import { ElementScanner, elementBytes } from "./element-scanner.js";
+import { concatBytes, elementBytes } from "./element-bytes.js";
+import { ElementScanner } from "./element-scanner.js";
 import { type EntryPlan, SHARD, sortShards } from "./entry-plan.js";
 import type { ExportManifest } from "./export-manifest.js";
 import { listZip } from "./list-zip.js";
 import type { ParseIssue } from "./parse-issue.js";
 import type { ReadExportOptions } from "./read-export-options.js";
-import { concat, isZipMagic } from "./sniff-bytes.js";
+import { isZipMagic } from "./sniff-bytes.js";
 import { NESTED, readTopLevelFields } from "./top-level-fields.js";
 
 const PROBE_BYTES = 1024 * 1024;
@@ -67,7 +68,7 @@ export async function planBatches(
       headBytes += r.value.length;
     }
     await reader.cancel().catch(() => {});
-    if (!isZipMagic(concat(head))) {
+    if (!isZipMagic(concatBytes(head))) {
       if (await holdsConversations((start) => batch.open({ start, ...(signal ? { signal } : {}) }), signal))
         entries.push({
           name: batch.name,

@@ -1,6 +1,7 @@
 import { readChunks } from "../source/read-chunks.js";
 import type { EntryPlan } from "./entry-plan.js";
-import { ElementScanner, elementBytes } from "./element-scanner.js";
+import { elementBytes } from "./element-bytes.js";
+import { ElementScanner } from "./element-scanner.js";
 import { NESTED, readTopLevelFields } from "./top-level-fields.js";
 
 const ID_FIELDS = new Set([

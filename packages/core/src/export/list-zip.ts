@@ -2,8 +2,12 @@ import type { OpenedSource, Source } from "../ports/source.js";
 import { openZipEntry, readZipEntries } from "../source/zip-archive.js";
 import type { ParseIssue } from "./parse-issue.js";
 import type { ReadExportOptions } from "./read-export-options.js";
+import { unsafeNameIssue } from "./unsafe-entry-names.js";
 
-/** A ZIP's usable entry names (nested archives and symlinks reported and left out) and an opener. */
+/**
+ * A ZIP's usable entry names and an opener: nested archives and symlinks are reported and left out,
+ * names that would leave an extraction folder are reported.
+ */
 export async function listZip(
   source: Source,
   size: number,
@@ -23,6 +27,8 @@ export async function listZip(
     ...withSignal,
   };
   for (const z of zipEntries) {
+    // Names are never paths here: an entry is only read from the archive, so say so and go on.
+    if (z.unsafeName) report(unsafeNameIssue(z.name, "nothing is ever extracted by that name"));
     if (/\.zip$/i.test(z.name))
       report({ code: "skipped-entry", message: `nested archive ${z.name} not followed`, entry: z.name });
   }

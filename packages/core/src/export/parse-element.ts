@@ -2,7 +2,9 @@ import { ExportFormatError } from "../errors/export-format-error.js";
 import type { Source } from "../ports/source.js";
 import type { Conversation } from "./conversation.js";
 import type { Cursor } from "./cursor.js";
-import { decodeElement, type ScannedElement } from "./element-scanner.js";
+import { dropDeepValues, MAX_NESTING } from "./drop-deep-values.js";
+import { decodeElement } from "./element-bytes.js";
+import type { ScannedElement } from "./element-scanner.js";
 import { normalizeChatgpt } from "./normalize-chatgpt.js";
 import { normalizeClaude } from "./normalize-claude.js";
 import type { NormalizeContext } from "./normalize-context.js";
@@ -70,6 +72,8 @@ export function parseElement(
     });
     return "unrecognized";
   }
+  // Cut before normalizing: what nests this deep would overflow the stack of anything that recurses.
+  const dropped = element.depth > MAX_NESTING ? dropDeepValues(raw) : null;
   const ctx: NormalizeContext = {
     cursor,
     branches: withBranches,
@@ -84,6 +88,14 @@ export function parseElement(
     },
   };
   const conversation = isChatgpt ? normalizeChatgpt(raw, ctx) : normalizeClaude(raw, ctx);
+  if (dropped) {
+    reportIssue({
+      code: "nesting-too-deep",
+      message: `${dropped.count} value(s) nested deeper than ${MAX_NESTING} levels dropped (the first at ${dropped.path}); they cannot be serialised`,
+      ...(conversation ? { conversationId: conversation.id } : {}),
+      ...at,
+    });
+  }
   if (badUtf8) {
     reportIssue({
       code: "invalid-utf8",

@@ -1,12 +1,14 @@
 import { ExportFormatError } from "../errors/export-format-error.js";
 import type { OpenedSource, Source } from "../ports/source.js";
 import { planBatches, planManifest } from "./claude-batches.js";
+import { concatBytes } from "./element-bytes.js";
 import { type EntryPlan, isConversationFile, SHARD } from "./entry-plan.js";
 import { MAX_MANIFEST_BYTES, parseExportManifest } from "./export-manifest.js";
 import { listZip } from "./list-zip.js";
 import type { ParseIssue } from "./parse-issue.js";
 import type { ReadExportOptions } from "./read-export-options.js";
-import { concat, firstNonSpace, includes, isZipMagic } from "./sniff-bytes.js";
+import { firstNonSpace, includes, isZipMagic } from "./sniff-bytes.js";
+import { keepSafeNames } from "./unsafe-entry-names.js";
 
 const MANIFEST_PEEK_BYTES = 64 * 1024;
 const DATA_FILES = new TextEncoder().encode('"data_files"');
@@ -24,7 +26,7 @@ export async function planEntries(
   const withSignal = signal ? { signal } : {};
   if (source.entries && source.openEntry) {
     const openEntry = source.openEntry;
-    const names = await source.entries();
+    const names = keepSafeNames(await source.entries(), report);
     const zips = names.filter((n) => /\.zip$/i.test(n));
     if (!names.some(isConversationFile) && zips.length > 0) {
       // A folder of Claude's batch ZIPs (with or without the index): read them as one export.
@@ -58,14 +60,14 @@ export async function planEntries(
     return true;
   };
   while (headBytes < 4 && (await readMore()));
-  let first = concat(head);
+  let first = concatBytes(head);
   if (!isZipMagic(first)) {
     // Claude's export index is a small JSON object naming `data_files`: look ahead for it.
     while (!ended && headBytes < MANIFEST_PEEK_BYTES && (await readMore()));
-    first = concat(head);
+    first = concatBytes(head);
     if (firstNonSpace(first) === 0x7b && includes(first, DATA_FILES)) {
       while (!ended && headBytes <= MAX_MANIFEST_BYTES && (await readMore()));
-      first = concat(head);
+      first = concatBytes(head);
       const manifest = ended ? parseExportManifest(first) : null;
       if (manifest) return planManifest(source, manifest, options, report);
     }

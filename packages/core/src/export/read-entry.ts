@@ -4,7 +4,8 @@ import { readChunks } from "../source/read-chunks.js";
 import type { Conversation } from "./conversation.js";
 import type { Cursor } from "./cursor.js";
 import { idOf } from "./dedupe-shards.js";
-import { ElementScanner, elementBytes, type ScanEnd, type ScannedElement } from "./element-scanner.js";
+import { elementBytes } from "./element-bytes.js";
+import { ElementScanner, type ScanEnd, type ScannedElement } from "./element-scanner.js";
 import type { EntryPlan } from "./entry-plan.js";
 import type { ParseIssue } from "./parse-issue.js";
 import { type ElementContext, parseElement, unknownFormat } from "./parse-element.js";
@@ -135,7 +136,10 @@ export async function* readEntry(
   reportEnd(scanner.end(), scanner.offset, seen, entry.name, state);
 }
 
-/** Reports (or, when nothing was read, throws for) an entry that is empty or ends early. */
+/**
+ * Reports (or, when nothing was read, throws for) an entry that is empty or ends early, and data
+ * after its top-level value (the conversations before it are kept).
+ */
 function reportEnd(
   end: ScanEnd,
   offset: number,
@@ -163,6 +167,14 @@ function reportEnd(
       code: "truncated-input",
       message: `${where} ends inside a conversation or before the array closes (at byte ${offset}); the ${seen} complete conversation(s) before it were kept`,
       offset: end.truncatedAt ?? offset,
+      ...(entryName === null ? {} : { entry: entryName }),
+    });
+  }
+  if (end.trailingAt !== undefined) {
+    state.report({
+      code: "trailing-data",
+      message: `${where} goes on after its conversations end (at byte ${end.trailingAt}); the rest was ignored`,
+      offset: end.trailingAt,
       ...(entryName === null ? {} : { entry: entryName }),
     });
   }

@@ -1,3 +1,6 @@
+/** Whether a byte is JSON whitespace (space, tab, CR, LF). */
+export const isJsonSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
 /** Whether bytes start with a ZIP signature (a local header or an empty archive's directory). */
 export function isZipMagic(b: Uint8Array): boolean {
   return (
@@ -12,7 +15,7 @@ export function isZipMagic(b: Uint8Array): boolean {
 /** The first byte after a BOM and JSON whitespace. */
 export function firstNonSpace(b: Uint8Array): number | undefined {
   let i = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
-  while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++;
+  while (i < b.length && isJsonSpace(b[i]!)) i++;
   return b[i];
 }
 
@@ -27,18 +30,4 @@ export function includes(haystack: Uint8Array, needle: Uint8Array): boolean {
     return true;
   }
   return false;
-}
-
-/** The parts as one buffer (the part itself when there is only one). */
-export function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
