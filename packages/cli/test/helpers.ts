@@ -123,6 +123,26 @@ export function jsonLines(stdout: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** Whether a Redis server answers at `url` (without retrying). */
+export async function redisUp(url: string): Promise<boolean> {
+  const { Redis } = await import("ioredis");
+  const client = new Redis(url, {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** Deletes every Redis key holding `prefix` with SCAN (never KEYS: other tests share the server). */
 export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
   const { Redis } = await import("ioredis");

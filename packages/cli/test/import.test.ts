@@ -7,6 +7,7 @@ import {
   EXAMPLES,
   IN_CI,
   jsonLines,
+  redisUp,
   runBin,
   startBin,
   tempDir,
@@ -197,25 +198,7 @@ describe.skipIf(!present)(
 );
 
 const REDIS_URL = "redis://127.0.0.1:6379/0";
-async function redisUp(): Promise<boolean> {
-  const { Redis } = await import("ioredis");
-  const client = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    await client.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-const redisAvailable = await redisUp();
+const redisAvailable = await redisUp(REDIS_URL);
 if (!redisAvailable && IN_CI)
   throw new Error(`[cli tests] Redis is not reachable at ${REDIS_URL} (required when CI=true)`);
 

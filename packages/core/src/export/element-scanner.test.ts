@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ElementScanner, elementBytes, type ScannedElement } from "./element-scanner.js";
+import { elementBytes } from "./element-bytes.js";
+import { ElementScanner, type ScannedElement } from "./element-scanner.js";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

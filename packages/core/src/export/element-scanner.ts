@@ -1,3 +1,7 @@
+import { concatBytes } from "./element-bytes.js";
+import { isJsonSpace as isSpace } from "./sniff-bytes.js";
+import { TailScanner } from "./tail-scanner.js";
+
 /** One element of the export's conversation array, as raw bytes with exact offsets. */
 export interface ScannedElement {
   /**
@@ -11,6 +15,8 @@ export interface ScannedElement {
   readonly end: number;
   /** Its index in the array (0 for a bare top-level object). */
   readonly index: number;
+  /** How deep arrays and objects nest in it (1 for a flat object; 0 for a primitive). */
+  readonly depth: number;
 }
 
 /** How the input is laid out: `[...]`, `{ "conversations": [...] }`, or one bare conversation object. */
@@ -30,6 +36,8 @@ export interface ScanEnd {
   readonly truncated: boolean;
   /** Offset where the unfinished element began, when truncated inside one. */
   readonly truncatedAt: number | null;
+  /** Offset of the first byte other than whitespace after the top-level value ended; absent when none. */
+  readonly trailingAt?: number;
 }
 
 const ST_START = 0;
@@ -56,6 +64,7 @@ export class ElementScanner {
   private state: number;
   private base = 0;
   private depth = 0;
+  private deepest = 0;
   private inString = false;
   private escapeCarry = false;
   private index = 0;
@@ -71,8 +80,12 @@ export class ElementScanner {
   // Set when resumed: until a significant byte arrives, the end of input is not a truncation (the
   // cursor may sit after the last element, or after a bare top-level object).
   private resumedQuiet = false;
+  // A resumed scanner cannot tell an array from a wrapper's array: it accepts either's end.
+  private readonly resumed: boolean;
+  private tail: TailScanner | null = null;
 
   constructor(options: ElementScannerOptions = {}) {
+    this.resumed = options.resume !== undefined;
     if (options.resume) {
       this.resumedQuiet = true;
       this.state = ST_ARRAY;
@@ -120,8 +133,9 @@ export class ElementScanner {
             pos++;
           } else if (b === 0x5d) {
             this.state = ST_DONE;
+            this.tail = new TailScanner(this.layout === "wrapper" || this.resumed);
             pos++;
-          } else if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
+          } else if (isSpace(b)) {
             pos++;
           } else if (b === 0x2c) {
             this.resumedQuiet = false;
@@ -140,7 +154,7 @@ export class ElementScanner {
         }
         case ST_START: {
           const b = chunk[pos]!;
-          if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
+          if (isSpace(b)) {
             pos++;
           } else if (b === 0x5b) {
             this.layout = "array";
@@ -163,6 +177,7 @@ export class ElementScanner {
           break;
         }
         default:
+          this.tail?.scan(chunk, pos, this.base);
           pos = len;
       }
     }
@@ -181,6 +196,7 @@ export class ElementScanner {
       empty: this.state === ST_START,
       truncated: inside || (this.state === ST_ARRAY && !this.resumedQuiet),
       truncatedAt: inside ? this.elementStart : null,
+      ...(this.tail?.trailingAt == null ? {} : { trailingAt: this.tail.trailingAt }),
     };
   }
 
@@ -188,6 +204,7 @@ export class ElementScanner {
     this.elementStart = this.base + pos;
     this.elementStartPos = pos;
     this.parts = [];
+    this.deepest = 1;
   }
 
   private finishElement(chunk: Uint8Array, endPos: number, out: ScannedElement[]): void {
@@ -199,7 +216,13 @@ export class ElementScanner {
       parts = this.parts;
       this.parts = [];
     }
-    out.push({ parts, start: this.elementStart, end: this.base + endPos, index: this.index++ });
+    out.push({
+      parts,
+      start: this.elementStart,
+      end: this.base + endPos,
+      index: this.index++,
+      depth: this.state === ST_PRIM ? 0 : this.deepest,
+    });
     this.elementStart = -1;
     this.elementStartPos = -1;
   }
@@ -241,6 +264,7 @@ export class ElementScanner {
   private scanElement(chunk: Uint8Array, pos: number, out: ScannedElement[]): number {
     const len = chunk.length;
     let depth = this.depth;
+    let deepest = this.deepest;
     while (pos < len) {
       if (this.inString) {
         pos = this.skipString(chunk, pos);
@@ -250,10 +274,11 @@ export class ElementScanner {
       if (b === QUOTE) {
         this.inString = true;
       } else if (b === 0x7b || b === 0x5b) {
-        depth++;
+        if (++depth > deepest) deepest = depth;
       } else if (b === 0x7d || b === 0x5d) {
         if (--depth === 0) {
           this.depth = 0;
+          this.deepest = deepest;
           this.finishElement(chunk, pos, out);
           this.state = ST_ARRAY;
           return pos;
@@ -261,6 +286,7 @@ export class ElementScanner {
       }
     }
     this.depth = depth;
+    this.deepest = deepest;
     return pos;
   }
 
@@ -305,7 +331,7 @@ export class ElementScanner {
         continue;
       }
       const b = chunk[pos]!;
-      if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
+      if (isSpace(b)) {
         pos++;
         continue;
       }
@@ -341,11 +367,13 @@ export class ElementScanner {
       }
       pos++;
       if (b === QUOTE) this.inString = true;
-      else if (b === 0x7b || b === 0x5b) this.depth++;
-      else if (b === 0x7d || b === 0x5d) {
+      else if (b === 0x7b || b === 0x5b) {
+        if (++this.depth > this.deepest) this.deepest = this.depth;
+      } else if (b === 0x7d || b === 0x5d) {
         if (--this.depth === 0) {
           this.finishElement(chunk, pos, out);
           this.state = ST_DONE;
+          this.tail = new TailScanner(false);
           return pos;
         }
       }
@@ -355,49 +383,10 @@ export class ElementScanner {
 }
 
 function decodeParts(parts: Uint8Array[]): string {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return decoder.decode(all);
+  return decoder.decode(concatBytes(parts));
 }
 
 function describe(b: number): string {
   if (b >= 0x20 && b < 0x7f) return `'${String.fromCharCode(b)}'`;
   return `byte 0x${b.toString(16).padStart(2, "0")}`;
-}
-
-/** An element's bytes as one buffer (a view when it has one part, else a copy). */
-export function elementBytes(element: ScannedElement): Uint8Array {
-  if (element.parts.length === 1) return element.parts[0]!;
-  let size = 0;
-  for (const p of element.parts) size += p.length;
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const p of element.parts) {
-    bytes.set(p, at);
-    at += p.length;
-  }
-  return bytes;
-}
-
-const fatal = new TextDecoder("utf-8", { fatal: true });
-const lenient = new TextDecoder("utf-8");
-
-/**
- * Decodes an element's bytes as UTF-8 and drops its `parts` (so a 100 MB conversation's chunks can be
- * collected before `JSON.parse` runs); invalid bytes become U+FFFD and `valid` is false.
- */
-export function decodeElement(element: ScannedElement): { text: string; valid: boolean } {
-  const bytes = elementBytes(element);
-  element.parts = [];
-  try {
-    return { text: fatal.decode(bytes), valid: true };
-  } catch {
-    return { text: lenient.decode(bytes), valid: false };
-  }
 }

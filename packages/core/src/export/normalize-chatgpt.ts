@@ -74,22 +74,7 @@ export function normalizeChatgpt(raw: Obj, ctx: NormalizeContext): Conversation 
   );
   if (!usable || !isObj(mapping)) return null;
   const keys = Object.keys(mapping);
-  const dag: DagNode[] = new Array(keys.length);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const node = mapping[key];
-    const n = isObj(node) ? node : {};
-    const message = isObj(n.message) ? n.message : null;
-    const t = message ? timestampMs(message.create_time) : null;
-    dag[i] = {
-      id: key,
-      parent: typeof n.parent === "string" ? n.parent : null,
-      children: Array.isArray(n.children)
-        ? (n.children.filter((c) => typeof c === "string") as string[])
-        : undefined,
-      time: typeof t === "number" ? t : null,
-    };
-  }
+  const dag = toDag(mapping, keys);
   const walk = walkDag(dag, {
     current: raw.current_node as string | null | undefined,
     branches: ctx.branches,
@@ -184,4 +169,25 @@ export function normalizeChatgpt(raw: Obj, ctx: NormalizeContext): Conversation 
     ...(branches === undefined ? {} : { branches }),
     cursor: ctx.cursor,
   };
+}
+
+/** The `mapping`'s nodes as the DAG walker reads them: links, and each message's creation time. */
+function toDag(mapping: Obj, keys: readonly string[]): DagNode[] {
+  const dag: DagNode[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const node = mapping[key];
+    const n = isObj(node) ? node : {};
+    const message = isObj(n.message) ? n.message : null;
+    const t = message ? timestampMs(message.create_time) : null;
+    dag[i] = {
+      id: key,
+      parent: typeof n.parent === "string" ? n.parent : null,
+      children: Array.isArray(n.children)
+        ? (n.children.filter((c) => typeof c === "string") as string[])
+        : undefined,
+      time: typeof t === "number" ? t : null,
+    };
+  }
+  return dag;
 }

@@ -18,6 +18,12 @@
  * - `placeholder-removed`: Claude's "not supported" placeholder removed from the flat `text`.
  * - `invalid-timestamp`: an unreadable timestamp read as `null`.
  * - `skipped-entry`: an archive entry not followed (a nested ZIP, a symlink, an encrypted entry).
+ * - `unsafe-entry-name`: an archive entry whose name would leave its folder (`../x`, `/abs`, `C:\x`);
+ *   never opened, one issue per entry.
+ * - `trailing-data`: something other than whitespace follows the export's top-level value; ignored,
+ *   every conversation before it kept.
+ * - `nesting-too-deep`: values nested deeper than 256 arrays/objects inside a conversation were
+ *   dropped (they cannot be serialised); the conversation is kept.
  */
 export type ParseIssueCode =
   | "malformed-conversation"
@@ -41,7 +47,10 @@ export type ParseIssueCode =
   | "null-message"
   | "placeholder-removed"
   | "invalid-timestamp"
-  | "skipped-entry";
+  | "skipped-entry"
+  | "unsafe-entry-name"
+  | "trailing-data"
+  | "nesting-too-deep";
 
 /** A problem found in one part of an export; reported through `onIssue`, never thrown. */
 export interface ParseIssue {

@@ -15,6 +15,8 @@ export interface ZipEntry {
   readonly localHeaderOffset: number;
   readonly encrypted: boolean;
   readonly symlink: boolean;
+  /** The name is absolute, has a drive letter or a `..` segment: it would leave a folder it is extracted to. */
+  readonly unsafeName: boolean;
 }
 
 /**
@@ -64,6 +66,14 @@ async function readRange(
     );
   }
   return out;
+}
+
+/**
+ * Whether an entry name would leave the folder it is extracted to (`../x`, `/x`, `\\x`, `C:x`,
+ * `a/../../x`, with `/` or `\\` separators) or holds a NUL: such an entry is never opened by name.
+ */
+export function isUnsafeEntryName(name: string): boolean {
+  return /^[\\/]|^[A-Za-z]:|\0/.test(name) || name.split(/[\\/]/).includes("..");
 }
 
 const u16 = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8);
@@ -156,6 +166,7 @@ export async function readZipEntries(
       localHeaderOffset,
       encrypted: (flags & 1) === 1,
       symlink: madeBy === 3 && ((attrs >>> 16) & 0xf000) === 0xa000,
+      unsafeName: isUnsafeEntryName(name),
     });
     p += 46 + nameLength + extraLength + commentLength;
   }
