@@ -38,7 +38,9 @@ for (const file of files) {
   const visit = (node) => {
     if (ts.isFunctionLike(node) && "body" in node && node.body) {
       const lines = line(node.end) - line(node.getStart(source)) + 1;
-      const name = node.name?.getText(source) ?? (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText(source) : "(anonymous)");
+      const name =
+        node.name?.getText(source) ??
+        (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText(source) : "(anonymous)");
       functions.push({ file, name, lines, at: line(node.getStart(source)) + 1 });
     }
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
@@ -48,7 +50,10 @@ for (const file of files) {
     ts.forEachChild(node, visit);
   };
   visit(source);
-  imports.set(file, deps.filter((d) => files.includes(d)));
+  imports.set(
+    file,
+    deps.filter((d) => files.includes(d)),
+  );
 }
 
 // Cycles among imports, type-only ones included (they still tie two files' designs together):
@@ -85,10 +90,18 @@ const cycles = [];
 sizes.sort((a, b) => b.lines - a.lines);
 functions.sort((a, b) => b.lines - a.lines);
 console.log(`${files.length} source files; largest:`);
-for (const s of sizes.slice(0, 8)) console.log(`  ${String(s.lines).padStart(5)}  ${rel(s.file)}${s.lines > FILE_LINES ? "  (over ~400)" : ""}`);
+for (const s of sizes.slice(0, 8))
+  console.log(
+    `  ${String(s.lines).padStart(5)}  ${rel(s.file)}${s.lines > FILE_LINES ? "  (over ~400)" : ""}`,
+  );
 console.log("longest functions:");
-for (const f of functions.slice(0, Number(process.env.TOP ?? 8))) console.log(`  ${String(f.lines).padStart(5)}  ${f.name}  ${rel(f.file)}:${f.at}${f.lines > FUNCTION_LINES ? "  (over ~120)" : ""}`);
-console.log(`files over ${FILE_LINES} lines: ${sizes.filter((s) => s.lines > FILE_LINES).length}; functions over ${FUNCTION_LINES} lines: ${functions.filter((f) => f.lines > FUNCTION_LINES).length}`);
+for (const f of functions.slice(0, Number(process.env.TOP ?? 8)))
+  console.log(
+    `  ${String(f.lines).padStart(5)}  ${f.name}  ${rel(f.file)}:${f.at}${f.lines > FUNCTION_LINES ? "  (over ~120)" : ""}`,
+  );
+console.log(
+  `files over ${FILE_LINES} lines: ${sizes.filter((s) => s.lines > FILE_LINES).length}; functions over ${FUNCTION_LINES} lines: ${functions.filter((f) => f.lines > FUNCTION_LINES).length}`,
+);
 console.log(`import cycles: ${cycles.length}`);
 for (const c of cycles) console.log(`  ${c.map(rel).join(" <-> ")}`);
 process.exitCode = cycles.length > 0 ? 1 : 0;
