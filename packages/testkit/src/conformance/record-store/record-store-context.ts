@@ -1,6 +1,7 @@
 import type { Adapter, RecordStore } from "@threadmill/core";
 import { type AdapterConformanceOptions, sampleChunk, sampleConversation } from "../conformance-context.js";
 
+/** A conversation or a chunk, as far as the cases need to know. */
 export type AnyRecord = { readonly id: string };
 
 /** One of the two record stores the suite runs over, with the samples it writes there. */
@@ -19,6 +20,7 @@ export interface RecordStoreContext {
   readonly fencedSinks: boolean;
 }
 
+/** The conversation store and the chunk store: the suite runs once over each. */
 export const KINDS: readonly SinkKind[] = [
   {
     port: "conversations",

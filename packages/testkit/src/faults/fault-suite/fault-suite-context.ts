@@ -1,12 +1,15 @@
 import { type Adapter, createRunner, type Pipeline, type Runner } from "@threadmill/core";
 import { syntheticChunks, syntheticSource } from "../synthetic-pipeline.js";
 
+/** The one tenant every fault case submits its jobs for. */
 export const TENANT = "fault-suite";
 /** Properties run real leases and slices: on a loaded CI machine they take many times their usual few seconds. */
 export const PROPERTY_TIMEOUT_MS = 180_000;
+/** The store calls that write: a zombie must get none of them through after its lease was taken. */
 export const WRITES =
   /^(chunks\.upsert|conversations\.upsert|checkpoints\.save|events\.append|jobs\.transition|queue\.(release|complete|deadLetter|extend))$/;
 
+/** The sorted chunk ids an uninterrupted synthetic run of `items` items writes. */
 export const expectedIds = (items: number, chunksPerItem = 3) =>
   Array.from({ length: items }, (_, i) => syntheticChunks(i, chunksPerItem).map((c) => c.id))
     .flat()
