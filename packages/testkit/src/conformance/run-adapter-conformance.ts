@@ -1,13 +1,13 @@
 import { describe } from "vitest";
 import { runCheckpointStoreConformance } from "./checkpoint-store-conformance.js";
 import type { AdapterConformanceOptions } from "./conformance-context.js";
-import { runEventLogConformance } from "./event-log-conformance.js";
-import { runJobStoreConformance } from "./job-store-conformance.js";
-import { runPurgeConformance } from "./purge-conformance.js";
-import { runQueueConformance } from "./queue-conformance.js";
-import { runRaceConformance } from "./race-conformance.js";
-import { runRecordStoreConformance } from "./record-store-conformance.js";
-import { runTenantIsolationConformance } from "./tenant-isolation-conformance.js";
+import { runEventLogConformance } from "./event-log/run-event-log-conformance.js";
+import { runJobStoreConformance } from "./job-store/run-job-store-conformance.js";
+import { runPurgeConformance } from "./purge/run-purge-conformance.js";
+import { runQueueConformance } from "./queue/run-queue-conformance.js";
+import { runRaceConformance } from "./race/run-race-conformance.js";
+import { runRecordStoreConformance } from "./record-store/run-record-store-conformance.js";
+import { runTenantIsolationConformance } from "./tenant-isolation/run-tenant-isolation-conformance.js";
 
 /**
  * Registers every port's conformance suite for one adapter as vitest `describe`/`it` blocks: JobStore,

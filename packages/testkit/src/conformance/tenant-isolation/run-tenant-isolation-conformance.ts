@@ -1,40 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { Adapter, Lease } from "@threadmill/core";
+import type { Lease } from "@threadmill/core";
 import fc from "fast-check";
 import {
   type AdapterConformanceOptions,
-  createAndClaim,
   openAdapter,
   progressEvent,
   rejectsWith,
   sampleChunk,
   sampleConversation,
-  spec,
-  uniqueTenant,
-} from "./conformance-context.js";
-
-/** Everything the victim tenant has, read through every port. */
-async function snapshot(adapter: Adapter, tenant: string, jobIds: readonly string[]) {
-  return {
-    jobs: await adapter.jobs.list(tenant, { limit: 1000 }),
-    perJob: await Promise.all(
-      jobIds.map(async (id) => ({
-        job: await adapter.jobs.get(tenant, id),
-        checkpoint: await adapter.checkpoints.load(tenant, id),
-        events: await adapter.events.read(tenant, id, null, { limit: 1000 }),
-        conversations: await adapter.conversations.list(tenant, { jobId: id }),
-        chunks: await adapter.chunks.list(tenant, { jobId: id }),
-      })),
-    ),
-    conversations: await adapter.conversations.list(tenant),
-    chunks: await adapter.chunks.list(tenant),
-  };
-}
-
-/** Ids that no store may choke on: any unicode but NUL (which Postgres text cannot hold). */
-const anyId = fc
-  .string({ unit: "grapheme", minLength: 1, maxLength: 24 })
-  .filter((s) => !s.includes("\u0000"));
+} from "../conformance-context.js";
+import { foreignPairs } from "./foreign-pairs.js";
+import { seedVictim } from "./seed-victim.js";
+import { snapshot } from "./snapshot.js";
 
 /**
  * Registers the tenant-isolation contract as a fast-check property: every method given another
@@ -45,58 +22,10 @@ export function runTenantIsolationConformance(options: AdapterConformanceOptions
   describe(`${options.name}: tenant isolation`, () => {
     it("every method given another tenant's or an unknown id returns nothing and changes nothing (fuzzed ids; seed 003 fix #2: user isolation)", async () => {
       const adapter = await openAdapter(options);
-      const victim = uniqueTenant("victim");
-      const running = await createAndClaim(adapter, victim, 60_000);
-      await adapter.checkpoints.save(running.lease, {
-        stage: "import",
-        cursors: { import: 7 },
-        completed: [],
-        counts: { chunks: 1 },
-      });
-      await adapter.events.append(running.lease, progressEvent(running.lease, 1));
-      await adapter.conversations.upsert(running.lease, [sampleConversation("conv-1")]);
-      await adapter.chunks.upsert(running.lease, [sampleChunk("chunk-1"), sampleChunk("chunk-2", 1)]);
-      const { job: queued } = await adapter.jobs.create(
-        spec(victim, {
-          idempotencyKey: "victim-idem",
-          singletonKey: "victim-single",
-          runAt: Date.now() + 3_600_000,
-        }),
-      );
-      const failedClaim = await createAndClaim(adapter, victim);
-      await adapter.queue.deadLetter(failedClaim.lease, {
-        code: "X",
-        name: "X",
-        message: "x",
-        retriable: false,
-      });
-      const victimIds = [running.job.id, queued.id, failedClaim.job.id];
+      const { victim, running, victimIds } = await seedVictim(adapter);
       const before = await snapshot(adapter, victim, victimIds);
 
-      const tenantArb = fc.oneof(
-        anyId,
-        fc.constantFrom(
-          `${victim}-`,
-          victim.slice(0, -1),
-          victim.toUpperCase(),
-          ` ${victim}`,
-          `{${victim}}`,
-          "*",
-          "%",
-          "_",
-          "?",
-          "[a-z]*",
-          "' OR '1'='1",
-          victim,
-        ),
-      );
-      const jobArb = fc.oneof(
-        anyId,
-        fc.constantFrom(...victimIds, "%", "*", `${running.job.id}%`, running.job.id.toUpperCase()),
-      );
-      const pair = fc
-        .tuple(tenantArb, jobArb)
-        .filter(([tenant, jobId]) => !(tenant === victim && victimIds.includes(jobId)));
+      const pair = foreignPairs(victim, running.job.id, victimIds);
 
       await fc.assert(
         fc.asyncProperty(pair, async ([tenant, jobId]) => {
