@@ -1,4 +1,5 @@
 import type { Prng } from "./create-prng.js";
+import type { GenerateExportOptions } from "./generate-export-options.js";
 
 /** Per-conversation generation settings, derived from `GenerateExportOptions`. */
 export interface ConversationKnobs {
@@ -20,4 +21,30 @@ export interface ConversationKnobs {
   readonly unknownBlocks: number;
   /** Forces `update_time` (used for shard duplicates). */
   readonly updateTime?: number | null;
+}
+
+/** The knobs the options ask for (their defaults where unset), with `extra` on top. */
+export function conversationKnobs(
+  options: GenerateExportOptions,
+  turns: (rng: Prng) => number,
+  extra: Partial<ConversationKnobs> = {},
+): ConversationKnobs {
+  return {
+    turns,
+    messageChars: options.messageChars ?? [20, 1500],
+    branches: options.branches ?? 0.05,
+    hiddenNodes: options.hiddenNodes ?? true,
+    multimodal: options.multimodal ?? 0.05,
+    attachments: 0.03,
+    nullTimestamps: options.nullTimestamps ?? 0.02,
+    nullTitles: 0.02,
+    nullCurrentNode: options.nullCurrentNode ?? 0.05,
+    nonAscii: options.nonAscii ?? true,
+    citations: 0.05,
+    textHazards: options.textHazards ?? 0.01,
+    instructions: 0.05,
+    legacy: options.legacy ?? true,
+    unknownBlocks: 0.02,
+    ...extra,
+  };
 }

@@ -2,7 +2,9 @@ import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ExportTruth } from "./export-truth.js";
-import { type GenerateExportOptions, generateExport, generateFiles } from "./generate-export.js";
+import { generateExport } from "./generate-export.js";
+import type { GenerateExportOptions } from "./generate-export-options.js";
+import { generateFiles } from "./generate-files.js";
 
 const encoder = new TextEncoder();
 

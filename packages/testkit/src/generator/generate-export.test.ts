@@ -3,12 +3,9 @@ import { unzipSync, zipSync } from "fflate";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ExportTruth, TruthConversation } from "./export-truth.js";
-import {
-  collectBytes,
-  type GenerateExportOptions,
-  type GeneratedExportFormat,
-  generateExport,
-} from "./generate-export.js";
+import { collectBytes } from "./collect-bytes.js";
+import { generateExport } from "./generate-export.js";
+import type { GeneratedExportFormat, GenerateExportOptions } from "./generate-export-options.js";
 
 async function read(bytes: Uint8Array, options: { chunkBytes?: number; branches?: boolean } = {}) {
   const issues: ParseIssue[] = [];

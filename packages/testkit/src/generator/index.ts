@@ -9,14 +9,9 @@ export type {
   TruthConversation,
   TruthMessage,
 } from "./export-truth.js";
-export {
-  collectBytes,
-  type GeneratedExport,
-  type GeneratedExportFormat,
-  type GeneratedFile,
-  type GenerateExportOptions,
-  generateExport,
-  generateFiles,
-  planFiles,
-} from "./generate-export.js";
+export { collectBytes } from "./collect-bytes.js";
+export { type GeneratedExport, generateExport } from "./generate-export.js";
+export type { GeneratedExportFormat, GenerateExportOptions } from "./generate-export-options.js";
+export { generateFiles } from "./generate-files.js";
+export { type GeneratedFile, planFiles } from "./plan-files.js";
 export { generateExportToFile } from "./generate-export-to-file.js";
