@@ -1,10 +1,22 @@
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type Plugin } from "vitest/config";
 
 const pkg = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
 const PACKAGES = ["core", "adapter-memory", "adapter-redis", "adapter-supabase", "testkit", "cli"] as const;
 
+// A `.lua` file imports as its text, as tsup's `text` loader builds it (adapter-redis' scripts).
+const luaAsText: Plugin = {
+  name: "lua-as-text",
+  enforce: "pre",
+  async load(id) {
+    if (!id.endsWith(".lua")) return null;
+    return `export default ${JSON.stringify(await readFile(id, "utf8"))};`;
+  },
+};
+
 export default defineConfig({
+  plugins: [luaAsText],
   resolve: {
     // Tests run against the sources of sibling packages, not their build output.
     alias: [

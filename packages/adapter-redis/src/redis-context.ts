@@ -80,6 +80,11 @@ export function createRedisContext(options: {
     args: readonly (string | number)[],
   ) => call(operation, () => callers[REDIS_SCRIPTS[name].name]!(...scriptKeys, ...args));
 
+  // A single Redis's blocking connections reject a read cut by a dropped connection (a StorageError)
+  // instead of resending it, which would wait the whole `waitMs` again and hide the failure.
+  const duplicateForBlocking = (): RedisClient =>
+    isCluster ? client.duplicate() : (client as Redis).duplicate({ maxRetriesPerRequest: 0 });
+
   const idle: RedisClient[] = [];
   const open = new Set<RedisClient>();
   let closed = false;
@@ -107,7 +112,7 @@ export function createRedisContext(options: {
           message: "the adapter is closed",
           retriable: false,
         });
-      const connection = idle.pop() ?? client.duplicate();
+      const connection = idle.pop() ?? duplicateForBlocking();
       open.add(connection);
       return connection;
     },

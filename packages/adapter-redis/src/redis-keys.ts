@@ -17,7 +17,7 @@ export interface RecordKeys {
   membership(jobId: string): string;
 }
 
-/** Key builders; must agree with the Lua prelude's (`lua-prelude.ts`). */
+/** Key builders; must agree with the Lua include's (`lua/includes/coordination.lua`). */
 export interface RedisKeys {
   /** `{prefix}:`, the queue's base; every coordination key starts with it (one hash tag, one slot). */
   readonly base: string;

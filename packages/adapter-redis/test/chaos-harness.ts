@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 import type { Adapter, Job } from "@threadmill/core";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+// The worker runs the adapter's sources, whose Lua scripts are `.lua` imports (loaded as text).
+const luaText = join(packageDir, "..", "..", "scripts", "register-lua-text.mjs");
 
 /** A running chaos worker. */
 export interface WorkerProcess {
@@ -34,7 +36,8 @@ export interface WorkerSettings {
 
 /** Spawns one worker process. */
 export function spawnWorker(id: string, settings: WorkerSettings): WorkerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", join(packageDir, "test", "chaos-worker.ts")], {
+  const args = ["--import", "tsx", "--import", luaText, join(packageDir, "test", "chaos-worker.ts")];
+  const child = spawn(process.execPath, args, {
     cwd: packageDir,
     env: {
       ...process.env,

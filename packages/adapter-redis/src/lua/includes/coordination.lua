@@ -1,10 +1,13 @@
-/**
- * Lua shared by every coordination script: the store clock, key builders and queue helpers.
- * `ARGV[1]` is the queue's base (`{prefix}:`), `ARGV[2]` the event retention (entries per job) and
- * `ARGV[3]` the retention of finished jobs in ms (0 keeps them). Every key built here carries the
- * queue's hash tag, so a script stays in one slot on a Redis Cluster.
- */
-export const LUA_PRELUDE = `
+--[[
+  Included by every coordination script (its `@include` line): the store clock, key builders and
+  queue helpers. Every key built here carries the queue's hash tag, so a script
+  stays in one slot on a Redis Cluster.
+
+  Input:
+    ARGV[1]  the queue's base, `{prefix}:`
+    ARGV[2]  event retention: entries kept per job's stream
+    ARGV[3]  retention of finished jobs in ms (0 keeps them)
+]]
 local B = ARGV[1]
 local EVENT_RETENTION = tonumber(ARGV[2])
 local FINISHED_RETENTION = tonumber(ARGV[3])
@@ -164,4 +167,3 @@ local function claim_next(worker, leaseMs, now)
   end
   return {3}
 end
-`;

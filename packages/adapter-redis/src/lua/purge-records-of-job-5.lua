@@ -1,0 +1,38 @@
+--[[
+  Removes a batch of a job's records from its membership; a record no other job holds any more loses
+  its data and its place in the tenant's index. The job leaves the set of jobs with a membership when
+  its membership is empty. Called again until nothing is left.
+
+  Input:
+    KEYS[1]  HASH id -> encoded record
+    KEYS[2]  ZSET of the tenant's record ids
+    KEYS[3]  ZSET of the record ids the job produced (its membership)
+    KEYS[4]  HASH id -> number of jobs whose membership holds the record
+    KEYS[5]  SET of job ids that have a membership
+
+    ARGV[1]  job id
+    ARGV[2]  most records to remove in this call
+
+  Output:
+    {records removed from the membership, records left in it}
+]]
+local dataKey = KEYS[1]
+local idsKey = KEYS[2]
+local membershipKey = KEYS[3]
+local refsKey = KEYS[4]
+local jobsKey = KEYS[5]
+local jobId = ARGV[1]
+local batch = tonumber(ARGV[2])
+
+local members = redis.call('ZRANGE', membershipKey, 0, batch - 1)
+for _, id in ipairs(members) do
+  redis.call('ZREM', membershipKey, id)
+  if redis.call('HINCRBY', refsKey, id, -1) <= 0 then
+    redis.call('HDEL', refsKey, id)
+    redis.call('HDEL', dataKey, id)
+    redis.call('ZREM', idsKey, id)
+  end
+end
+local left = redis.call('ZCARD', membershipKey)
+if left == 0 then redis.call('SREM', jobsKey, jobId) end
+return {#members, left}
