@@ -10,7 +10,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRunner, type Pipeline } from "@threadmill/core";
+import { createBytesSource, createRunner, type Pipeline } from "@threadmill/core";
 import { createRedisAdapter } from "@threadmill/adapter-redis";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -173,7 +173,14 @@ async function runnerThroughput(concurrency: number): Promise<Metrics> {
   return withRedis(async (port) => {
     const client = new Redis({ port });
     const store = createRedisAdapter({ client, keyPrefix: "bench" });
-    const runner = createRunner({ store, pipelines: { noop: noopPipeline }, pollMs: 50 });
+    // The no-op stage never reads its source, but the job needs a resolver for its input's kind: without
+    // one every job failed (UNKNOWN_SOURCE_KIND) and the case timed claim + dead-letter.
+    const runner = createRunner({
+      store,
+      pipelines: { noop: noopPipeline },
+      sources: { none: () => createBytesSource(new Uint8Array()) },
+      pollMs: 50,
+    });
     for (let i = 0; i < jobs; i++) {
       await store.jobs.create({ tenant: "t", pipeline: "noop", input: { kind: "none" } });
     }
@@ -188,8 +195,10 @@ async function runnerThroughput(concurrency: number): Promise<Metrics> {
     const seconds = (performance.now() - started) / 1000;
     const trips = roundTrips;
     await runner.stop();
+    const succeeded = (await store.jobs.list("t", { status: ["succeeded"], limit: jobs })).length;
     await store.close();
     client.disconnect();
+    if (succeeded !== jobs) throw new Error(`${succeeded} of ${jobs} jobs succeeded`);
     return { "jobs/s": jobs / seconds, "round trips/job": trips / jobs };
   });
 }
