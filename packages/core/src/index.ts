@@ -46,3 +46,5 @@ export { createJobId } from "./util/job-id.js";
 export type { JsonObject, JsonValue } from "./util/json.js";
 export { redactSecrets } from "./util/redact.js";
 export * from "./sse/index.js";
+export * from "./ratelimit/index.js";
+export * from "./spend/index.js";

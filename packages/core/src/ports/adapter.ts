@@ -4,6 +4,8 @@ import type { ConversationStore } from "./conversation-store.js";
 import type { EventLog } from "./event-log.js";
 import type { JobStore } from "./job-store.js";
 import type { Queue } from "./queue.js";
+import type { RateLimitStore } from "./rate-limit-store.js";
+import type { SpendLedgerStore } from "./spend-ledger-store.js";
 
 /** What an adapter can and cannot do, declared to the conformance suite and the runner. */
 export interface AdapterCapabilities {
@@ -28,6 +30,10 @@ export interface Adapter {
   readonly events: EventLog;
   readonly conversations: ConversationStore;
   readonly chunks: ChunkStore;
+  /** The shared rate limiter's store (`createRateLimiter({ store: adapter.rateLimits })`); every adapter of threadmill's has one. */
+  readonly rateLimits?: RateLimitStore;
+  /** The spend ledger's store (`createSpendLedger({ store: adapter.spend })`); every adapter of threadmill's has one. */
+  readonly spend?: SpendLedgerStore;
   readonly capabilities: AdapterCapabilities;
   /** Closes what the adapter opened itself (not the client it was handed). Idempotent. */
   close(): Promise<void>;

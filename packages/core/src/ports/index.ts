@@ -22,7 +22,24 @@ export {
 export type { CreateJobResult, JobPatch, JobStore, ListJobsOptions } from "./job-store.js";
 export type { JobRef, Lease } from "./lease.js";
 export type { Claim, ClaimOptions, CompleteOutcome, ExtendResult, Queue, ReleaseOptions } from "./queue.js";
-export type { RateLimitStore } from "./rate-limit-store.js";
+export type {
+  ConcurrencyCharge,
+  RateCharge,
+  RateLimitAcquireRequest,
+  RateLimitAdjustment,
+  RateLimitCharge,
+  RateLimitDecision,
+  RateLimitStore,
+} from "./rate-limit-store.js";
 export type { ListRecordsOptions, RecordStore } from "./record-store.js";
 export type { OpenedSource, Source } from "./source.js";
+export type {
+  SpendAmount,
+  SpendCaps,
+  SpendLedgerStore,
+  SpendRefusal,
+  SpendReservation,
+  SpendScope,
+  SpendTotals,
+} from "./spend-ledger-store.js";
 export { assertCheckpoint, assertJobSpec } from "./assert-job-spec.js";
