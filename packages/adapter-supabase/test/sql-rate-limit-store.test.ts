@@ -63,7 +63,7 @@ describe.each(targets.map((t) => [t.name, t] as const))("SQL RateLimitStore on %
   it("decides exactly as core's reference algorithm, on the store's clock (fuzzed acquire / adjust / release)", async () => {
     await fc.assert(
       fc.asyncProperty(scenario(), (s) => replay(target, s)),
-      { numRuns: 12, endOnFailure: true },
+      { numRuns: 10, endOnFailure: true },
     );
   });
 
