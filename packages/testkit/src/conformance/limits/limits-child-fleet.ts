@@ -9,10 +9,8 @@ import type { LimitsPhase, LimitsPhaseResults } from "./limits-phases.js";
 const START_TIMEOUT_MS = 20_000;
 const PHASE_TIMEOUT_MS = 20_000;
 
-function moduleDir(): string {
-  // The CJS build has no import.meta, and defines __dirname instead.
-  return typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
-}
+// In the CJS build, tsup's shim provides import.meta.url.
+const moduleDir = () => dirname(fileURLToPath(import.meta.url));
 
 /** The worker script beside this module: `.ts` in the sources, `.js` in the build. */
 function workerScript(): string {
