@@ -1,5 +1,6 @@
 import { LeaseLostError, StorageError, ThreadmillError } from "@threadmill/core";
 import type { Cluster, Redis } from "ioredis";
+import { LIMITS_SCRIPTS, type LimitsScriptName } from "./lua/limits-scripts.js";
 import { REDIS_SCRIPTS, type RedisScriptName } from "./lua/redis-scripts.js";
 import type { RedisKeys } from "./redis-keys.js";
 
@@ -26,6 +27,13 @@ export interface RedisContext {
   /** Runs a script with explicit keys. */
   script(
     name: RedisScriptName,
+    operation: string,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown>;
+  /** Runs one of core's rate limit or spend scripts with `keys` (their count is passed along). */
+  limits(
+    name: LimitsScriptName,
     operation: string,
     keys: readonly string[],
     args: readonly (string | number)[],
@@ -64,6 +72,11 @@ export function createRedisContext(options: {
     client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
     names.add(script.name);
   }
+  for (const script of Object.values(LIMITS_SCRIPTS)) {
+    if (names.has(script.name)) continue;
+    client.defineCommand(script.name, { lua: script.lua });
+    names.add(script.name);
+  }
   const callers = client as unknown as Record<string, ScriptCaller>;
 
   const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
@@ -97,6 +110,18 @@ export function createRedisContext(options: {
     finishedJobRetentionMs: options.finishedJobRetentionMs,
     call,
     script,
+    limits: (name, operation, scriptKeys, args) =>
+      call(operation, async () => {
+        const { name: command, lua } = LIMITS_SCRIPTS[name];
+        try {
+          return await callers[command]!(scriptKeys.length, ...scriptKeys, ...args);
+        } catch (error) {
+          // ioredis resends once after NOSCRIPT; a second flush before that resend runs fails it too.
+          // The script did not run, so sending its text (EVAL, never NOSCRIPT) is safe.
+          if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+          return await client.eval(lua, scriptKeys.length, ...scriptKeys, ...args);
+        }
+      }),
     coordination: (name, operation, args) =>
       script(
         name,
