@@ -14,13 +14,16 @@
                               or 'c', limit, holdMs, ''
 
   Output:
-    {allowed (1 or 0), retryAfterMs, {remaining per charge}, {indexes (from 0) of refusing charges}}
+    {allowed (1 or 0), retryAfterMs, {units left per charge: after this call when allowed, now when
+     denied}, {indexes (from 0) of refusing charges}}
 ]]
 --- @include "includes/gcra"
 local holdId = ARGV[1]
 
 local now = now_ms()
-local remaining = {}
+-- Units left after this call (reported when it is admitted) and left now (when it is not: it took nothing).
+local after = {}
+local left = {}
 local denied = {}
 local writes = {}
 local retryAfter = 0
@@ -39,32 +42,34 @@ for i = 1, #KEYS do
     local cost = tonumber(ARGV[at + 3])
     local tat = math.max(get_tat(key, now), now)
     local nextTat = tat + cost * emissionMs
+    left[i] = units(toleranceMs - (tat - now), emissionMs)
     if nextTat - now > toleranceMs + EPSILON then
       denied[#denied + 1] = i - 1
       retryAfter = math.max(retryAfter, nextTat - now - toleranceMs)
-      remaining[i] = units(toleranceMs - (tat - now), emissionMs)
+      after[i] = 0
     else
-      remaining[i] = units(toleranceMs - (nextTat - now), emissionMs)
+      after[i] = units(toleranceMs - (nextTat - now), emissionMs)
       if cost > 0 then writes[#writes + 1] = function() set_tat(key, nextTat, now) end end
     end
   else
     local limit = tonumber(ARGV[at + 1])
     local holdMs = tonumber(ARGV[at + 2])
     local size = live_holds(key, now)
+    left[i] = math.max(0, limit - size)
     if size + 1 > limit then
       denied[#denied + 1] = i - 1
       local first = redis.call('ZRANGE', key, '0', '0', 'WITHSCORES')
       retryAfter = math.max(retryAfter, tonumber(first[2]) - now)
-      remaining[i] = math.max(0, limit - size)
+      after[i] = 0
     else
-      remaining[i] = limit - size - 1
+      after[i] = limit - size - 1
       writes[#writes + 1] = function() add_hold(key, holdId, now + holdMs, now) end
     end
   end
 end
 
 if #denied > 0 then
-  return {0, math.max(1, math.ceil(retryAfter)), remaining, denied}
+  return {0, math.max(1, math.ceil(retryAfter)), left, denied}
 end
 for _, write in ipairs(writes) do write() end
-return {1, 0, remaining, denied}
+return {1, 0, after, denied}
