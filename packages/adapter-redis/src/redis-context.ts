@@ -52,6 +52,25 @@ export function wrapRedisError(operation: string, error: unknown): ThreadmillErr
   return new StorageError({ adapter: "redis", operation, cause: error });
 }
 
+/** Runs one of core's limits scripts (numkeys first), falling back to EVAL when NOSCRIPT persists. */
+async function runLimitsScript(
+  client: RedisClient,
+  callers: Record<string, ScriptCaller>,
+  name: LimitsScriptName,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  const { name: command, lua } = LIMITS_SCRIPTS[name];
+  try {
+    return await callers[command]!(keys.length, ...keys, ...args);
+  } catch (error) {
+    // ioredis resends once after NOSCRIPT; a second flush before that resend runs fails it too.
+    // The script did not run, so sending its text (EVAL, never NOSCRIPT) is safe.
+    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+    return await client.eval(lua, keys.length, ...keys, ...args);
+  }
+}
+
 /** Builds the shared context; registers the Lua scripts on the client once (no I/O until first use). */
 export function createRedisContext(options: {
   client: RedisClient;
@@ -111,17 +130,7 @@ export function createRedisContext(options: {
     call,
     script,
     limits: (name, operation, scriptKeys, args) =>
-      call(operation, async () => {
-        const { name: command, lua } = LIMITS_SCRIPTS[name];
-        try {
-          return await callers[command]!(scriptKeys.length, ...scriptKeys, ...args);
-        } catch (error) {
-          // ioredis resends once after NOSCRIPT; a second flush before that resend runs fails it too.
-          // The script did not run, so sending its text (EVAL, never NOSCRIPT) is safe.
-          if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-          return await client.eval(lua, scriptKeys.length, ...scriptKeys, ...args);
-        }
-      }),
+      call(operation, () => runLimitsScript(client, callers, name, scriptKeys, args)),
     coordination: (name, operation, args) =>
       script(
         name,
