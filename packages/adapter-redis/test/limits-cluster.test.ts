@@ -1,17 +1,20 @@
 // The rate limit and spend stores on a local 3-master Redis Cluster (Debian's redis-server, free ports,
 // torn down afterwards): every operation with several dimensions, global and per-key rules and
 // tenant + job scopes answers with no CROSSSLOT, every key of one limiter (one tenant) sits in one
-// slot, admission stays exact; then testkit's limits conformance suites, once they are on the branch.
+// slot, admission stays exact; then testkit's limits conformance suites.
 import {
   BudgetExceededError,
   createRateLimiter,
   createSpendLedger,
   RateLimitedError,
 } from "@threadmill/core";
-import * as testkit from "@threadmill/testkit/vitest";
+import {
+  type LimitsConformanceOptions,
+  runRateLimitStoreConformance,
+  runSpendLedgerConformance,
+} from "@threadmill/testkit/vitest";
 import { type Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LimitsConformanceOptions } from "../../testkit/src/conformance/limits/limits-conformance-options.js";
 import { createRedisAdapter, type RedisAdapter } from "../src/index.js";
 import { createRedisKeys } from "../src/redis-keys.js";
 import { openLimitsStores, TSX_ENV } from "./limits-stores.js";
@@ -22,11 +25,6 @@ const available = await clusterToolsAvailable();
 if (!available && process.env.CI === "true") {
   throw new Error("redis-server / redis-cli are missing and CI=true: the cluster tests must run.");
 }
-
-// As in limits-conformance.test.ts: the suites run here once `@threadmill/testkit/vitest` exports them.
-const suites = testkit as unknown as Partial<
-  Record<"runRateLimitStoreConformance" | "runSpendLedgerConformance", (o: LimitsConformanceOptions) => void>
->;
 
 describe.skipIf(!available)("limits on a redis cluster", () => {
   let cluster: LocalCluster;
@@ -170,8 +168,7 @@ describe.skipIf(!available)("limits on a redis cluster", () => {
     expect(await cluster.crossSlotErrors()).toBe(0);
   });
 
-  const { runRateLimitStoreConformance, runSpendLedgerConformance } = suites;
-  if (runRateLimitStoreConformance && runSpendLedgerConformance) {
+  {
     const options: LimitsConformanceOptions = {
       name: "redis-cluster",
       open: () => openLimitsStores(env),
@@ -186,7 +183,5 @@ describe.skipIf(!available)("limits on a redis cluster", () => {
     it("answered no command of the suites with CROSSSLOT", async () => {
       expect(await cluster.crossSlotErrors()).toBe(0);
     });
-  } else {
-    it.skip("limits conformance suites: need testkit's runRateLimitStoreConformance and runSpendLedgerConformance (not on this branch yet)", () => {});
   }
 });
