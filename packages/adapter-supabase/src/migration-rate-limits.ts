@@ -15,8 +15,19 @@ const NOW_MS = "extract(epoch from clock_timestamp()) * 1000";
  */
 export function rateLimitMigrationSql(s: string): string {
   const lock = `perform pg_advisory_xact_lock(hashtextextended('threadmill:ratelimit:${s.replace(/'/g, "''")}:' || p_limiter, 0));`;
-  // Whole units that fit in `room` ms: core's `units`.
-  const units = (room: string) => `greatest(0::double precision, floor((${room} + c_epsilon) / v_emission))`;
+  return `${tablesSql(s)}${acquireSql(s, lock)}${adjustSql(s, lock)}${releaseSql(s, lock)}
+${grantsSql(s, {
+  serviceTables: ["rate_limit_tats", "rate_limit_holds"],
+  functions: [
+    "rate_limit_acquire(text, text, jsonb, double precision)",
+    "rate_limit_adjust(text, jsonb, double precision)",
+    "rate_limit_release(text, jsonb, text)",
+  ],
+})}`;
+}
+
+/** The limiter's state: TATs per key, holds per key. */
+function tablesSql(s: string): string {
   return `
 create table if not exists ${s}.rate_limit_tats (
   limiter text not null,
@@ -36,7 +47,14 @@ create table if not exists ${s}.rate_limit_holds (
   primary key (limiter, key, hold_id)
 );
 create index if not exists rate_limit_holds_expiry on ${s}.rate_limit_holds (limiter, expires_at);
+`;
+}
 
+/** core's `decideAcquire`. */
+function acquireSql(s: string, lock: string): string {
+  // Whole units that fit in `room` ms: core's `units`.
+  const units = (room: string) => `greatest(0::double precision, floor((${room} + c_epsilon) / v_emission))`;
+  return `
 -- p_charges: core's RateLimitCharge[] as JSON. Returns core's RateLimitDecision as JSON, plus "now"
 -- (the clock the decision used). extra_float_digits = 3: doubles leave as their exact shortest text.
 create or replace function ${s}.rate_limit_acquire(p_limiter text, p_hold_id text, p_charges jsonb,
@@ -129,7 +147,12 @@ begin
     'denied', '[]'::jsonb, 'now', v_now);
 end
 $fn$;
+`;
+}
 
+/** core's `applyAdjustments`. */
+function adjustSql(s: string, lock: string): string {
+  return `
 -- p_adjustments: core's RateLimitAdjustment[] as JSON, applied in order. Returns {"now": ...}.
 create or replace function ${s}.rate_limit_adjust(p_limiter text, p_adjustments jsonb,
   p_now double precision default null)
@@ -171,7 +194,12 @@ begin
   return jsonb_build_object('now', v_now);
 end
 $fn$;
+`;
+}
 
+/** core's `releaseHolds`. */
+function releaseSql(s: string, lock: string): string {
+  return `
 -- p_keys: a JSON array of concurrency keys. Under the limiter's lock too: deleting holds in another
 -- order than acquire's pruning could otherwise deadlock with it.
 create or replace function ${s}.rate_limit_release(p_limiter text, p_keys jsonb, p_hold_id text)
@@ -185,13 +213,5 @@ begin
   where limiter = p_limiter and hold_id = p_hold_id and key in (select jsonb_array_elements_text(p_keys));
 end
 $fn$;
-
-${grantsSql(s, {
-  serviceTables: ["rate_limit_tats", "rate_limit_holds"],
-  functions: [
-    "rate_limit_acquire(text, text, jsonb, double precision)",
-    "rate_limit_adjust(text, jsonb, double precision)",
-    "rate_limit_release(text, jsonb, text)",
-  ],
-})}`;
+`;
 }

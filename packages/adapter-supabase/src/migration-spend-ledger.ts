@@ -13,6 +13,21 @@ export function spendMigrationSql(s: string): string {
   const begin = `${lock}
   v_now := coalesce(p_now, extract(epoch from clock_timestamp()) * 1000);
   ${chargeExpiredSql(s)}`;
+  return `${tablesSql(s)}${capsAndReserveSql(s, begin)}${settleAndReadSql(s, begin)}
+${grantsSql(s, {
+  tenantTables: ["spend_caps", "spend_buckets", "spend_reservations"],
+  functions: [
+    "spend_period(double precision)",
+    "spend_set_caps(text, text, bigint, bigint, double precision)",
+    "spend_reserve(text, text, text, bigint, bigint, double precision, double precision)",
+    "spend_settle(text, text, bigint, bigint, double precision)",
+    "spend_read(text, text, double precision)",
+  ],
+})}`;
+}
+
+/** The ledger's tables and `spend_period`. */
+function tablesSql(s: string): string {
   return `
 create table if not exists ${s}.spend_caps (
   tenant text not null,
@@ -58,7 +73,12 @@ set search_path = pg_catalog, pg_temp
 as $fn$
   select to_char(to_timestamp(floor(p_now) / 1000) at time zone 'UTC', 'YYYY-MM')
 $fn$;
+`;
+}
 
+/** `spend_set_caps` and core's `reserveSpend`. */
+function capsAndReserveSql(s: string, begin: string): string {
+  return `
 -- Replaces the caps of p_scope ('t' or 'j:<jobId>'); null: no cap. Returns {"now": ...}.
 create or replace function ${s}.spend_set_caps(p_tenant text, p_scope text, p_micro_usd bigint, p_tokens bigint,
   p_now double precision default null)
@@ -115,7 +135,12 @@ begin
   return jsonb_build_object('ok', true, 'period', v_period, 'expiresAt', v_expires, 'now', v_now);
 end
 $fn$;
+`;
+}
 
+/** core's `settleSpend` and `readSpend`. */
+function settleAndReadSql(s: string, begin: string): string {
+  return `
 -- core's settleSpend. Returns {"settled": boolean, "now"}.
 create or replace function ${s}.spend_settle(p_tenant text, p_id text, p_micro_usd bigint, p_tokens bigint,
   p_now double precision default null)
@@ -177,17 +202,7 @@ begin
     'now', v_now);
 end
 $fn$;
-
-${grantsSql(s, {
-  tenantTables: ["spend_caps", "spend_buckets", "spend_reservations"],
-  functions: [
-    "spend_period(double precision)",
-    "spend_set_caps(text, text, bigint, bigint, double precision)",
-    "spend_reserve(text, text, text, bigint, bigint, double precision, double precision)",
-    "spend_settle(text, text, bigint, bigint, double precision)",
-    "spend_read(text, text, double precision)",
-  ],
-})}`;
+`;
 }
 
 /**
