@@ -2,6 +2,7 @@
 // dimensions), a denial that records nothing, the TTLs that let idle state expire, and a decision-for-
 // decision comparison with core's reference algorithm on a test clock (fractional emissions, refunds,
 // late charges, holds), which the Lua must match to the last double.
+import { createPrng } from "@threadmill/testkit";
 import {
   applyAdjustments,
   createRateLimiter,
@@ -27,18 +28,6 @@ async function tally<T>(runs: Promise<T>[]) {
   const reasons = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
   const refused = reasons.filter((e) => RateLimitedError.isInstance(e)).length;
   return { admitted, refused, others: reasons.filter((e) => !RateLimitedError.isInstance(e)) };
-}
-
-// A small seeded generator, so a failing sequence can be replayed.
-function random(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe.skipIf(!redisAvailable)("redis rate limit store", () => {
@@ -162,7 +151,7 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
   });
 
   it("decides exactly as core's reference algorithm, state and all, on a test clock", async () => {
-    const rand = random(20_240_229);
+    const rand = createPrng(20_240_229).next; // seeded, so a failing sequence can be replayed
     let micros = 1_709_251_199_000_000; // the server clock's units; ms below are s * 1000 + us / 1000
     const now = () => Math.floor(micros / 1e6) * 1000 + (micros % 1e6) / 1000;
     const store = createRedisRateLimitStore(fixedClockContext(control, prefix, now));

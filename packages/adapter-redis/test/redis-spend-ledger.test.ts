@@ -2,6 +2,7 @@
 // month computed in Lua equal to spendPeriod at every month boundary, durable keys, and a
 // call-for-call comparison with core's reference algorithm on a test clock that crosses months and lets
 // reservations expire.
+import { createPrng } from "@threadmill/testkit";
 import {
   BudgetExceededError,
   createSpendLedger,
@@ -20,18 +21,6 @@ import { createRedisAdapter } from "../src/index.js";
 import { createRedisSpendLedger } from "../src/redis-spend-ledger.js";
 import { fixedClockContext } from "./limits-fixed-clock.js";
 import { deletePrefix, newClient, redisAvailable, uniquePrefix } from "./redis-env.js";
-
-// A small seeded generator, so a failing sequence can be replayed.
-function random(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.skipIf(!redisAvailable)("redis spend ledger", () => {
   const clients: Redis[] = [];
@@ -145,7 +134,7 @@ describe.skipIf(!redisAvailable)("redis spend ledger", () => {
   });
 
   it("answers exactly as core's reference algorithm on a test clock crossing months", async () => {
-    const rand = random(1_706_745_599);
+    const rand = createPrng(1_706_745_599).next; // seeded, so a failing sequence can be replayed
     // Into February of a leap year, into March, into a new year.
     const starts = [Date.UTC(2024, 0, 31, 23), Date.UTC(2024, 1, 29, 22), Date.UTC(2024, 11, 31, 22)];
     let micros = 0;
