@@ -25,6 +25,8 @@ export interface BenchStore {
   sent(): number;
   /** The name of `sent` per check. */
   readonly sentPerCheck: string;
+  /** Redis: microseconds the server spent running commands so far (INFO commandstats), else null. */
+  serverMicros(): Promise<number | null>;
 }
 
 const POSTGRES_URL = process.env.TM_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -33,6 +35,16 @@ const DURATION_S = 3600;
 function storeOf(adapter: Pick<Adapter, "rateLimits">, what: string): RateLimitStore {
   if (!adapter.rateLimits) throw new Error(`this adapter has no rateLimits store (${what})`);
   return adapter.rateLimits;
+}
+
+/** Microseconds Redis spent in every command but INFO itself, summed from INFO commandstats. */
+async function commandMicros(client: Redis): Promise<number> {
+  const stats = await client.info("commandstats");
+  let micros = 0;
+  for (const [, command, usec] of stats.matchAll(/^cmdstat_([^:]+):.*?\busec=(\d+)/gm)) {
+    if (command !== "info") micros += Number(usec);
+  }
+  return micros;
 }
 
 async function withRedisStore<T>(fn: (store: BenchStore) => Promise<T>): Promise<T> {
@@ -46,6 +58,7 @@ async function withRedisStore<T>(fn: (store: BenchStore) => Promise<T>): Promise
           new RateLimiterRedis({ storeClient: client, points, duration: DURATION_S, keyPrefix }),
         sent: redisRoundTrips,
         sentPerCheck: "round trips/check",
+        serverMicros: () => commandMicros(client),
       });
     } finally {
       await adapter.close();
@@ -102,6 +115,7 @@ async function withPostgresStore<T>(fn: (store: BenchStore) => Promise<T>): Prom
       },
       sent: () => statements,
       sentPerCheck: "statements/check",
+      serverMicros: async () => null,
     });
   } finally {
     await (pool as pg.Pool | null)?.end();
@@ -120,5 +134,6 @@ export async function withStore<T>(kind: StoreKind, fn: (store: BenchStore) => P
     flexible: null,
     sent: () => 0,
     sentPerCheck: "",
+    serverMicros: async () => null,
   });
 }
