@@ -1,11 +1,19 @@
-import type { Adapter, ChunkStore, ConversationStore } from "@threadmill/core";
+import type {
+  Adapter,
+  ChunkStore,
+  ConversationStore,
+  RateLimitStore,
+  SpendLedgerStore,
+} from "@threadmill/core";
 import { createSqlCheckpointStore } from "./sql-checkpoint-store.js";
 import { createSqlContext, type SqlContext } from "./sql-context.js";
 import { createSqlEventLog } from "./sql-event-log.js";
 import type { SqlExecutor } from "./sql-executor.js";
 import { createSqlJobStore } from "./sql-job-store.js";
 import { createSqlQueue, type SqlQueue } from "./sql-queue.js";
+import { createSqlRateLimitStore } from "./sql-rate-limit-store.js";
 import { createSqlRecordStore } from "./sql-record-store.js";
+import { createSqlSpendLedger } from "./sql-spend-ledger.js";
 
 /** Options shared by the Postgres and PGlite adapters. */
 export interface SqlAdapterOptions {
@@ -28,6 +36,10 @@ export function jobsChannel(schemaName: string): string {
 /** A Postgres or PGlite adapter: every port, and a queue with the `completeAndClaim` fast path. */
 export interface SqlAdapter extends Adapter {
   readonly queue: SqlQueue;
+  /** The rate limiter's store (migration 4's functions): `createRateLimiter({ store: adapter.rateLimits })`. */
+  readonly rateLimits: RateLimitStore;
+  /** The spend ledger's store (migration 5's functions): `createSpendLedger({ store: adapter.spend })`. */
+  readonly spend: SpendLedgerStore;
 }
 
 /** An adapter over an executor, plus the context its ports share. */
@@ -63,6 +75,8 @@ export function createSqlAdapter(
     events: createSqlEventLog(ctx),
     conversations: createSqlRecordStore(ctx, "conversations") as ConversationStore,
     chunks: createSqlRecordStore(ctx, "chunks") as ChunkStore,
+    rateLimits: createSqlRateLimitStore(ctx),
+    spend: createSqlSpendLedger(ctx),
     capabilities: { blockingRead: false, fencedSinks: ctx.fencedSinks },
     close() {
       ctx.closed = true;

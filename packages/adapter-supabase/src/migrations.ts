@@ -1,3 +1,6 @@
+import { rateLimitMigrationSql } from "./migration-rate-limits.js";
+import { spendMigrationSql } from "./migration-spend-ledger.js";
+
 /** One versioned step of the schema. `sql` receives the quoted schema name and returns DDL. */
 export interface Migration {
   readonly version: number;
@@ -306,4 +309,6 @@ $grants$;
 `;
     },
   },
+  { version: 4, name: "rate-limits", sql: rateLimitMigrationSql },
+  { version: 5, name: "spend-ledger", sql: spendMigrationSql },
 ];

@@ -59,7 +59,7 @@ export const PGLITE_BULK_OPTIONS: PGliteOptions = {
 };
 
 /**
- * The embedded store: every port (but RateLimitStore) on PGlite with the same SQL as Postgres.
+ * The embedded store: every port on PGlite with the same SQL as Postgres.
  * Opens the directory (repairing a half-created one, clearing a stale `postmaster.pid`), takes the
  * single-owner lock, and migrates. Calls are serialized: PGlite is one connection.
  * @throws StoreLockedError when another live process holds the directory.

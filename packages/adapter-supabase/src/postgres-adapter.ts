@@ -46,9 +46,9 @@ export interface PostgresAdapterOptions extends SqlAdapterOptions {
 }
 
 /**
- * Every threadmill port (but RateLimitStore) on Postgres through postgres.js: one statement per
- * call, claims with `FOR UPDATE SKIP LOCKED`, every lease-holding write fenced by the epoch in the
- * same statement, the database clock for leases. Driver failures become `StorageError`s.
+ * Every threadmill port on Postgres through postgres.js: one statement per call, claims with
+ * `FOR UPDATE SKIP LOCKED`, every lease-holding write fenced by the epoch in the same statement, the
+ * database clock for leases, rate limits and spend. Driver failures become `StorageError`s.
  * @example
  * const sql = postgres(process.env.DATABASE_URL!, { prepare: false });
  * await migrate(sql);

@@ -216,4 +216,59 @@ describe.skipIf(missing !== null)("roles and row-level security (throwaway initd
     });
     expect(claimed.map((r) => [r.id, r.epoch])).toEqual([[job.id, 1]]);
   });
+
+  it("limits: users read only their tenant's spend rows and no rate-limiter state; only service_role calls the limits functions", async () => {
+    const sql = client("one", 1);
+    const adapter = createPostgresAdapter({ sql });
+    for (const tenant of ["u1", "u2"]) {
+      await adapter.spend.setCaps({ tenant }, { microUsd: 1_000 });
+      await adapter.spend.reserve({
+        id: `r-${tenant}`,
+        scope: { tenant, jobId: "j" },
+        amount: { microUsd: 5, tokens: 1 },
+        ttlMs: 60_000,
+      });
+    }
+    const charges = JSON.stringify([{ kind: "rate", key: "g:r", emissionMs: 10, toleranceMs: 100, cost: 1 }]);
+    expect(
+      (await adapter.rateLimits.acquire({ limiter: "rls", holdId: "h", charges: JSON.parse(charges) }))
+        .allowed,
+    ).toBe(true);
+    const asRole = (role: string, query: string) =>
+      sql.begin(async (tx) => {
+        await tx.unsafe(`set local role ${role}`);
+        await tx.unsafe("select set_config('request.jwt.claims', '{\"sub\":\"u1\"}', true)");
+        return tx.unsafe(query);
+      });
+    for (const table of ["spend_caps", "spend_buckets", "spend_reservations"]) {
+      const seen = await asRole("authenticated", `select distinct tenant from threadmill.${table}`);
+      expect(seen.map((r) => r.tenant)).toEqual(["u1"]);
+      await expect(asRole("authenticated", `delete from threadmill.${table}`)).rejects.toThrow(
+        /permission denied/,
+      );
+      expect(await asRole("anon", `select tenant from threadmill.${table} where tenant <> 'u1'`)).toEqual([]);
+    }
+    const calls = [
+      "select threadmill.spend_read('u1', null)",
+      "select threadmill.spend_reserve('u1', null, 'x', 1, 1, 1000)",
+      `select threadmill.rate_limit_acquire('rls', 'h2', '${charges}')`,
+      "select threadmill.rate_limit_release('rls', '[]', 'h')",
+    ];
+    for (const role of ["authenticated", "anon"]) {
+      for (const table of ["rate_limit_tats", "rate_limit_holds"]) {
+        await expect(asRole(role, `select * from threadmill.${table}`)).rejects.toThrow(
+          /permission denied for table/,
+        );
+      }
+      for (const call of calls) {
+        await expect(asRole(role, call)).rejects.toThrow(/permission denied for function/);
+      }
+    }
+    for (const call of calls) await asRole("service_role", call);
+    expect(
+      (await asRole("service_role", "select key from threadmill.rate_limit_tats where limiter = 'rls'"))
+        .length,
+    ).toBe(1);
+    expect((await adapter.spend.read({ tenant: "u1" })).reserved).toEqual({ microUsd: 6, tokens: 2 });
+  });
 });
