@@ -7,6 +7,8 @@ const shared = {
   sourcemap: true,
   target: "node20",
   tsconfig: "tsconfig.build.json",
+  // The rate limiter's and spend ledger's Lua (src/*/lua/*.lua) are bundled as text.
+  loader: { ".lua": "text" },
 } as const;
 
 export default defineConfig([

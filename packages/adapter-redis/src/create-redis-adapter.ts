@@ -5,6 +5,8 @@ import type {
   ConversationStore,
   EventLog,
   JobStore,
+  RateLimitStore,
+  SpendLedgerStore,
 } from "@threadmill/core";
 import { createRedisCheckpointStore } from "./redis-checkpoint-store.js";
 import { createRedisContext, type RedisClient } from "./redis-context.js";
@@ -12,7 +14,9 @@ import { createRedisEventLog } from "./redis-event-log.js";
 import { createRedisJobStore } from "./redis-job-store.js";
 import { createRedisKeys } from "./redis-keys.js";
 import { createRedisQueue, type RedisQueue } from "./redis-queue.js";
+import { createRedisRateLimitStore } from "./redis-rate-limit-store.js";
 import { createRedisRecordStore } from "./redis-record-store.js";
+import { createRedisSpendLedger } from "./redis-spend-ledger.js";
 
 /** Options of `createRedisAdapter`. */
 export interface RedisAdapterOptions {
@@ -39,11 +43,15 @@ export interface RedisAdapterOptions {
 export interface RedisAdapter extends Adapter {
   readonly queue: RedisQueue;
   readonly keyPrefix: string;
+  /** The shared rate limiter's store: each limiter's keys under the hash tag `{keyPrefix:rl:<name>}`. */
+  readonly rateLimits: RateLimitStore;
+  /** The spend ledger's store: each tenant's keys under the hash tag `{keyPrefix:sp:<tenant>}`. */
+  readonly spend: SpendLedgerStore;
 }
 
 /**
- * Every threadmill port (but rate limiting) on Redis or Redis Cluster through the ioredis client you
- * pass in: one Lua script per operation, leases on the server clock, no I/O until first use.
+ * Every threadmill port on Redis or Redis Cluster through the ioredis client you pass in: one Lua
+ * script per operation, leases, rate limits and spend on the server clock, no I/O until first use.
  * @example
  * const adapter = createRedisAdapter({ client: new Redis(process.env.REDIS_URL), keyPrefix: "imports" });
  * const { job } = await adapter.jobs.create({ tenant: "user-1", pipeline: "import", input: { kind: "file", path } });
@@ -99,6 +107,8 @@ export function createRedisAdapter(options: RedisAdapterOptions): RedisAdapter {
     events,
     conversations,
     chunks,
+    rateLimits: createRedisRateLimitStore(ctx),
+    spend: createRedisSpendLedger(ctx),
     capabilities: { blockingRead: true, fencedSinks: !ctx.isCluster },
     close: () => ctx.close(),
   };

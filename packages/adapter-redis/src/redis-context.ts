@@ -1,5 +1,6 @@
 import { LeaseLostError, StorageError, ThreadmillError } from "@threadmill/core";
 import type { Cluster, Redis } from "ioredis";
+import { LIMITS_SCRIPTS, type LimitsScriptName } from "./lua/limits-scripts.js";
 import { REDIS_SCRIPTS, type RedisScriptName } from "./lua/redis-scripts.js";
 import type { RedisKeys } from "./redis-keys.js";
 
@@ -30,6 +31,13 @@ export interface RedisContext {
     keys: readonly string[],
     args: readonly (string | number)[],
   ): Promise<unknown>;
+  /** Runs one of core's rate limit or spend scripts with `keys` (their count is passed along). */
+  limits(
+    name: LimitsScriptName,
+    operation: string,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown>;
   /** Runs a driver call, wrapping its failure in `StorageError`. */
   call<T>(operation: string, run: () => Promise<T>): Promise<T>;
   /** A connection for blocking reads (`XREAD BLOCK`), made lazily with `client.duplicate()`. */
@@ -42,6 +50,25 @@ export interface RedisContext {
 export function wrapRedisError(operation: string, error: unknown): ThreadmillError {
   if (ThreadmillError.isInstance(error)) return error;
   return new StorageError({ adapter: "redis", operation, cause: error });
+}
+
+/** Runs one of core's limits scripts (numkeys first), falling back to EVAL when NOSCRIPT persists. */
+async function runLimitsScript(
+  client: RedisClient,
+  callers: Record<string, ScriptCaller>,
+  name: LimitsScriptName,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  const { name: command, lua } = LIMITS_SCRIPTS[name];
+  try {
+    return await callers[command]!(keys.length, ...keys, ...args);
+  } catch (error) {
+    // ioredis resends once after NOSCRIPT; a second flush before that resend runs fails it too.
+    // The script did not run, so sending its text (EVAL, never NOSCRIPT) is safe.
+    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+    return await client.eval(lua, keys.length, ...keys, ...args);
+  }
 }
 
 /** Builds the shared context; registers the Lua scripts on the client once (no I/O until first use). */
@@ -62,6 +89,11 @@ export function createRedisContext(options: {
   for (const script of Object.values(REDIS_SCRIPTS)) {
     if (names.has(script.name)) continue;
     client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    names.add(script.name);
+  }
+  for (const script of Object.values(LIMITS_SCRIPTS)) {
+    if (names.has(script.name)) continue;
+    client.defineCommand(script.name, { lua: script.lua });
     names.add(script.name);
   }
   const callers = client as unknown as Record<string, ScriptCaller>;
@@ -97,6 +129,8 @@ export function createRedisContext(options: {
     finishedJobRetentionMs: options.finishedJobRetentionMs,
     call,
     script,
+    limits: (name, operation, scriptKeys, args) =>
+      call(operation, () => runLimitsScript(client, callers, name, scriptKeys, args)),
     coordination: (name, operation, args) =>
       script(
         name,

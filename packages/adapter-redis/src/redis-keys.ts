@@ -17,6 +17,18 @@ export interface RecordKeys {
   membership(jobId: string): string;
 }
 
+/** The keys of one tenant's spend ledger; all share the tag `{prefix:sp:<tenant>}` (one slot). */
+export interface SpendKeys {
+  /** HASH '<unit>:<caps key>' -> cap. */
+  readonly caps: string;
+  /** HASH '<s|r>:<unit>:<bucket>' -> integer total. */
+  readonly totals: string;
+  /** HASH reservation id -> its encoded amount, period, expiry and job. */
+  readonly reservations: string;
+  /** ZSET reservation id -> expiresAt. */
+  readonly expiries: string;
+}
+
 /** Key builders; must agree with the Lua include's (`lua/includes/coordination.lua`). */
 export interface RedisKeys {
   /** `{prefix}:`, the queue's base; every coordination key starts with it (one hash tag, one slot). */
@@ -28,14 +40,24 @@ export interface RedisKeys {
   events(jobId: string): string;
   tenantJobs(tenant: string): string;
   records(tenant: string, kind: RecordKind): RecordKeys;
+  /**
+   * `{prefix:rl:<limiter>}:`, the start of every key of one rate limiter (`t:<charge key>` a TAT,
+   * `h:<charge key>` a hold set), so one limiter's check runs in one slot.
+   */
+  rateLimiter(limiter: string): string;
+  /** The keys of one tenant's spend ledger (core's Lua: `spend/lua/includes/ledger.lua`). */
+  spendLedger(tenant: string): SpendKeys;
 }
 
-// Tenants are length-prefixed (in UTF-8 bytes, as Lua's string.len counts) so no two tenants' keys meet.
+// Tenants (and limiter names) are length-prefixed (in UTF-8 bytes, as Lua's string.len counts) so no
+// two tenants' keys meet. A `}` inside one ends the hash tag early, but at the same place in every key
+// of that tenant, so they still share a slot.
 const tenantPart = (tenant: string) => `${encoder.encode(tenant).length}:${tenant}`;
 
 /**
  * The adapter's key layout for `prefix`: coordination keys under the hash tag `{prefix}`, records
- * under a per-tenant tag `{prefix:r:<tenant>}` so bulk data spreads over a Redis Cluster.
+ * under a per-tenant tag `{prefix:r:<tenant>}` so bulk data spreads over a Redis Cluster, and the
+ * same for each rate limiter (`{prefix:rl:<limiter>}`) and each tenant's spend (`{prefix:sp:<tenant>}`).
  */
 export function createRedisKeys(prefix: string): RedisKeys {
   const base = `{${prefix}}:`;
@@ -54,6 +76,16 @@ export function createRedisKeys(prefix: string): RedisKeys {
         refs: `${root}refs`,
         jobs: `${root}jobs`,
         membership: (jobId) => `${root}m:${jobId}`,
+      };
+    },
+    rateLimiter: (limiter) => `{${prefix}:rl:${tenantPart(limiter)}}:`,
+    spendLedger: (tenant) => {
+      const root = `{${prefix}:sp:${tenantPart(tenant)}}:`;
+      return {
+        caps: `${root}caps`,
+        totals: `${root}totals`,
+        reservations: `${root}res`,
+        expiries: `${root}exp`,
       };
     },
   };

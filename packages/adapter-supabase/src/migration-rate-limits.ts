@@ -39,7 +39,8 @@ create index if not exists rate_limit_holds_expiry on ${s}.rate_limit_holds (lim
 
 -- p_charges: core's RateLimitCharge[] as JSON. Returns core's RateLimitDecision as JSON, plus "now"
 -- (the clock the decision used). extra_float_digits = 3: doubles leave as their exact shortest text.
-create or replace function ${s}.rate_limit_acquire(p_limiter text, p_hold_id text, p_charges jsonb)
+create or replace function ${s}.rate_limit_acquire(p_limiter text, p_hold_id text, p_charges jsonb,
+  p_now double precision default null)
 returns jsonb
 language plpgsql volatile security invoker
 set search_path = pg_catalog, pg_temp
@@ -50,7 +51,9 @@ declare
   v_now double precision;
   v_charge jsonb;
   v_key text;
+  -- Units left after this call (when admitted) and left now (when refused: it took nothing).
   v_remaining jsonb := '[]'::jsonb;
+  v_left jsonb := '[]'::jsonb;
   v_denied jsonb := '[]'::jsonb;
   v_retry double precision := 0;
   v_tat double precision;
@@ -67,7 +70,7 @@ declare
   v_hold_ends double precision[] := '{}';
 begin
   ${lock}
-  v_now := ${NOW_MS};
+  v_now := coalesce(p_now, ${NOW_MS});
   -- Run-out state reads exactly like no state (max(tat, now) = now; expired holds do not count).
   delete from ${s}.rate_limit_tats where limiter = p_limiter and tat <= v_now;
   delete from ${s}.rate_limit_holds where limiter = p_limiter and expires_at <= v_now;
@@ -81,10 +84,10 @@ begin
       select t.tat into v_tat from ${s}.rate_limit_tats t where t.limiter = p_limiter and t.key = v_key;
       v_tat := greatest(coalesce(v_tat, v_now), v_now);
       v_next := v_tat + v_cost * v_emission;
+      v_left := v_left || to_jsonb(${units("v_tolerance - (v_tat - v_now)")});
       if v_next - v_now > v_tolerance + c_epsilon then
         v_denied := v_denied || to_jsonb(i);
         v_retry := greatest(v_retry, v_next - v_now - v_tolerance);
-        v_remaining := v_remaining || to_jsonb(${units("v_tolerance - (v_tat - v_now)")});
       else
         v_remaining := v_remaining || to_jsonb(${units("v_tolerance - (v_next - v_now)")});
         if v_cost > 0 then
@@ -96,10 +99,10 @@ begin
       v_limit := (v_charge ->> 'limit')::double precision;
       select count(*), min(h.expires_at) into v_count, v_earliest
         from ${s}.rate_limit_holds h where h.limiter = p_limiter and h.key = v_key;
+      v_left := v_left || to_jsonb(greatest(0::double precision, v_limit - v_count));
       if v_count + 1 > v_limit then
         v_denied := v_denied || to_jsonb(i);
         v_retry := greatest(v_retry, v_earliest - v_now);
-        v_remaining := v_remaining || to_jsonb(greatest(0::double precision, v_limit - v_count));
       else
         v_remaining := v_remaining || to_jsonb(v_limit - v_count - 1);
         v_hold_keys := v_hold_keys || v_key;
@@ -110,7 +113,7 @@ begin
   if jsonb_array_length(v_denied) > 0 then
     -- A denial records nothing.
     return jsonb_build_object('allowed', false, 'retryAfterMs', greatest(1::double precision, ceil(v_retry)),
-      'remaining', v_remaining, 'denied', v_denied, 'now', v_now);
+      'remaining', v_left, 'denied', v_denied, 'now', v_now);
   end if;
   -- One row at a time, in request order: a key charged twice ends with its last value, as in core.
   for i in 1 .. coalesce(array_length(v_tat_keys, 1), 0) loop
@@ -128,7 +131,8 @@ end
 $fn$;
 
 -- p_adjustments: core's RateLimitAdjustment[] as JSON, applied in order. Returns {"now": ...}.
-create or replace function ${s}.rate_limit_adjust(p_limiter text, p_adjustments jsonb)
+create or replace function ${s}.rate_limit_adjust(p_limiter text, p_adjustments jsonb,
+  p_now double precision default null)
 returns jsonb
 language plpgsql volatile security invoker
 set search_path = pg_catalog, pg_temp
@@ -144,7 +148,7 @@ declare
   v_next double precision;
 begin
   ${lock}
-  v_now := ${NOW_MS};
+  v_now := coalesce(p_now, ${NOW_MS});
   for i in 0 .. jsonb_array_length(p_adjustments) - 1 loop
     v_item := p_adjustments -> i;
     v_key := v_item ->> 'key';
@@ -185,8 +189,8 @@ $fn$;
 ${grantsSql(s, {
   serviceTables: ["rate_limit_tats", "rate_limit_holds"],
   functions: [
-    "rate_limit_acquire(text, text, jsonb)",
-    "rate_limit_adjust(text, jsonb)",
+    "rate_limit_acquire(text, text, jsonb, double precision)",
+    "rate_limit_adjust(text, jsonb, double precision)",
     "rate_limit_release(text, jsonb, text)",
   ],
 })}`;

@@ -11,7 +11,7 @@ import { grantsSql } from "./migration-grants.js";
 export function spendMigrationSql(s: string): string {
   const lock = `perform pg_advisory_xact_lock(hashtextextended('threadmill:spend:${s.replace(/'/g, "''")}:' || p_tenant, 0));`;
   const begin = `${lock}
-  v_now := extract(epoch from clock_timestamp()) * 1000;
+  v_now := coalesce(p_now, extract(epoch from clock_timestamp()) * 1000);
   ${chargeExpiredSql(s)}`;
   return `
 create table if not exists ${s}.spend_caps (
@@ -60,7 +60,8 @@ as $fn$
 $fn$;
 
 -- Replaces the caps of p_scope ('t' or 'j:<jobId>'); null: no cap. Returns {"now": ...}.
-create or replace function ${s}.spend_set_caps(p_tenant text, p_scope text, p_micro_usd bigint, p_tokens bigint)
+create or replace function ${s}.spend_set_caps(p_tenant text, p_scope text, p_micro_usd bigint, p_tokens bigint,
+  p_now double precision default null)
 returns jsonb
 language plpgsql volatile security invoker
 set search_path = pg_catalog, pg_temp
@@ -79,7 +80,7 @@ $fn$;
 -- core's reserveSpend. Returns {"ok": true, "period", "expiresAt", "now"} or
 -- {"ok": false, "refusal": {"scope", "unit", "cap", "spent", "reserved"}, "now"}.
 create or replace function ${s}.spend_reserve(p_tenant text, p_job_id text, p_id text,
-  p_micro_usd bigint, p_tokens bigint, p_ttl_ms double precision)
+  p_micro_usd bigint, p_tokens bigint, p_ttl_ms double precision, p_now double precision default null)
 returns jsonb
 language plpgsql volatile security invoker
 set search_path = pg_catalog, pg_temp
@@ -116,7 +117,8 @@ end
 $fn$;
 
 -- core's settleSpend. Returns {"settled": boolean, "now"}.
-create or replace function ${s}.spend_settle(p_tenant text, p_id text, p_micro_usd bigint, p_tokens bigint)
+create or replace function ${s}.spend_settle(p_tenant text, p_id text, p_micro_usd bigint, p_tokens bigint,
+  p_now double precision default null)
 returns jsonb
 language plpgsql volatile security invoker
 set search_path = pg_catalog, pg_temp
@@ -145,7 +147,7 @@ $fn$;
 
 -- core's readSpend: the tenant's current month (p_job_id null) or the job's whole life. Returns
 -- core's SpendTotals as JSON, plus "now".
-create or replace function ${s}.spend_read(p_tenant text, p_job_id text)
+create or replace function ${s}.spend_read(p_tenant text, p_job_id text, p_now double precision default null)
 returns jsonb
 language plpgsql volatile security invoker
 set search_path = pg_catalog, pg_temp
@@ -180,10 +182,10 @@ ${grantsSql(s, {
   tenantTables: ["spend_caps", "spend_buckets", "spend_reservations"],
   functions: [
     "spend_period(double precision)",
-    "spend_set_caps(text, text, bigint, bigint)",
-    "spend_reserve(text, text, text, bigint, bigint, double precision)",
-    "spend_settle(text, text, bigint, bigint)",
-    "spend_read(text, text)",
+    "spend_set_caps(text, text, bigint, bigint, double precision)",
+    "spend_reserve(text, text, text, bigint, bigint, double precision, double precision)",
+    "spend_settle(text, text, bigint, bigint, double precision)",
+    "spend_read(text, text, double precision)",
   ],
 })}`;
 }

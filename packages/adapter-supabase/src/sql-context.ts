@@ -118,3 +118,12 @@ export function assertLease(lease: unknown): void {
 export const ms = (col: string): string => `floor(extract(epoch from ${col}) * 1000)::float8`;
 /** SQL: an epoch-milliseconds parameter as timestamptz. */
 export const ts = (param: string): string => `to_timestamp(${param}::float8 / 1000)`;
+
+/**
+ * The clock the limits functions decide on, passed as their `p_now`: `null` on Postgres (the
+ * server's `clock_timestamp()`); on PGlite, which runs in this process and whose clock follows
+ * `Date.now`, the process's monotonic clock, so a caller moving `Date.now` cannot move the limits.
+ */
+export function limitsNow(ctx: SqlContext): number | null {
+  return ctx.db.adapter === "pglite" ? performance.timeOrigin + performance.now() : null;
+}

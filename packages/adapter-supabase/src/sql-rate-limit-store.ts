@@ -1,5 +1,5 @@
 import type { RateLimitDecision, RateLimitStore } from "@threadmill/core";
-import { assertId, type SqlContext } from "./sql-context.js";
+import { assertId, limitsNow, type SqlContext } from "./sql-context.js";
 
 /**
  * The RateLimitStore port on SQL: each operation is one call of its function (migration 4), which
@@ -14,8 +14,8 @@ export function createSqlRateLimitStore(ctx: SqlContext): RateLimitStore {
       assertId(holdId, "holdId");
       const rows = await ctx.run<{ r: string }>(
         "rateLimits.acquire",
-        `select ${s}.rate_limit_acquire($1::text, $2::text, $3::text::jsonb)::text as r`,
-        [limiter, holdId, JSON.stringify(arrayOf(charges, "charges"))],
+        `select ${s}.rate_limit_acquire($1::text, $2::text, $3::text::jsonb, $4::float8)::text as r`,
+        [limiter, holdId, JSON.stringify(arrayOf(charges, "charges")), limitsNow(ctx)],
       );
       const decision = JSON.parse(rows[0]!.r) as RateLimitDecision;
       return {
@@ -31,8 +31,8 @@ export function createSqlRateLimitStore(ctx: SqlContext): RateLimitStore {
       if (arrayOf(adjustments, "adjustments").length === 0) return;
       await ctx.run(
         "rateLimits.adjust",
-        `select ${s}.rate_limit_adjust($1::text, $2::text::jsonb) is null as done`,
-        [limiter, JSON.stringify(adjustments)],
+        `select ${s}.rate_limit_adjust($1::text, $2::text::jsonb, $3::float8) is null as done`,
+        [limiter, JSON.stringify(adjustments), limitsNow(ctx)],
       );
     },
 

@@ -6,7 +6,7 @@ import {
   type SpendReservation,
   type SpendTotals,
 } from "@threadmill/core";
-import { assertId, type SqlContext } from "./sql-context.js";
+import { assertId, limitsNow, type SqlContext } from "./sql-context.js";
 
 type ReserveResult = { ok: true; period: string; expiresAt: number } | { ok: false; refusal: SpendRefusal };
 
@@ -27,8 +27,8 @@ export function createSqlSpendLedger(ctx: SqlContext): SpendLedgerStore {
       assertId(scope?.tenant, "scope.tenant");
       await call(
         "spend.setCaps",
-        `select ${s}.spend_set_caps($1::text, $2::text, $3::bigint, $4::bigint)::text as r`,
-        [scope.tenant, capsKey(scope), caps?.microUsd ?? null, caps?.tokens ?? null],
+        `select ${s}.spend_set_caps($1::text, $2::text, $3::bigint, $4::bigint, $5::float8)::text as r`,
+        [scope.tenant, capsKey(scope), caps?.microUsd ?? null, caps?.tokens ?? null, limitsNow(ctx)],
       );
     },
 
@@ -37,8 +37,8 @@ export function createSqlSpendLedger(ctx: SqlContext): SpendLedgerStore {
       assertId(scope?.tenant, "scope.tenant");
       const result = await call<ReserveResult>(
         "spend.reserve",
-        `select ${s}.spend_reserve($1::text, $2::text, $3::text, $4::bigint, $5::bigint, $6::float8)::text as r`,
-        [scope.tenant, scope.jobId ?? null, id, amount.microUsd, amount.tokens, ttlMs],
+        `select ${s}.spend_reserve($1::text, $2::text, $3::text, $4::bigint, $5::bigint, $6::float8, $7::float8)::text as r`,
+        [scope.tenant, scope.jobId ?? null, id, amount.microUsd, amount.tokens, ttlMs, limitsNow(ctx)],
       );
       if (!result.ok) {
         const { scope: refused, unit, cap, spent, reserved } = result.refusal;
@@ -60,8 +60,8 @@ export function createSqlSpendLedger(ctx: SqlContext): SpendLedgerStore {
       assertId(id, "id");
       const { settled } = await call<{ settled: boolean }>(
         "spend.settle",
-        `select ${s}.spend_settle($1::text, $2::text, $3::bigint, $4::bigint)::text as r`,
-        [tenant, id, actual.microUsd, actual.tokens],
+        `select ${s}.spend_settle($1::text, $2::text, $3::bigint, $4::bigint, $5::float8)::text as r`,
+        [tenant, id, actual.microUsd, actual.tokens, limitsNow(ctx)],
       );
       return { settled };
     },
@@ -70,8 +70,8 @@ export function createSqlSpendLedger(ctx: SqlContext): SpendLedgerStore {
       assertId(scope?.tenant, "scope.tenant");
       const totals = await call<SpendTotals & { now?: number }>(
         "spend.read",
-        `select ${s}.spend_read($1::text, $2::text)::text as r`,
-        [scope.tenant, scope.jobId ?? null],
+        `select ${s}.spend_read($1::text, $2::text, $3::float8)::text as r`,
+        [scope.tenant, scope.jobId ?? null, limitsNow(ctx)],
       );
       const amount = (a: SpendAmount): SpendAmount => ({ microUsd: a.microUsd, tokens: a.tokens });
       return {

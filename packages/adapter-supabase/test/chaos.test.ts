@@ -28,7 +28,17 @@ describe.skipIf(unreachable !== null)(
     function startWorker(schema: string, id: string): Promise<ChildProcess> {
       const proc = spawn(
         process.execPath,
-        ["--import", "tsx", join(here, "fixtures", "chaos-worker.ts"), POSTGRES_URL, schema, id],
+        [
+          "--import",
+          "tsx",
+          // core's Lua imports as text (`.lua`), which tsx alone cannot load.
+          "--import",
+          join(here, "..", "..", "..", "scripts", "register-lua-text.mjs"),
+          join(here, "fixtures", "chaos-worker.ts"),
+          POSTGRES_URL,
+          schema,
+          id,
+        ],
         {
           cwd: join(here, ".."),
           stdio: ["ignore", "pipe", "inherit"],

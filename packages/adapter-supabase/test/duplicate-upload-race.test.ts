@@ -23,6 +23,9 @@ describe.skipIf(unreachable !== null)(
           [
             "--import",
             "tsx",
+            // core's Lua imports as text (`.lua`), which tsx alone cannot load.
+            "--import",
+            join(here, "..", "..", "..", "scripts", "register-lua-text.mjs"),
             join(here, "fixtures", "create-racer.ts"),
             POSTGRES_URL,
             schema,

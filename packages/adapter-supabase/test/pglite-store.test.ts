@@ -28,7 +28,9 @@ function startChild(
   mode: string,
   dataDir: string,
 ): { proc: ChildProcess; first: Promise<Record<string, unknown>> } {
-  const proc = spawn(process.execPath, ["--import", "tsx", child, mode, dataDir], {
+  // core's Lua imports as text (`.lua`), which tsx alone cannot load.
+  const luaText = join(packageRoot, "..", "..", "scripts", "register-lua-text.mjs");
+  const proc = spawn(process.execPath, ["--import", "tsx", "--import", luaText, child, mode, dataDir], {
     cwd: packageRoot,
     stdio: ["ignore", "pipe", "inherit"],
   });

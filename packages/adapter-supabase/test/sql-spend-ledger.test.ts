@@ -249,7 +249,7 @@ describe("driver failures", () => {
   it("a function missing on PGlite: StorageError({ adapter: 'pglite' }) naming it", async () => {
     const pglite = targets.find((t) => t.name === "pglite")!;
     const adapter = await createPgliteAdapter({ pglite: pglite.pglite!, schema: "spend_dropped" });
-    await pglite.query('drop function "spend_dropped".spend_read(text, text)');
+    await pglite.query('drop function "spend_dropped".spend_read(text, text, double precision)');
     const error = await adapter.spend.read({ tenant: "t" }).catch((e: unknown) => e);
     expect(StorageError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ adapter: "pglite" });

@@ -5,14 +5,18 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 
+// The root entry imports core's Lua (`.lua` files as text), which tsx alone cannot load.
+const luaText = fileURLToPath(new URL("../../../../scripts/register-lua-text.mjs", import.meta.url));
+
 // Runs `code` (an ES module) in a fresh Node process with tsx, so each check starts from a module
 // graph with nothing loaded yet; `process.argv[1]` is the path of core's root entry (the sources).
 function runFresh(code: string): unknown {
   const entry = fileURLToPath(new URL("../index.ts", import.meta.url));
-  const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code, entry], {
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  const out = execFileSync(
+    process.execPath,
+    ["--import", "tsx", "--import", luaText, "--input-type=module", "-e", code, entry],
+    { encoding: "utf8", timeout: 60_000 },
+  );
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 
@@ -26,7 +30,7 @@ function runWithWorkers(code: string, ...args: string[]): unknown {
   const tsxApi = pathToFileURL(join(dirname(tsxPackage), "dist", "esm", "api", "index.mjs")).href;
   const out = execFileSync(
     process.execPath,
-    ["--import", "tsx", "--input-type=module", "-e", code, source, tsxApi, ...args],
+    ["--import", "tsx", "--import", luaText, "--input-type=module", "-e", code, source, tsxApi, ...args],
     { encoding: "utf8", timeout: 60_000 },
   );
   return JSON.parse(out.trim().split("\n").pop()!);

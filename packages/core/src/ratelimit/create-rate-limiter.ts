@@ -49,6 +49,11 @@ function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
       clearTimeout(timer);
       reject(new CancelledError({ reason: "the rate limiter's wait was aborted" }));
     };
+    // Aborted while the store was deciding: "abort" has fired already and will not fire again.
+    if (signal?.aborted) {
+      reject(new CancelledError({ reason: "the rate limiter's wait was aborted" }));
+      return;
+    }
     // Not unref'd: a call waiting for its turn is work the process must stay alive for.
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);

@@ -13,5 +13,6 @@ export {
   type RateLimiter,
   type RateLimiterOptions,
 } from "./create-rate-limiter.js";
+export { RATE_LIMIT_LUA } from "./lua/rate-limit-lua.js";
 export type { RateLimitHold } from "./rate-limit-hold.js";
 export type { ConcurrencyRule, RateLimitCost, RateLimitRule, RateRule } from "./rate-limit-rule.js";

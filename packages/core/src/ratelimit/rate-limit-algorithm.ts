@@ -43,7 +43,9 @@ export function decideAcquire(
   request: RateLimitAcquireRequest,
   now: number,
 ): RateLimitDecision {
-  const remaining: number[] = [];
+  // Units left after this call (used when it is admitted) and left now (when it is not: it took nothing).
+  const after: number[] = [];
+  const left: number[] = [];
   const denied: number[] = [];
   const writes: (() => void)[] = [];
   let retryAfter = 0;
@@ -51,31 +53,33 @@ export function decideAcquire(
     if (charge.kind === "rate") {
       const tat = Math.max(state.tats.get(charge.key) ?? now, now);
       const next = tat + charge.cost * charge.emissionMs;
+      left.push(units(charge.toleranceMs - (tat - now), charge.emissionMs));
       if (next - now > charge.toleranceMs + RATE_LIMIT_EPSILON_MS) {
         denied.push(index);
         retryAfter = Math.max(retryAfter, next - now - charge.toleranceMs);
-        remaining.push(units(charge.toleranceMs - (tat - now), charge.emissionMs));
+        after.push(0);
       } else {
-        remaining.push(units(charge.toleranceMs - (next - now), charge.emissionMs));
+        after.push(units(charge.toleranceMs - (next - now), charge.emissionMs));
         if (charge.cost > 0) writes.push(() => state.tats.set(charge.key, next));
       }
       return;
     }
     const holds = liveHolds(state, charge.key, now);
+    left.push(Math.max(0, charge.limit - holds.size));
     if (holds.size + 1 > charge.limit) {
       denied.push(index);
       retryAfter = Math.max(retryAfter, Math.min(...holds.values()) - now);
-      remaining.push(Math.max(0, charge.limit - holds.size));
+      after.push(0);
     } else {
-      remaining.push(charge.limit - holds.size - 1);
+      after.push(charge.limit - holds.size - 1);
       writes.push(() => holds.set(request.holdId, now + charge.holdMs));
     }
   });
   if (denied.length > 0) {
-    return { allowed: false, retryAfterMs: Math.max(1, Math.ceil(retryAfter)), remaining, denied };
+    return { allowed: false, retryAfterMs: Math.max(1, Math.ceil(retryAfter)), remaining: left, denied };
   }
   for (const write of writes) write();
-  return { allowed: true, retryAfterMs: 0, remaining, denied };
+  return { allowed: true, retryAfterMs: 0, remaining: after, denied };
 }
 
 function units(roomMs: number, emissionMs: number): number {

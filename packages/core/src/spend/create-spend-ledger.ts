@@ -46,8 +46,18 @@ function invalid(message: string): RangeError {
   return new RangeError(`[threadmill] [spend] ${message}`);
 }
 
+/** A misspelt unit (`usd`, `microUSD`) would otherwise reserve nothing or cap nothing, silently. */
+function knownUnits(value: object, what: string): void {
+  for (const unit of Object.keys(value)) {
+    if (unit !== "microUsd" && unit !== "tokens") {
+      throw invalid(`${what}.${unit} is not a unit: use microUsd (integer micro-dollars) and tokens.`);
+    }
+  }
+}
+
 function amountOf(value: Partial<SpendAmount> | undefined, what: string): SpendAmount {
   if (typeof value !== "object" || value === null) throw invalid(`${what} must be { microUsd?, tokens? }.`);
+  knownUnits(value, what);
   const out = { microUsd: value.microUsd ?? 0, tokens: value.tokens ?? 0 };
   for (const [unit, n] of Object.entries(out)) {
     if (!Number.isSafeInteger(n) || n < 0)
@@ -68,6 +78,7 @@ function scopeOf(scope: SpendScope): SpendScope {
 
 function capsOf(caps: SpendCaps): SpendCaps {
   if (typeof caps !== "object" || caps === null) throw invalid("caps must be { microUsd?, tokens? }.");
+  knownUnits(caps, "caps");
   const out: { microUsd?: number; tokens?: number } = {};
   for (const unit of ["microUsd", "tokens"] as const) {
     const n = caps[unit];
@@ -94,7 +105,8 @@ export function createSpendLedger(options: SpendLedgerOptions): SpendLedger {
   if (!Number.isSafeInteger(defaultTtl) || defaultTtl < 1)
     throw invalid("reservationTtlMs must be an integer >= 1.");
   return {
-    setCaps: (scope, caps) => store.setCaps(scopeOf(scope), capsOf(caps)),
+    // async, like every method here: a bad argument rejects the promise rather than throwing.
+    setCaps: async (scope, caps) => store.setCaps(scopeOf(scope), capsOf(caps)),
     async reserve(scope, amount, reserveOptions = {}) {
       const ttlMs = reserveOptions.ttlMs ?? defaultTtl;
       if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) throw invalid("ttlMs must be an integer >= 1.");
@@ -122,6 +134,6 @@ export function createSpendLedger(options: SpendLedgerOptions): SpendLedger {
       });
       return settled;
     },
-    spent: (scope) => store.read(scopeOf(scope)),
+    spent: async (scope) => store.read(scopeOf(scope)),
   };
 }

@@ -1,0 +1,56 @@
+--[[
+  Included by the rate limiter's scripts (their `@include` line): the store clock and the writes of
+  a limiter's state. A port of rate-limit-algorithm.ts; keep the two in step.
+
+  Input:
+    none; every key the scripts touch is one of their KEYS, all under the limiter's hash tag
+]]
+-- RATE_LIMIT_EPSILON_MS of rate-limit-algorithm.ts.
+local EPSILON = 0.001
+
+-- Milliseconds as a double with the microseconds, on the server's clock (never the caller's).
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+end
+
+-- Lua 5.1's tostring keeps 14 significant digits; 17 give back the very same double. Every number
+-- handed to redis.call goes through it, so no server version writes one in exponent form.
+local function fmt(x)
+  return string.format('%.17g', x)
+end
+
+-- Redis expires keys on its whole-millisecond clock while `now` has microseconds: one more ms keeps a
+-- key at least until the time it stands for.
+local function ttl_ms(untilMs, now)
+  return math.ceil(untilMs - now) + 1
+end
+
+-- The TAT of a rate key; a missing key is an empty bucket (TAT = now, as the reference's `?? now`).
+local function get_tat(key, now)
+  local v = redis.call('GET', key)
+  if v then return tonumber(v) end
+  return now
+end
+
+-- Stores a TAT until it runs out; one at or before now is an empty bucket, so the key goes.
+local function set_tat(key, tat, now)
+  if tat > now then
+    redis.call('SET', key, fmt(tat), 'PX', fmt(ttl_ms(tat, now)))
+  else
+    redis.call('DEL', key)
+  end
+end
+
+-- The reference's liveHolds: drops holds expired at or before now, returns how many are left.
+local function live_holds(key, now)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now))
+  return redis.call('ZCARD', key)
+end
+
+-- Adds (or renews) a hold; the set lives as long as its latest hold.
+local function add_hold(key, holdId, expiresAt, now)
+  redis.call('ZADD', key, fmt(expiresAt), holdId)
+  local last = redis.call('ZRANGE', key, '-1', '-1', 'WITHSCORES')
+  redis.call('PEXPIRE', key, fmt(ttl_ms(tonumber(last[2]), now)))
+end
