@@ -26,6 +26,11 @@ export interface BenchmarkDefinition {
   readonly description: string;
   /** Runs per case (median of them). @default 3 */
   readonly runs?: number;
+  /**
+   * Runs interleaved by default (as with `BENCH_INTERLEAVE=1`; `BENCH_INTERLEAVE=0` turns it off): for
+   * a benchmark whose goals are ratios between its cases, so the `pairs` print on every run.
+   */
+  readonly interleave?: boolean;
   /** The case every other case is compared with. */
   readonly baseline: string;
   /** For each metric, whether higher is better (`true`) or lower (`false`); shown in the table. */

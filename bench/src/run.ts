@@ -31,7 +31,10 @@ for (const name of names) {
   const runs = Number(process.env.BENCH_RUNS) || (bench.runs ?? 3);
   // BENCH_INTERLEAVE=1: run 1 of every case, then run 2 of every case, ...: load that changes during
   // the benchmark then falls on every case alike instead of on the cases measured at that moment.
-  const interleave = process.env.BENCH_INTERLEAVE === "1" || process.env.BENCH_AGAINST !== undefined;
+  const interleave =
+    process.env.BENCH_INTERLEAVE === "1" ||
+    process.env.BENCH_AGAINST !== undefined ||
+    (bench.interleave === true && process.env.BENCH_INTERLEAVE !== "0");
   console.log(
     `\n## ${name}: ${bench.description}\n   ${runs} runs per case${interleave ? ", interleaved" : ""}, each in a fresh process; median [min..max]`,
   );

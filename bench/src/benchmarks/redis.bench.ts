@@ -5,10 +5,6 @@
 // false stall of a live CPU-busy worker, and SIGTERM hand-back time. Each case starts its own
 // redis-server on a free port (the shared 6379 is busy with other tests) and stops it afterwards.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createBytesSource, createRunner, type Pipeline } from "@threadmill/core";
 import { createRedisAdapter } from "@threadmill/adapter-redis";
@@ -19,75 +15,12 @@ import {
   syntheticSource,
 } from "../../../packages/testkit/src/faults/synthetic-pipeline.js";
 import { type BenchmarkCase, defineBenchmark, type Metrics } from "../harness.js";
+import { withRedis } from "./private-redis.js";
+import { redisRoundTrips } from "./redis-round-trips.js";
 
 const JOBS = 2000;
 const thisFile = fileURLToPath(import.meta.url);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-// ---- round-trip counter (patched into this process's ioredis) ------------------------------------
-let roundTrips = 0;
-const pipelines = new WeakSet<object>();
-{
-  const proto = Redis.prototype as unknown as {
-    sendCommand: (command: unknown, stream?: unknown) => unknown;
-  };
-  const original = proto.sendCommand;
-  proto.sendCommand = function (this: unknown, command: unknown, stream?: unknown) {
-    const s = stream as { isPipeline?: boolean } | undefined;
-    if (s?.isPipeline) {
-      if (!pipelines.has(s)) {
-        pipelines.add(s);
-        roundTrips++;
-      }
-    } else {
-      roundTrips++;
-    }
-    return original.call(this, command, stream);
-  };
-}
-
-// ---- a private redis-server ----------------------------------------------------------------------
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-async function withRedis<T>(fn: (port: number) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), "tm-bench-redis-"));
-  const port = await freePort();
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
-    { stdio: "ignore" },
-  );
-  try {
-    for (let i = 0; ; i++) {
-      const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0 });
-      probe.on("error", () => {});
-      try {
-        await probe.connect();
-        await probe.ping();
-        break;
-      } catch (error) {
-        if (i > 100) throw error;
-        await sleep(50);
-      } finally {
-        probe.disconnect();
-      }
-    }
-    return await fn(port);
-  } finally {
-    child.kill("SIGKILL");
-    await new Promise((resolve) => child.once("exit", resolve));
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 // ---- throughput ------------------------------------------------------------------------------------
 async function bullmqThroughput(concurrency: number): Promise<Metrics> {
@@ -100,7 +33,7 @@ async function bullmqThroughput(concurrency: number): Promise<Metrics> {
     const all = new Promise<void>((resolve) => {
       resolveAll = resolve;
     });
-    roundTrips = 0;
+    const trips0 = redisRoundTrips();
     const started = performance.now();
     const worker = new Worker("bench", async () => {}, { connection, concurrency });
     worker.on("completed", () => {
@@ -108,7 +41,7 @@ async function bullmqThroughput(concurrency: number): Promise<Metrics> {
     });
     await all;
     const seconds = (performance.now() - started) / 1000;
-    const trips = roundTrips;
+    const trips = redisRoundTrips() - trips0;
     await worker.close();
     await queue.close();
     return { "jobs/s": JOBS / seconds, "round trips/job": trips / JOBS };
@@ -126,7 +59,7 @@ async function adapterThroughput(concurrency: number, fastPath: boolean): Promis
         ),
       );
     }
-    roundTrips = 0;
+    const trips0 = redisRoundTrips();
     let done = 0;
     const started = performance.now();
     await Promise.all(
@@ -151,7 +84,7 @@ async function adapterThroughput(concurrency: number, fastPath: boolean): Promis
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    const trips = roundTrips;
+    const trips = redisRoundTrips() - trips0;
     await store.close();
     client.disconnect();
     if (done !== JOBS) throw new Error(`processed ${done} of ${JOBS}`);
@@ -184,7 +117,7 @@ async function runnerThroughput(concurrency: number): Promise<Metrics> {
     for (let i = 0; i < jobs; i++) {
       await store.jobs.create({ tenant: "t", pipeline: "noop", input: { kind: "none" } });
     }
-    roundTrips = 0;
+    const trips0 = redisRoundTrips();
     const started = performance.now();
     runner.start({ concurrency });
     for (;;) {
@@ -193,7 +126,7 @@ async function runnerThroughput(concurrency: number): Promise<Metrics> {
       await sleep(20);
     }
     const seconds = (performance.now() - started) / 1000;
-    const trips = roundTrips;
+    const trips = redisRoundTrips() - trips0;
     await runner.stop();
     const succeeded = (await store.jobs.list("t", { status: ["succeeded"], limit: jobs })).length;
     await store.close();
