@@ -155,7 +155,7 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
     let micros = 1_709_251_199_000_000; // the server clock's units; ms below are s * 1000 + us / 1000
     const now = () => Math.floor(micros / 1e6) * 1000 + (micros % 1e6) / 1000;
     const store = createRedisRateLimitStore(fixedClockContext(control, prefix, now));
-    const seen = { allowed: 0, denied: 0, byConcurrency: 0 };
+    const seen = { allowed: 0, denied: 0, byConcurrency: 0, batches: 0 };
     for (let scenario = 0; scenario < 12; scenario++) {
       const limiter = `ref-${scenario}`;
       const base = `{${prefix}:rl:${limiter.length}:${limiter}}:`;
@@ -177,23 +177,35 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
         const at = now();
         const pick = rand();
         if (pick < 0.7) {
-          const charges: RateLimitCharge[] = rates.map((r) => ({
-            kind: "rate",
-            key: r.key,
-            emissionMs: r.emissionMs,
-            toleranceMs: r.toleranceMs,
-            cost: Math.floor(rand() * (r.burst + 1)),
-          }));
-          if (rand() < 0.5) charges.push({ kind: "concurrency", ...concurrency });
-          const holdId = `h${step}`;
-          holdIds.push(holdId);
-          const request = { limiter, charges, holdId };
-          const expected = decideAcquire(state, request, at);
-          expect(await store.acquire(request), `scenario ${scenario} step ${step}`).toEqual(expected);
-          if (expected.allowed) seen.allowed++;
-          else seen.denied++;
-          if (expected.denied.includes(charges.length - 1) && charges.length > rates.length)
-            seen.byConcurrency++;
+          // Sometimes several calls at once: the store sends them as batches, which must decide
+          // exactly as the reference does calling after calling.
+          const calls = rand() < 0.4 ? 2 + Math.floor(rand() * 5) : 1;
+          const requests = Array.from({ length: calls }, (_, call) => {
+            const charges: RateLimitCharge[] = rates.map((r) => ({
+              kind: "rate",
+              key: r.key,
+              emissionMs: r.emissionMs,
+              toleranceMs: r.toleranceMs,
+              cost: Math.floor(rand() * (r.burst + 1)),
+            }));
+            if (rand() < 0.5) charges.push({ kind: "concurrency", ...concurrency });
+            const holdId = `h${step}.${call}`;
+            holdIds.push(holdId);
+            return { limiter, charges, holdId };
+          });
+          const expected = requests.map((request) => decideAcquire(state, request, at));
+          if (calls > 1) seen.batches++;
+          expect(
+            await Promise.all(requests.map((r) => store.acquire(r))),
+            `scenario ${scenario} step ${step}`,
+          ).toEqual(expected);
+          expected.forEach((decision, i) => {
+            if (decision.allowed) seen.allowed++;
+            else seen.denied++;
+            const { charges } = requests[i]!;
+            if (decision.denied.includes(charges.length - 1) && charges.length > rates.length)
+              seen.byConcurrency++;
+          });
         } else if (pick < 0.9) {
           const r = rates[Math.floor(rand() * rates.length)]!;
           const adjustments = [{ key: r.key, emissionMs: r.emissionMs, delta: Math.floor(rand() * 9) - 5 }];
@@ -216,5 +228,6 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
     expect(seen.allowed).toBeGreaterThan(100);
     expect(seen.denied).toBeGreaterThan(100);
     expect(seen.byConcurrency).toBeGreaterThan(5);
+    expect(seen.batches).toBeGreaterThan(50);
   });
 });

@@ -48,9 +48,9 @@ local function live_holds(key, now)
   return redis.call('ZCARD', key)
 end
 
--- Adds (or renews) a hold; the set lives as long as its latest hold.
-local function add_hold(key, holdId, expiresAt, now)
-  redis.call('ZADD', key, fmt(expiresAt), holdId)
-  local last = redis.call('ZRANGE', key, '-1', '-1', 'WITHSCORES')
-  redis.call('PEXPIRE', key, fmt(ttl_ms(tonumber(last[2]), now)))
+-- Keeps a hold set alive until its latest hold ends: the set's TTL always covers every hold in it, so
+-- comparing with the TTL (one read) stands for reading the latest hold.
+local function extend_holds(key, latestExpiry, now)
+  local need = ttl_ms(latestExpiry, now)
+  if redis.call('PTTL', key) < need then redis.call('PEXPIRE', key, fmt(need)) end
 end
