@@ -99,7 +99,8 @@ export function createRedisRateLimitStore(ctx: RedisContext): RateLimitStore {
     const { keys, args } = batchArgs(base, batch);
     try {
       const reply = (await ctx.limits("acquire", "acquire a rate limit", keys, args)) as number[];
-      decisionsOf(reply, batch).forEach((decision, i) => batch[i]!.resolve(decision));
+      const decisions = decisionsOf(reply, batch);
+      for (const [i, waiting] of batch.entries()) waiting.resolve(decisions[i]!);
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
     }
