@@ -98,16 +98,21 @@ function flexibleCase(kind: StoreKind): () => Promise<Metrics> {
     });
 }
 
-function threadmillCase(kind: StoreKind, release: boolean): () => Promise<Metrics> {
+/** Like for like with rate-limiter-flexible's check: one rate rule, cost 1, no hold. */
+const SINGLE_RULE: RateLimitRule[] = [LOAD_RULES[0]!];
+
+function threadmillCase(kind: StoreKind, release: boolean, single = false): () => Promise<Metrics> {
+  const rules = single ? SINGLE_RULE : LOAD_RULES;
+  const cost = single ? { requests: 1 } : COST;
   return () =>
     withStore(kind, async (store) => {
       const rateLimits = await store.rateLimits();
-      const limiter = createRateLimiter({ store: rateLimits, name: "bench", rules: LOAD_RULES });
+      const limiter = createRateLimiter({ store: rateLimits, name: "bench", rules });
       const metrics = await loads(store, async () => {
-        const hold = await limiter.acquire(KEY, COST, { maxWaitMs: 0 });
+        const hold = await limiter.acquire(KEY, cost, { maxWaitMs: 0 });
         if (release) await hold.release();
       });
-      if (!release) {
+      if (!release && !single) {
         const exact = createRateLimiter({ store: rateLimits, name: "exact", rules: EXACT_RULES });
         metrics[ADMITTED] = await admitted(
           Array.from({ length: EXACT_ATTEMPTS }, () => exact.acquire(KEY, COST, { maxWaitMs: 0 })),
@@ -122,6 +127,7 @@ const FLEXIBLE_REDIS = "redis: rate-limiter-flexible consume";
 const FLEXIBLE_POSTGRES = "postgres: rate-limiter-flexible consume";
 const ours = (kind: StoreKind, release: boolean) =>
   `${kind}: threadmill acquire${release ? " + release" : ""}`;
+const OURS_SINGLE = "redis: threadmill acquire, 1 rate rule";
 
 export default defineBenchmark({
   description:
@@ -147,22 +153,26 @@ export default defineBenchmark({
     "round trips/check": "1 for acquire (one script); 2 with release",
     [ADMITTED]: `exactly ${EXACT_LIMIT} on every store`,
   },
-  pairs: (["redis", "postgres"] as const).flatMap((kind) =>
-    [false, true].flatMap((release) =>
-      IN_FLIGHT.map(
-        (n) =>
-          [
-            ours(kind, release),
-            kind === "redis" ? FLEXIBLE_REDIS : FLEXIBLE_POSTGRES,
-            `checks/s @${n}`,
-          ] as const,
+  pairs: [
+    ...(["redis", "postgres"] as const).flatMap((kind) =>
+      [false, true].flatMap((release) =>
+        IN_FLIGHT.map(
+          (n) =>
+            [
+              ours(kind, release),
+              kind === "redis" ? FLEXIBLE_REDIS : FLEXIBLE_POSTGRES,
+              `checks/s @${n}`,
+            ] as const,
+        ),
       ),
     ),
-  ),
+    ...IN_FLIGHT.map((n) => [OURS_SINGLE, FLEXIBLE_REDIS, `checks/s @${n}`] as const),
+  ],
   cases: {
     [FLEXIBLE_REDIS]: { run: flexibleCase("redis") },
     [ours("redis", false)]: { run: threadmillCase("redis", false) },
     [ours("redis", true)]: { run: threadmillCase("redis", true) },
+    [OURS_SINGLE]: { run: threadmillCase("redis", false, true) },
     [FLEXIBLE_POSTGRES]: { run: flexibleCase("postgres") },
     [ours("postgres", false)]: { run: threadmillCase("postgres", false) },
     [ours("postgres", true)]: { run: threadmillCase("postgres", true) },

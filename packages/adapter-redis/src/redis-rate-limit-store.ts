@@ -4,6 +4,7 @@ import type {
   RateLimitDecision,
   RateLimitStore,
 } from "@threadmill/core";
+import { createGroupCommit } from "./group-commit.js";
 import type { RedisContext } from "./redis-context.js";
 
 const tatKey = (base: string, key: string) => `${base}t:${key}`;
@@ -17,22 +18,14 @@ const MAX_BATCH = 128;
  */
 const MAX_IN_FLIGHT = 4;
 
-interface LimiterQueue {
-  readonly waiting: Waiting[];
-  sending: number;
-}
-
-interface Waiting {
-  readonly request: RateLimitAcquireRequest;
-  resolve(decision: RateLimitDecision): void;
-  reject(error: unknown): void;
-}
-
 /**
  * The KEYS and ARGV of acquire-n.lua for a batch of calls of one limiter: each distinct key once, each
  * distinct rule (key and constants) once, then per call its hold id and per charge (rule, cost).
  */
-function batchArgs(base: string, batch: readonly Waiting[]): { keys: string[]; args: string[] } {
+function batchArgs(
+  base: string,
+  batch: readonly RateLimitAcquireRequest[],
+): { keys: string[]; args: string[] } {
   const keys: string[] = [];
   const keyIndex = new Map<string, number>();
   const specArgs: string[] = [];
@@ -57,7 +50,7 @@ function batchArgs(base: string, batch: readonly Waiting[]): { keys: string[]; a
     return found;
   };
   const callArgs: string[] = [String(batch.length)];
-  for (const { request } of batch) {
+  for (const request of batch) {
     callArgs.push(request.holdId, String(request.charges.length));
     for (const charge of request.charges) {
       callArgs.push(spec(charge), charge.kind === "rate" ? String(charge.cost) : "0");
@@ -66,10 +59,36 @@ function batchArgs(base: string, batch: readonly Waiting[]): { keys: string[]; a
   return { keys, args: [String(specIndex.size), ...specArgs, ...callArgs] };
 }
 
+/** The KEYS and ARGV of release-n.lua for a batch of releases of one limiter. */
+function releaseArgs(
+  base: string,
+  batch: readonly { keys: readonly string[]; holdId: string }[],
+): { keys: string[]; args: string[] } {
+  const keys: string[] = [];
+  const index = new Map<string, string>();
+  const args: string[] = [String(batch.length)];
+  for (const { keys: holdKeys, holdId } of batch) {
+    args.push(holdId, String(holdKeys.length));
+    for (const key of holdKeys) {
+      const full = holdsKey(base, key);
+      let i = index.get(full);
+      if (i === undefined) {
+        i = String(keys.push(full));
+        index.set(full, i);
+      }
+      args.push(i);
+    }
+  }
+  return { keys, args };
+}
+
 /** The decisions in acquire-n.lua's flat reply. */
-function decisionsOf(reply: readonly number[], batch: readonly Waiting[]): RateLimitDecision[] {
+function decisionsOf(
+  reply: readonly number[],
+  batch: readonly RateLimitAcquireRequest[],
+): RateLimitDecision[] {
   let at = 0;
-  return batch.map(({ request }) => {
+  return batch.map((request) => {
     const n = request.charges.length;
     const allowed = reply[at] === 1;
     const retryAfterMs = reply[at + 1]!;
@@ -87,45 +106,36 @@ function decisionsOf(reply: readonly number[], batch: readonly Waiting[]): RateL
  * runs in one slot of a Cluster. TATs and hold sets expire when they run out, so idle limiters leave
  * nothing behind.
  *
- * Acquires group-commit per limiter: a call goes out at once when fewer than `MAX_IN_FLIGHT` batches
- * of its limiter are on the wire; calls made meanwhile wait and then go out together in one script, which
- * decides them in order as if they had come one by one. A lone caller pays no delay; 64 callers pay
- * one round trip and one script per batch instead of 64.
+ * Acquires and releases group-commit per limiter (`createGroupCommit`): calls made while earlier
+ * ones are on the wire go out together in one script, which decides acquires in order as if they had
+ * come one by one. A lone caller pays no delay; 64 callers pay one round trip per batch, not 64.
  */
-export function createRedisRateLimitStore(ctx: RedisContext): RateLimitStore {
-  const queues = new Map<string, LimiterQueue>();
-
-  const sendBatch = async (base: string, batch: readonly Waiting[]) => {
-    const { keys, args } = batchArgs(base, batch);
-    try {
+export function createRedisRateLimitStore(
+  ctx: RedisContext,
+  // Tests pass 1 so that concurrent calls always share a batch.
+  { maxInFlight = MAX_IN_FLIGHT }: { maxInFlight?: number } = {},
+): RateLimitStore {
+  const acquire = createGroupCommit<RateLimitAcquireRequest, RateLimitDecision>({
+    maxBatch: MAX_BATCH,
+    maxInFlight,
+    async send(limiter, batch) {
+      const { keys, args } = batchArgs(ctx.keys.rateLimiter(limiter), batch);
       const reply = (await ctx.limits("acquire", "acquire a rate limit", keys, args)) as number[];
-      const decisions = decisionsOf(reply, batch);
-      for (const [i, waiting] of batch.entries()) waiting.resolve(decisions[i]!);
-    } catch (error) {
-      for (const waiting of batch) waiting.reject(error);
-    }
-  };
-
-  const pump = async (limiter: string, queue: LimiterQueue) => {
-    queue.sending += 1;
-    const base = ctx.keys.rateLimiter(limiter);
-    while (queue.waiting.length > 0) await sendBatch(base, queue.waiting.splice(0, MAX_BATCH));
-    queue.sending -= 1;
-    if (queue.sending === 0) queues.delete(limiter);
-  };
+      return decisionsOf(reply, batch);
+    },
+  });
+  const release = createGroupCommit<{ keys: readonly string[]; holdId: string }, void>({
+    maxBatch: MAX_BATCH,
+    maxInFlight,
+    async send(limiter, batch) {
+      const { keys, args } = releaseArgs(ctx.keys.rateLimiter(limiter), batch);
+      await ctx.limits("release", "release a rate limit hold", keys, args);
+      return batch.map(() => undefined);
+    },
+  });
 
   return {
-    acquire(request): Promise<RateLimitDecision> {
-      return new Promise((resolve, reject) => {
-        let queue = queues.get(request.limiter);
-        if (!queue) {
-          queue = { waiting: [], sending: 0 };
-          queues.set(request.limiter, queue);
-        }
-        queue.waiting.push({ request, resolve, reject });
-        if (queue.sending < MAX_IN_FLIGHT) void pump(request.limiter, queue);
-      });
-    },
+    acquire: (request) => acquire(request.limiter, request),
     async adjust({ limiter, adjustments }) {
       if (adjustments.length === 0) return;
       const base = ctx.keys.rateLimiter(limiter);
@@ -138,13 +148,7 @@ export function createRedisRateLimitStore(ctx: RedisContext): RateLimitStore {
     },
     async release({ limiter, keys, holdId }) {
       if (keys.length === 0) return;
-      const base = ctx.keys.rateLimiter(limiter);
-      await ctx.limits(
-        "release",
-        "release a rate limit hold",
-        keys.map((key) => holdsKey(base, key)),
-        [holdId],
-      );
+      await release(limiter, { keys, holdId });
     },
   };
 }

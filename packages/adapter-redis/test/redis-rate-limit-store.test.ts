@@ -135,6 +135,21 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
     expect(await control.exists(`${base}t:g:tight`)).toBe(0);
   });
 
+  it("ends every hold of releases made together, which share one batch", async () => {
+    const store = createRedisRateLimitStore(fixedClockContext(control, prefix, Date.now), { maxInFlight: 1 });
+    const limiter = createRateLimiter({
+      store,
+      name: "release-batch",
+      rules: [{ name: "inFlight", concurrency: 10, holdMs: HOUR }],
+      maxWaitMs: 0,
+    });
+    const holds = await Promise.all(Array.from({ length: 10 }, () => limiter.acquire("k")));
+    await expect(limiter.acquire("k")).rejects.toThrow(RateLimitedError);
+    await Promise.all(holds.map((hold) => hold.release()));
+    const again = await tally(Array.from({ length: 12 }, () => limiter.acquire("k")));
+    expect(again).toEqual({ admitted: 10, refused: 2, others: [] });
+  });
+
   it("keeps limiters apart whatever their names hold ({, }, :, non-ASCII)", async () => {
     const store = adapters[0]!.rateLimits;
     const charge: RateLimitCharge = {
@@ -154,7 +169,8 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
     const rand = createPrng(20_240_229).next; // seeded, so a failing sequence can be replayed
     let micros = 1_709_251_199_000_000; // the server clock's units; ms below are s * 1000 + us / 1000
     const now = () => Math.floor(micros / 1e6) * 1000 + (micros % 1e6) / 1000;
-    const store = createRedisRateLimitStore(fixedClockContext(control, prefix, now));
+    // One batch on the wire at a time, so the calls made together below always share a batch.
+    const store = createRedisRateLimitStore(fixedClockContext(control, prefix, now), { maxInFlight: 1 });
     const seen = { allowed: 0, denied: 0, byConcurrency: 0, batches: 0 };
     for (let scenario = 0; scenario < 12; scenario++) {
       const limiter = `ref-${scenario}`;
@@ -212,10 +228,26 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
           applyAdjustments(state, adjustments, at);
           await store.adjust({ limiter, adjustments });
         } else if (holdIds.length > 0) {
-          const holdId = holdIds[Math.floor(rand() * holdIds.length)]!;
-          releaseHolds(state, [concurrency.key], holdId);
-          await store.release({ limiter, keys: [concurrency.key], holdId });
+          // Sometimes several at once: the store sends them as one batch.
+          // Mostly holds still live (a release that ends nothing proves little), now and then any.
+          const liveIds = [...(state.holds.get(concurrency.key)?.keys() ?? [])];
+          const pool = liveIds.length > 0 && rand() < 0.8 ? liveIds : holdIds;
+          const some = Array.from(
+            { length: rand() < 0.4 ? 2 + Math.floor(rand() * 3) : 1 },
+            () => pool[Math.floor(rand() * pool.length)]!,
+          );
+          for (const holdId of some) releaseHolds(state, [concurrency.key], holdId);
+          await Promise.all(
+            some.map((holdId) => store.release({ limiter, keys: [concurrency.key], holdId })),
+          );
         }
+        // The live holds are the reference's.
+        const live = [...(state.holds.get(concurrency.key) ?? new Map<string, number>())]
+          .filter(([, expiresAt]) => expiresAt > at)
+          .map(([id]) => id)
+          .sort();
+        const stored = await control.zrangebyscore(`${base}h:${concurrency.key}`, `(${at}`, "+inf");
+        expect(stored.sort(), `${limiter} holds at step ${step}`).toEqual(live);
         // The stored TATs are the reference's doubles, bit for bit.
         for (const r of rates) {
           const tat = state.tats.get(r.key);
