@@ -96,6 +96,40 @@ describe("decideAcquire", () => {
   });
 });
 
+describe("decideAcquire with many holds", () => {
+  it("still finds an expired hold added after a longer one (holdMs changed between calls)", () => {
+    const state = createRateLimitState();
+    const call = (holdId: string, holdMs: number) => ({
+      limiter: "l",
+      holdId,
+      charges: [slots("c", 2, holdMs)],
+    });
+    decideAcquire(state, call("long", 10_000), T0);
+    decideAcquire(state, call("short", 100), T0 + 1);
+    // "short" expired at T0 + 101, behind "long" in insertion order: it must not count.
+    expect(decideAcquire(state, call("next", 100), T0 + 200)).toMatchObject({
+      allowed: true,
+      remaining: [0],
+    });
+    expect(decideAcquire(state, call("more", 100), T0 + 201)).toEqual({
+      allowed: false,
+      retryAfterMs: 99,
+      remaining: [0],
+      denied: [0],
+    });
+  });
+
+  it("refuses at a limit of 200,000 holds without spreading them into one call", () => {
+    const state = createRateLimitState();
+    const call = (holdId: string) => ({ limiter: "l", holdId, charges: [slots("c", 200_000, 60_000)] });
+    for (let i = 0; i < 200_000; i++) decideAcquire(state, call(`h${i}`), T0 + i / 1000);
+    expect(decideAcquire(state, call("over"), T0 + 500)).toMatchObject({
+      allowed: false,
+      retryAfterMs: 59_500,
+    });
+  });
+});
+
 describe("applyAdjustments", () => {
   it("refunds down to an empty bucket at most, and charges late units past the tolerance", () => {
     const state = createRateLimitState();

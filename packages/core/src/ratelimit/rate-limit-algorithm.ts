@@ -22,13 +22,40 @@ export function createRateLimitState(): RateLimitState {
   return { tats: new Map(), holds: new Map() };
 }
 
+/**
+ * Whether a key's holds were added in order of expiry (always, while its rule's `holdMs` stays the
+ * same), and the latest expiry added: then expired holds are all at the front of the map (insertion
+ * order), and pruning stops at the first live one instead of scanning thousands of holds per check.
+ */
+const holdOrder = new WeakMap<Map<string, number>, { sorted: boolean; latest: number }>();
+
+function addHold(holds: Map<string, number>, id: string, expiresAt: number): void {
+  const order = holdOrder.get(holds) ?? { sorted: true, latest: -Infinity };
+  if (expiresAt < order.latest || holds.has(id)) order.sorted = false;
+  order.latest = Math.max(order.latest, expiresAt);
+  holdOrder.set(holds, order);
+  holds.set(id, expiresAt);
+}
+
+/** The earliest expiry of a non-empty set of holds (a loop: spreading a million values overflows the stack). */
+function earliest(holds: Map<string, number>): number {
+  if (holdOrder.get(holds)?.sorted ?? true) return holds.values().next().value!;
+  let min = Infinity;
+  for (const expiresAt of holds.values()) min = Math.min(min, expiresAt);
+  return min;
+}
+
 function liveHolds(state: RateLimitState, key: string, now: number): Map<string, number> {
   let holds = state.holds.get(key);
   if (!holds) {
     holds = new Map();
     state.holds.set(key, holds);
   }
-  for (const [id, expiresAt] of holds) if (expiresAt <= now) holds.delete(id);
+  const sorted = holdOrder.get(holds)?.sorted ?? true;
+  for (const [id, expiresAt] of holds) {
+    if (expiresAt <= now) holds.delete(id);
+    else if (sorted) break;
+  }
   return holds;
 }
 
@@ -68,11 +95,11 @@ export function decideAcquire(
     left.push(Math.max(0, charge.limit - holds.size));
     if (holds.size + 1 > charge.limit) {
       denied.push(index);
-      retryAfter = Math.max(retryAfter, Math.min(...holds.values()) - now);
+      retryAfter = Math.max(retryAfter, earliest(holds) - now);
       after.push(0);
     } else {
       after.push(charge.limit - holds.size - 1);
-      writes.push(() => holds.set(request.holdId, now + charge.holdMs));
+      writes.push(() => addHold(holds, request.holdId, now + charge.holdMs));
     }
   });
   if (denied.length > 0) {
