@@ -11,16 +11,26 @@ const folders = {
   spend: { dir: new URL("../spend/lua/", import.meta.url), scripts: SPEND_LUA },
 };
 const luaFiles = (dir: URL) => readdirSync(dir).filter((f) => f.endsWith(".lua"));
+const sharedDir = new URL("./lua/", import.meta.url);
+const shared = Object.fromEntries(
+  luaFiles(sharedDir).map((f) => [
+    `shared/${f.replace(/\.lua$/, "")}`,
+    readFileSync(new URL(f, sharedDir), "utf8"),
+  ]),
+);
 
 describe("core's Lua", () => {
   for (const [name, { dir, scripts }] of Object.entries(folders)) {
     it(`${name}: exports one script per file, includes in place`, () => {
-      const includes = Object.fromEntries(
-        luaFiles(new URL("includes/", dir)).map((f) => [
-          `includes/${f.replace(/\.lua$/, "")}`,
-          readFileSync(new URL(`includes/${f}`, dir), "utf8"),
-        ]),
-      );
+      const includes = {
+        ...shared,
+        ...Object.fromEntries(
+          luaFiles(new URL("includes/", dir)).map((f) => [
+            `includes/${f.replace(/\.lua$/, "")}`,
+            readFileSync(new URL(`includes/${f}`, dir), "utf8"),
+          ]),
+        ),
+      };
       const expected = luaFiles(dir).map((f) =>
         luaScript(f, readFileSync(new URL(f, dir), "utf8"), includes),
       );
@@ -41,6 +51,13 @@ describe("core's Lua", () => {
       }
     });
   }
+
+  it("shared: opens every shared include with a header of its input", () => {
+    for (const [path, text] of Object.entries(shared)) {
+      expect(text.startsWith("--[[\n"), path).toBe(true);
+      expect(text.slice(0, text.indexOf("]]\n")), path).toContain("Input:");
+    }
+  });
 
   it("refuses an include it does not know", () => {
     expect(() => luaScript("x-1.lua", '--- @include "includes/nope"\n', {})).toThrow(

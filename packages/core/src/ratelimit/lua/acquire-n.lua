@@ -22,6 +22,7 @@
     (after the call when allowed, before it when denied), then how many charges refused and their
     indexes (from 0)
 ]]
+--- @include "shared/store-clock"
 --- @include "includes/gcra"
 
 -- Locals, not globals: a global read goes through Redis's protected environment on every use, and

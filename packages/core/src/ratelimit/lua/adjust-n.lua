@@ -13,6 +13,7 @@
   Output:
     the number of adjustments applied
 ]]
+--- @include "shared/store-clock"
 --- @include "includes/gcra"
 local now = now_ms()
 

@@ -1,11 +1,12 @@
 /// <reference path="../../util/lua-text.d.ts" />
 import { luaScript } from "../../util/lua-script.js";
+import storeClock from "../../util/lua/store-clock.lua";
 import acquire from "./acquire-n.lua";
 import adjust from "./adjust-n.lua";
 import gcra from "./includes/gcra.lua";
 import release from "./release-n.lua";
 
-const includes = { "includes/gcra": gcra };
+const includes = { "shared/store-clock": storeClock, "includes/gcra": gcra };
 
 /**
  * The rate limiter's Redis scripts, ports of `decideAcquire`, `applyAdjustments` and `releaseHolds`

@@ -12,6 +12,7 @@
     {spent microUsd, spent tokens, reserved microUsd, reserved tokens,
      microUsd cap or '', tokens cap or '', period 'YYYY-MM' or '' for a job}
 ]]
+--- @include "shared/store-clock"
 --- @include "includes/period"
 --- @include "includes/ledger"
 local isJob = ARGV[1] == '1'

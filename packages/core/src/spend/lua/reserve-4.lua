@@ -18,6 +18,7 @@
     {1, period 'YYYY-MM', expiresAt in epoch ms as a string}            reserved
     {0, 'tenant' | 'job', 'microUsd' | 'tokens', cap, spent, reserved}  refused
 ]]
+--- @include "shared/store-clock"
 --- @include "includes/period"
 --- @include "includes/ledger"
 local id = ARGV[1]

@@ -14,6 +14,7 @@
     1  settled
     0  not held (settled before, or expired and charged at its reserved amount)
 ]]
+--- @include "shared/store-clock"
 --- @include "includes/ledger"
 local id = ARGV[1]
 local microUsd = tonumber(ARGV[2])

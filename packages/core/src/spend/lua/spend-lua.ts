@@ -1,5 +1,6 @@
 /// <reference path="../../util/lua-text.d.ts" />
 import { luaScript } from "../../util/lua-script.js";
+import storeClock from "../../util/lua/store-clock.lua";
 import ledger from "./includes/ledger.lua";
 import period from "./includes/period.lua";
 import read from "./read-4.lua";
@@ -7,7 +8,7 @@ import reserve from "./reserve-4.lua";
 import setCaps from "./set-caps-1.lua";
 import settle from "./settle-4.lua";
 
-const includes = { "includes/ledger": ledger, "includes/period": period };
+const includes = { "shared/store-clock": storeClock, "includes/ledger": ledger, "includes/period": period };
 
 /**
  * The spend ledger's Redis scripts, ports of `reserveSpend`, `settleSpend` and `readSpend` on the

@@ -1,5 +1,5 @@
 --[[
-  Included by the rate limiter's scripts (their `@include` line): the store clock and the writes of
+  Included by the rate limiter's scripts (their `@include` line, after `shared/store-clock`): the writes of
   a limiter's state. A port of rate-limit-algorithm.ts; keep the two in step.
 
   Input:
@@ -7,18 +7,6 @@
 ]]
 -- RATE_LIMIT_EPSILON_MS of rate-limit-algorithm.ts.
 local EPSILON = 0.001
-
--- Milliseconds as a double with the microseconds, on the server's clock (never the caller's).
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-end
-
--- Lua 5.1's tostring keeps 14 significant digits; 17 give back the very same double. Every number
--- handed to redis.call goes through it, so no server version writes one in exponent form.
-local function fmt(x)
-  return string.format('%.17g', x)
-end
 
 -- Redis expires keys on its whole-millisecond clock while `now` has microseconds: one more ms keeps a
 -- key at least until the time it stands for.

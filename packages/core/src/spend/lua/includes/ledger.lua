@@ -1,6 +1,6 @@
 --[[
-  Included by the spend ledger's scripts that touch totals (their `@include` line): the store clock,
-  the tenant's keys and the lazy charging of expired reservations. A port of spend-algorithm.ts; keep
+  Included by the spend ledger's scripts that touch totals (their `@include` line, after
+  `shared/store-clock`): the tenant's keys and the lazy charging of expired reservations. A port of spend-algorithm.ts; keep
   the two in step.
 
   Input:
@@ -15,18 +15,6 @@ local TOTALS = KEYS[2]
 local RESERVATIONS = KEYS[3]
 local EXPIRIES = KEYS[4]
 local UNITS = {'microUsd', 'tokens'}
-
--- Milliseconds as a double with the microseconds, on the server's clock (never the caller's).
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-end
-
--- Lua 5.1's tostring keeps 14 significant digits; 17 give back the very same double. Every number
--- handed to redis.call goes through it, so no server version writes one in exponent form.
-local function fmt(x)
-  return string.format('%.17g', x)
-end
 
 -- The reference's capsKey, and the job bucket's name (the same string).
 local function job_key(jobId) return 'j:' .. jobId end
