@@ -52,20 +52,26 @@ export function wrapRedisError(operation: string, error: unknown): ThreadmillErr
   return new StorageError({ adapter: "redis", operation, cause: error });
 }
 
-/** Runs one of core's limits scripts (numkeys first), falling back to EVAL when NOSCRIPT persists. */
-async function runLimitsScript(
+/**
+ * Runs a registered script by EVALSHA (`withNumkeys`: its key count varies, so it goes first). ioredis
+ * resends once after NOSCRIPT; a second SCRIPT FLUSH before that resend runs fails it too, and as the
+ * script did not run, sending its text (EVAL, which never answers NOSCRIPT) is safe.
+ */
+async function runScript(
   client: RedisClient,
   callers: Record<string, ScriptCaller>,
-  name: LimitsScriptName,
+  command: string,
+  lua: string,
+  withNumkeys: boolean,
   keys: readonly string[],
   args: readonly (string | number)[],
 ): Promise<unknown> {
-  const { name: command, lua } = LIMITS_SCRIPTS[name];
   try {
-    return await callers[command]!(keys.length, ...keys, ...args);
+    // Called as a method: ioredis's defined commands read `this`.
+    return await (withNumkeys
+      ? callers[command]!(keys.length, ...keys, ...args)
+      : callers[command]!(...keys, ...args));
   } catch (error) {
-    // ioredis resends once after NOSCRIPT; a second flush before that resend runs fails it too.
-    // The script did not run, so sending its text (EVAL, never NOSCRIPT) is safe.
     if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
     return await client.eval(lua, keys.length, ...keys, ...args);
   }
@@ -110,7 +116,10 @@ export function createRedisContext(options: {
     operation: string,
     scriptKeys: readonly string[],
     args: readonly (string | number)[],
-  ) => call(operation, () => callers[REDIS_SCRIPTS[name].name]!(...scriptKeys, ...args));
+  ) => {
+    const { name: command, lua } = REDIS_SCRIPTS[name];
+    return call(operation, () => runScript(client, callers, command, lua, false, scriptKeys, args));
+  };
 
   // A single Redis's blocking connections reject a read cut by a dropped connection (a StorageError)
   // instead of resending it, which would wait the whole `waitMs` again and hide the failure.
@@ -129,8 +138,10 @@ export function createRedisContext(options: {
     finishedJobRetentionMs: options.finishedJobRetentionMs,
     call,
     script,
-    limits: (name, operation, scriptKeys, args) =>
-      call(operation, () => runLimitsScript(client, callers, name, scriptKeys, args)),
+    limits: (name, operation, scriptKeys, args) => {
+      const { name: command, lua } = LIMITS_SCRIPTS[name];
+      return call(operation, () => runScript(client, callers, command, lua, true, scriptKeys, args));
+    },
     coordination: (name, operation, args) =>
       script(
         name,

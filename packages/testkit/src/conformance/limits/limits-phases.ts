@@ -78,6 +78,25 @@ function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/**
+ * Counts the calls of a burst that went through, hands each refusal of the expected kind to
+ * `onRefusal`, and describes any other error (which the cases require to be none).
+ */
+function tally<E>(
+  outcomes: readonly PromiseSettledResult<unknown>[],
+  isRefusal: (error: unknown) => error is E,
+  onRefusal: (error: E) => void,
+): { admitted: number; other: string[] } {
+  let admitted = 0;
+  const other: string[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.status === "fulfilled") admitted += 1;
+    else if (isRefusal(outcome.reason)) onRefusal(outcome.reason);
+    else other.push(describeError(outcome.reason));
+  }
+  return { admitted, other };
+}
+
 async function acquireBurst(
   stores: OpenedLimitsStores,
   phase: AcquireBurstPhase,
@@ -86,25 +105,14 @@ async function acquireBurst(
   const outcomes = await Promise.allSettled(
     Array.from({ length: phase.calls }, () => limiter.acquire(phase.key, phase.cost, { maxWaitMs: 0 })),
   );
-  let admitted = 0;
   let rateLimited = 0;
   const badRetry: number[] = [];
-  const other: string[] = [];
-  for (const outcome of outcomes) {
-    if (outcome.status === "fulfilled") {
-      admitted += 1;
-      continue;
-    }
-    const error: unknown = outcome.reason;
-    if (!RateLimitedError.isInstance(error)) {
-      other.push(describeError(error));
-      continue;
-    }
+  const { admitted, other } = tally(outcomes, RateLimitedError.isInstance, (error) => {
     rateLimited += 1;
     if (!(error.retryAfterMs >= 1 && error.retryAfterMs <= phase.maxRetryAfterMs)) {
       badRetry.push(error.retryAfterMs);
     }
-  }
+  });
   return { admitted, rateLimited, badRetry, other };
 }
 
@@ -118,22 +126,11 @@ async function reserveBurst(
       ledger.reserve(phase.scope, phase.amount, { ttlMs: phase.ttlMs }),
     ),
   );
-  let admitted = 0;
   const refusals: Record<string, number> = {};
-  const other: string[] = [];
-  for (const outcome of outcomes) {
-    if (outcome.status === "fulfilled") {
-      admitted += 1;
-      continue;
-    }
-    const error: unknown = outcome.reason;
-    if (!BudgetExceededError.isInstance(error)) {
-      other.push(describeError(error));
-      continue;
-    }
+  const { admitted, other } = tally(outcomes, BudgetExceededError.isInstance, (error) => {
     const label = `${error.scope}/${error.unit}/${error.limit}`;
     refusals[label] = (refusals[label] ?? 0) + 1;
-  }
+  });
   return { admitted, refusals, other };
 }
 
