@@ -21,10 +21,11 @@ local function get_tat(key, now)
   return now
 end
 
--- Stores a TAT until it runs out; one at or before now is an empty bucket, so the key goes.
+-- Stores a TAT until it runs out; one at or before now is an empty bucket, so the key goes. Numbers
+-- go to redis.call as numbers: the server writes them exactly.
 local function set_tat(key, tat, now)
   if tat > now then
-    redis.call('SET', key, fmt(tat), 'PX', fmt(ttl_ms(tat, now)))
+    redis.call('SET', key, tat, 'PX', ttl_ms(tat, now))
   else
     redis.call('DEL', key)
   end
@@ -32,7 +33,7 @@ end
 
 -- The reference's liveHolds: drops holds expired at or before now, returns how many are left.
 local function live_holds(key, now)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now))
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
   return redis.call('ZCARD', key)
 end
 
@@ -40,5 +41,5 @@ end
 -- comparing with the TTL (one read) stands for reading the latest hold.
 local function extend_holds(key, latestExpiry, now)
   local need = ttl_ms(latestExpiry, now)
-  if redis.call('PTTL', key) < need then redis.call('PEXPIRE', key, fmt(need)) end
+  if redis.call('PTTL', key) < need then redis.call('PEXPIRE', key, need) end
 end
