@@ -39,6 +39,7 @@ export {
   openZipEntry,
   readZipEntries,
 } from "./source/zip-archive.js";
+export * from "./facts/index.js";
 export * from "./pipeline/index.js";
 export * from "./ports/index.js";
 export { contentHash } from "./util/hash.js";

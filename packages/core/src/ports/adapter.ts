@@ -2,6 +2,7 @@ import type { CheckpointStore } from "./checkpoint-store.js";
 import type { ChunkStore } from "./chunk-store.js";
 import type { ConversationStore } from "./conversation-store.js";
 import type { EventLog } from "./event-log.js";
+import type { FactStore } from "./fact-store.js";
 import type { JobStore } from "./job-store.js";
 import type { Queue } from "./queue.js";
 import type { RateLimitStore } from "./rate-limit-store.js";
@@ -30,6 +31,8 @@ export interface Adapter {
   readonly events: EventLog;
   readonly conversations: ConversationStore;
   readonly chunks: ChunkStore;
+  /** The sink of extracted facts (the facts stage's); every adapter of threadmill's has one. */
+  readonly facts?: FactStore;
   /** The shared rate limiter's store (`createRateLimiter({ store: adapter.rateLimits })`); every adapter of threadmill's has one. */
   readonly rateLimits?: RateLimitStore;
   /** The spend ledger's store (`createSpendLedger({ store: adapter.spend })`); every adapter of threadmill's has one. */

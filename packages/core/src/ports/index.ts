@@ -2,6 +2,7 @@ export type { Adapter, AdapterCapabilities } from "./adapter.js";
 export type { Checkpoint, CheckpointStore } from "./checkpoint-store.js";
 export type { ChunkSink, ChunkStore } from "./chunk-store.js";
 export type { ConversationStore, StoredConversation } from "./conversation-store.js";
+export type { FactStore } from "./fact-store.js";
 export {
   type NewProgressEvent,
   PROGRESS_EVENT_TYPES,

@@ -1,0 +1,2 @@
+export { type Fact, type FactSource, factSchema, factSourceSchema } from "./fact.js";
+export { factId, normaliseFactPart } from "./fact-id.js";
