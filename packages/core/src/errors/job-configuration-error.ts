@@ -9,7 +9,9 @@ export type JobConfigurationReason =
   | "UNKNOWN_SOURCE_KIND"
   | "INVALID_OPTIONS"
   /** The job's `SourceRef` does not match the schema of its kind's resolver. */
-  | "INVALID_INPUT";
+  | "INVALID_INPUT"
+  /** A stage needs a store the runner was not given (the facts stage's FactStore, its LLM client). */
+  | "MISSING_STORE";
 
 /**
  * A job names a pipeline or source kind this worker does not have, or carries options its pipeline

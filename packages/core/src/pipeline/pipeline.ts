@@ -1,4 +1,5 @@
 import type { Chunk } from "../chunk/chunk.js";
+import type { Fact } from "../facts/fact.js";
 import type { Job, JobProgress } from "../ports/job.js";
 import type { Lease } from "../ports/lease.js";
 import type { StoredConversation } from "../ports/conversation-store.js";
@@ -47,6 +48,8 @@ export interface UnitResult<C = JsonValue> {
   readonly conversations?: readonly StoredConversation[];
   /** Chunks to upsert (idempotent by id) before the checkpoint advances. */
   readonly chunks?: readonly Chunk[];
+  /** Facts to upsert (idempotent by id; the stage merged them with what was stored) before the checkpoint advances. */
+  readonly facts?: readonly Fact[];
 }
 
 /** A stage opened for one claim: hands out units until it is done. */

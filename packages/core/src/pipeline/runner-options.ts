@@ -1,5 +1,6 @@
 import type { ChunkSink, ChunkStore } from "../ports/chunk-store.js";
 import type { ConversationStore } from "../ports/conversation-store.js";
+import type { FactStore } from "../ports/fact-store.js";
 import type { Adapter } from "../ports/adapter.js";
 import { createJobId } from "../util/job-id.js";
 import { classifyError, type ErrorClass } from "./classify-error.js";
@@ -14,6 +15,7 @@ import { createStageTimers, type StageTimers } from "./stage-timers.js";
 export interface RunnerSink {
   readonly conversations?: ConversationStore;
   readonly chunks?: ChunkStore | ChunkSink;
+  readonly facts?: FactStore;
 }
 
 /** In-process retries of a failing unit (p-retry: exponential backoff with jitter). */
@@ -84,6 +86,8 @@ export interface RunnerContext {
   readonly classify: (error: unknown) => ErrorClass;
   readonly conversationSink: ConversationStore;
   readonly chunkSink: ChunkStore | ChunkSink;
+  /** Where a facts stage's facts go; `undefined` when neither the sink nor the store has one. */
+  readonly factSink: FactStore | undefined;
   /** Hands an error the runner recovers from to `onError`, which may not throw into the worker. */
   readonly report: (error: unknown, jobId?: string) => void;
   /** Unit durations per pipeline stage, shared by the claims of this runner. */
@@ -134,6 +138,7 @@ export function resolveRunnerOptions(options: RunnerOptions): RunnerContext {
     classify: options.classifyError ?? classifyError,
     conversationSink: options.sink?.conversations ?? store.conversations,
     chunkSink: options.sink?.chunks ?? store.chunks,
+    factSink: options.sink?.facts ?? store.facts,
     report: (error, jobId) => {
       try {
         options.onError?.(jobId === undefined ? { error } : { error, jobId });

@@ -36,6 +36,8 @@ export interface AcquireOptions {
 /** A rate limiter shared by every process on the same store. */
 export interface RateLimiter {
   readonly name: string;
+  /** The rules it was made with (a caller charging it, such as the facts stage, names only these). */
+  readonly rules: readonly RateLimitRule[];
   /**
    * Waits until every rule admits `cost` for `key` at once, then returns a hold; throws
    * `RateLimitedError` when that would take longer than `maxWaitMs`.
@@ -112,6 +114,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   return {
     name,
+    rules: options.rules,
     async acquire(key, cost, callOptions = {}) {
       if (typeof key !== "string" || key.length === 0) {
         throw new RangeError("[threadmill] [ratelimit] key must be a non-empty string.");

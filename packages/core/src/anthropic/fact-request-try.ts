@@ -1,0 +1,90 @@
+import type Anthropic from "@anthropic-ai/sdk";
+import type { SpendScope } from "../ports/spend-ledger-store.js";
+import type { RateLimiter } from "../ratelimit/create-rate-limiter.js";
+import type { RateLimitHold } from "../ratelimit/rate-limit-hold.js";
+import type { SpendLedger } from "../spend/create-spend-ledger.js";
+import type { ModelPrice } from "./model-prices.js";
+import { maxRequestCostMicroUsd, usageCostMicroUsd } from "./request-cost.js";
+
+/** What every try of a request shares: the client, the model and its price, the limiter and the ledger. */
+export interface FactTryContext {
+  readonly client: Pick<Anthropic, "messages">;
+  readonly model: string;
+  readonly maxTokens: number;
+  readonly price: ModelPrice;
+  /** Charges requests, input tokens and output tokens (rules named so) under the key `model`. */
+  readonly limiter?: RateLimiter;
+  readonly ledger?: SpendLedger;
+  readonly scope: SpendScope;
+  readonly signal?: AbortSignal;
+}
+
+/** One try's answer and what it cost. */
+export interface FactTryResult {
+  readonly message: Anthropic.Message;
+  readonly costMicroUsd: number;
+}
+
+/** The cost in the limiter's own rule names: a rule it does not have is left out (naming it is an error). */
+function limiterCost(limiter: RateLimiter, cost: Record<string, number>): Record<string, number> {
+  const names = new Set(limiter.rules.filter((r) => "limit" in r).map((r) => r.name));
+  return Object.fromEntries(Object.entries(cost).filter(([name]) => names.has(name)));
+}
+
+/** An answer with an HTTP status was not billed; a dropped connection may have been. */
+const billedUnknown = (error: unknown) => typeof (error as { status?: unknown })?.status !== "number";
+
+/**
+ * Sends one try of a request: reserves its most possible cost in the ledger (a refusal throws
+ * `BudgetExceededError` and nothing is sent), waits its turn in the limiter, sends with the SDK's own
+ * retries off, then settles both from `usage`. A try that failed with an HTTP status is settled at
+ * zero; one whose connection failed stays charged at its reservation (it may have been paid).
+ */
+export async function sendFactTry(
+  context: FactTryContext,
+  body: Anthropic.MessageCreateParamsNonStreaming,
+  inputTokens: number,
+): Promise<FactTryResult> {
+  const { ledger, limiter, price, maxTokens } = context;
+  const reservation = ledger
+    ? await ledger.reserve(context.scope, {
+        microUsd: maxRequestCostMicroUsd(inputTokens, maxTokens, price, false),
+        tokens: inputTokens + maxTokens,
+      })
+    : null;
+  let hold: RateLimitHold | null = null;
+  try {
+    hold = limiter
+      ? await limiter.acquire(
+          context.model,
+          limiterCost(limiter, { requests: 1, inputTokens, outputTokens: maxTokens }),
+          { signal: context.signal },
+        )
+      : null;
+    const message = await context.client.messages.create(body, {
+      maxRetries: 0,
+      signal: context.signal,
+    });
+    const u = message.usage;
+    const costMicroUsd = usageCostMicroUsd(u, price, false);
+    const input = u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
+    if (reservation)
+      await ledger!.settle(reservation, { microUsd: costMicroUsd, tokens: input + u.output_tokens });
+    if (hold) {
+      await hold.settle(
+        limiterCost(limiter!, { requests: 1, inputTokens: input, outputTokens: u.output_tokens }),
+      );
+    }
+    return { message, costMicroUsd };
+  } catch (error) {
+    if (reservation && !billedUnknown(error)) await ledger!.settle(reservation, { microUsd: 0, tokens: 0 });
+    if (hold) {
+      await hold
+        .settle(limiterCost(limiter!, { requests: 1, inputTokens: 0, outputTokens: 0 }))
+        .catch(() => {});
+    }
+    throw error;
+  } finally {
+    await hold?.release().catch(() => {});
+  }
+}

@@ -1,0 +1,199 @@
+import type Anthropic from "@anthropic-ai/sdk";
+import { createTokenCounter } from "../chunk/token-counter.js";
+import { JobConfigurationError } from "../errors/job-configuration-error.js";
+import type { Fact } from "../facts/fact.js";
+import type { Stage, StageContext, StageRun, UnitContext, UnitResult } from "../pipeline/pipeline.js";
+import type { Adapter } from "../ports/adapter.js";
+import type { RateLimiter } from "../ratelimit/create-rate-limiter.js";
+import type { SpendLedger } from "../spend/create-spend-ledger.js";
+import { createFactRequestPacker } from "./fact-request-packer.js";
+import { resolveFactTextRules } from "./fact-text-rules.js";
+import { type FactsJobOptions, factsJobOptions } from "./facts-job-options.js";
+import { type FactsCursor, foldExtraction } from "./facts-unit.js";
+import { supersede } from "./merge-facts.js";
+import { type ModelPrice, priceOf } from "./model-prices.js";
+import { planFactRequests } from "./plan-fact-requests.js";
+import { runFactRequest } from "./run-fact-request.js";
+
+/** A client with the Messages API, or a function making one (called once per claim that needs it). */
+export type FactsClient =
+  | Pick<Anthropic, "messages">
+  | (() => Pick<Anthropic, "messages"> | Promise<Pick<Anthropic, "messages">>);
+
+/** Options of `createFactsStage`. */
+export interface FactsStageOptions {
+  /** Where the job's conversations are read back from and its facts merged into: `adapter` (its `conversations` and `facts`). */
+  readonly store: Pick<Adapter, "conversations" | "facts">;
+  /**
+   * The Anthropic client. @default `new Anthropic()` from `@anthropic-ai/sdk`, which reads
+   * `ANTHROPIC_API_KEY` and `ANTHROPIC_BASE_URL`; its own retries are always off (`maxRetries: 0`).
+   */
+  readonly client?: FactsClient;
+  /** The shared limiter every request passes (rules named `requests`, `inputTokens`, `outputTokens`; key: the model). */
+  readonly limiter?: RateLimiter;
+  /** The spend ledger every request reserves its most possible cost in; needed for `budgetUsd`. */
+  readonly ledger?: SpendLedger;
+  /** Prices by model id, over `MODEL_PRICES`. */
+  readonly prices?: Readonly<Record<string, ModelPrice>>;
+  /** More predicates that hold one value at a time (a newer fact supersedes the older). */
+  readonly singleValued?: readonly string[];
+  /** Tries of one send after a transient failure. @default 6 */
+  readonly retries?: number;
+  /** Backoff floor between tries, in ms. @default 500 */
+  readonly minTimeoutMs?: number;
+  /** @default "facts" */
+  readonly name?: string;
+}
+
+async function clientOf(option: FactsClient | undefined): Promise<Pick<Anthropic, "messages">> {
+  if (typeof option === "function") return option();
+  if (option) return option;
+  const { default: Anthropic } = await import("@anthropic-ai/sdk");
+  return new Anthropic({ maxRetries: 0 });
+}
+
+const START: FactsCursor = { phase: "extract", position: null, covered: 0, done: [] };
+
+/** Stores the job's cap the first time (a cap raised later in the ledger is never lowered back). */
+async function applyBudget(
+  options: FactsStageOptions,
+  context: StageContext,
+  facts: FactsJobOptions,
+): Promise<void> {
+  if (facts.budgetUsd === undefined) return;
+  if (!options.ledger) {
+    throw new JobConfigurationError(
+      "MISSING_STORE",
+      "facts.budgetUsd needs the facts stage's ledger (createSpendLedger).",
+    );
+  }
+  const scope = { tenant: context.job.tenant, jobId: context.job.id };
+  const { caps } = await options.ledger.spent(scope);
+  if (caps.microUsd === undefined)
+    await options.ledger.setCaps(scope, { ...caps, microUsd: Math.round(facts.budgetUsd * 1e6) });
+}
+
+/** Marks replaced facts of single-valued predicates across the tenant's whole library. */
+async function supersedeUnit(
+  options: FactsStageOptions,
+  tenant: string,
+  cursor: FactsCursor,
+): Promise<UnitResult<FactsCursor>> {
+  const store = options.store.facts!;
+  const all: Fact[] = [];
+  for (let after: string | undefined; ; ) {
+    const page = await store.list(tenant, { limit: 1000, ...(after === undefined ? {} : { after }) });
+    all.push(...page);
+    if (page.length < 1000) break;
+    after = page[page.length - 1]!.id;
+  }
+  const changed = supersede(all, options.singleValued);
+  return {
+    cursor,
+    done: true,
+    facts: changed,
+    counts: { factsSuperseded: changed.filter((f) => f.supersededBy).length },
+  };
+}
+
+async function openFacts(
+  options: FactsStageOptions,
+  context: StageContext,
+  saved: FactsCursor | null,
+): Promise<StageRun<FactsCursor>> {
+  const facts = factsJobOptions(context.options);
+  if (!facts) return { next: async () => ({ cursor: saved ?? START, done: true }) };
+  if (!options.store.facts)
+    throw new JobConfigurationError("MISSING_STORE", "the facts stage's store has no FactStore (facts).");
+  if (facts.batch)
+    throw new JobConfigurationError(
+      "INVALID_OPTIONS",
+      "facts.batch (the Message Batches API) is not available yet.",
+    );
+  const price = priceOf(facts.model, options.prices);
+  if (!price)
+    throw new JobConfigurationError(
+      "INVALID_OPTIONS",
+      `no price for model ${facts.model}: pass it in the facts stage's prices.`,
+    );
+  await applyBudget(options, context, facts);
+  const client = await clientOf(options.client);
+  const counter = createTokenCounter("claude");
+  const rules = resolveFactTextRules(facts);
+  const { tenant, id: jobId } = context.job;
+  const total = await options.store.conversations.count(tenant, { jobId });
+  let cursor = saved ?? START;
+  let pending: unknown = null;
+
+  return {
+    async next(unit: UnitContext) {
+      if (pending !== null) throw pending;
+      if (cursor.phase === "supersede") return supersedeUnit(options, tenant, cursor);
+      const packer = createFactRequestPacker({
+        model: facts.model,
+        requestTokens: facts.requestTokens,
+        counter,
+        rules,
+      });
+      const plans = await planFactRequests({
+        conversations: options.store.conversations,
+        tenant,
+        jobId,
+        from: cursor.position,
+        covered: cursor.covered,
+        count: facts.concurrency,
+        packer,
+      });
+      const batch = plans.slice(0, facts.concurrency);
+      const answered = new Set(cursor.done);
+      const settled = await Promise.allSettled(
+        batch.map((plan) =>
+          answered.has(plan.id)
+            ? Promise.resolve(null)
+            : runFactRequest(plan, {
+                client,
+                model: facts.model,
+                maxTokens: facts.maxTokens,
+                price,
+                limiter: options.limiter,
+                ledger: options.ledger,
+                scope: { tenant, jobId },
+                signal: unit.signal,
+                counter,
+                retries: options.retries,
+                minTimeoutMs: options.minTimeoutMs,
+              }),
+        ),
+      );
+      const folded = await foldExtraction({
+        cursor,
+        plans: batch,
+        settled,
+        store: options.store.facts!,
+        tenant,
+        fallbackAt: new Date(context.job.createdAt),
+        total,
+      });
+      cursor = folded.result.cursor;
+      pending = folded.error;
+      return folded.result;
+    },
+  };
+}
+
+/**
+ * The facts stage, placed after `import` in a pipeline: for jobs whose options ask for `facts`, it
+ * reads the job's conversations back from the store, sends the person's own words packed many
+ * conversations per request, validates each answer, merges the facts into the store and finally
+ * marks replaced ones superseded. Every request passes the limiter and reserves its most possible
+ * cost in the ledger first; at the budget the job fails with `BudgetExceededError`, and retrying it
+ * after raising the cap continues where it stopped. Jobs without `facts` pass through untouched.
+ * @example
+ * const pipeline = { stages: [...createImportPipeline().stages, createFactsStage({ store: adapter, ledger, limiter })] };
+ */
+export function createFactsStage(options: FactsStageOptions): Stage<FactsCursor | null> {
+  return {
+    name: options.name ?? "facts",
+    open: (context, cursor) => openFacts(options, context, cursor),
+  };
+}
