@@ -1,10 +1,13 @@
 /** What interrupted a claim without error. */
-export type InterruptReason = "deadline" | "stop" | "signal";
+export type InterruptReason = "deadline" | "stop" | "signal" | "wait";
 
-/** Why a claim was interrupted without error: it releases the job. */
+/** Why a claim was interrupted without error: it releases the job (due at `runAt`, this worker's clock, when given). */
 export class Interrupt extends Error {
   override readonly name = "Interrupt";
-  constructor(readonly reason: InterruptReason) {
+  constructor(
+    readonly reason: InterruptReason,
+    readonly runAt?: number,
+  ) {
     super(`[threadmill] interrupted: ${reason}`);
   }
 }

@@ -10,5 +10,5 @@ export interface JobRun {
   /** Units finished (and checkpointed) during this claim. */
   readonly units: number;
   /** Why the job was released or failed, when it was. */
-  readonly reason?: "deadline" | "stop" | "signal" | "retry" | "error";
+  readonly reason?: "deadline" | "stop" | "signal" | "wait" | "retry" | "error";
 }

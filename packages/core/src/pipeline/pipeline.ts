@@ -48,6 +48,12 @@ export interface UnitResult<C = JsonValue> {
   readonly conversations?: readonly StoredConversation[];
   /** Chunks to upsert (idempotent by id) before the checkpoint advances. */
   readonly chunks?: readonly Chunk[];
+  /**
+   * Epoch ms (this worker's clock) before which the stage has nothing to do (it waits on a Message
+   * Batch, say): the runner releases the job until then, without holding a worker or spending an
+   * attempt. Ignored when `done`.
+   */
+  readonly wakeAt?: number;
   /** Facts to upsert (idempotent by id; the stage merged them with what was stored) before the checkpoint advances. */
   readonly facts?: readonly Fact[];
 }

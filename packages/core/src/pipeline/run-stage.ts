@@ -69,6 +69,10 @@ export async function runStage(
       session.unitDone();
       await session.reportProgress(stage.name, result.progress, result.done);
       if (result.done) return checkpoint;
+      // The unit is waiting on something outside (a Message Batch): the job goes back to the queue
+      // until then rather than holding this worker; the checkpoint just saved keeps its attempts at 0.
+      if (result.wakeAt !== undefined && result.wakeAt > Date.now())
+        throw new Interrupt("wait", result.wakeAt);
       await yielder();
     }
   } finally {

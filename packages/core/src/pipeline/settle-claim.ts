@@ -43,8 +43,10 @@ export async function settleClaim(
       await session
         .emit({ type: "yielded", status: "queued", message: `released (${cause.reason})` })
         .catch(logOrRethrowLeaseLoss);
-      // Due now by the store's clock, not this worker's (which may be ahead of it).
-      await mustWrite(() => store.queue.release(lease()));
+      // Due now by the store's clock, not this worker's (which may be ahead of it); a stage that asked
+      // to be woken later (a batch still running) waits that long.
+      const runAt = cause.runAt;
+      await mustWrite(() => store.queue.release(lease(), runAt === undefined ? undefined : { runAt }));
       return finish("released", cause.reason);
     }
     const error = cause instanceof RetryLater ? cause.error : cause;
