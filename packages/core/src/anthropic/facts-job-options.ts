@@ -22,6 +22,8 @@ export const factsJobOptionsSchema = z.strictObject({
   messageChars: z.int().min(200).optional(),
   /** Use the Message Batches API (half the price, answers within 24 h). @default false */
   batch: z.boolean().default(false),
+  /** Requests per Message Batch (Batches mode). @default 200 */
+  batchSize: z.int().min(1).max(10_000).default(200),
 });
 
 /** The facts options of one job, defaults applied. */

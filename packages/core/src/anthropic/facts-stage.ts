@@ -6,13 +6,13 @@ import type { Stage, StageContext, StageRun, UnitContext, UnitResult } from "../
 import type { Adapter } from "../ports/adapter.js";
 import type { RateLimiter } from "../ratelimit/create-rate-limiter.js";
 import type { SpendLedger } from "../spend/create-spend-ledger.js";
-import { createFactRequestPacker } from "./fact-request-packer.js";
+import { nextBatchUnit } from "./facts-batch-unit.js";
+import { type FactsRunContext, planNext, requestOptions } from "./facts-run-context.js";
 import { resolveFactTextRules } from "./fact-text-rules.js";
 import { type FactsJobOptions, factsJobOptions } from "./facts-job-options.js";
-import { type FactsCursor, foldExtraction } from "./facts-unit.js";
+import { type ExtractionUnitResult, type FactsCursor, foldExtraction } from "./facts-unit.js";
 import { supersede } from "./merge-facts.js";
 import { type ModelPrice, priceOf } from "./model-prices.js";
-import { planFactRequests } from "./plan-fact-requests.js";
 import { runFactRequest } from "./run-fact-request.js";
 
 /** A client with the Messages API, or a function making one (called once per claim that needs it). */
@@ -41,6 +41,8 @@ export interface FactsStageOptions {
   readonly retries?: number;
   /** Backoff floor between tries, in ms. @default 500 */
   readonly minTimeoutMs?: number;
+  /** How often a Message Batch still running is looked at (the job is released in between), in ms. @default 60000 */
+  readonly batchPollMs?: number;
   /** @default "facts" */
   readonly name?: string;
 }
@@ -96,20 +98,38 @@ async function supersedeUnit(
   };
 }
 
-async function openFacts(
+/** One unit of extraction through the Messages API: `concurrency` requests at once. */
+async function nextMessagesUnit(
+  run: FactsRunContext,
+  cursor: FactsCursor,
+  signal: AbortSignal,
+): Promise<ExtractionUnitResult> {
+  const plans = await planNext(run, cursor, run.facts.concurrency);
+  const answered = new Set(cursor.done);
+  const settled = await Promise.allSettled(
+    plans.map((plan) =>
+      answered.has(plan.id) ? Promise.resolve(null) : runFactRequest(plan, requestOptions(run, signal)),
+    ),
+  );
+  return foldExtraction({
+    cursor,
+    plans,
+    settled,
+    store: run.factStore,
+    tenant: run.tenant,
+    fallbackAt: run.fallbackAt,
+    total: run.total,
+  });
+}
+
+async function runContext(
   options: FactsStageOptions,
   context: StageContext,
-  saved: FactsCursor | null,
-): Promise<StageRun<FactsCursor>> {
-  const facts = factsJobOptions(context.options);
-  if (!facts) return { next: async () => ({ cursor: saved ?? START, done: true }) };
-  if (!options.store.facts)
+  facts: FactsJobOptions,
+): Promise<FactsRunContext> {
+  const factStore = options.store.facts;
+  if (!factStore)
     throw new JobConfigurationError("MISSING_STORE", "the facts stage's store has no FactStore (facts).");
-  if (facts.batch)
-    throw new JobConfigurationError(
-      "INVALID_OPTIONS",
-      "facts.batch (the Message Batches API) is not available yet.",
-    );
   const price = priceOf(facts.model, options.prices);
   if (!price)
     throw new JobConfigurationError(
@@ -117,66 +137,48 @@ async function openFacts(
       `no price for model ${facts.model}: pass it in the facts stage's prices.`,
     );
   await applyBudget(options, context, facts);
-  const client = await clientOf(options.client);
-  const counter = createTokenCounter("claude");
-  const rules = resolveFactTextRules(facts);
   const { tenant, id: jobId } = context.job;
-  const total = await options.store.conversations.count(tenant, { jobId });
+  return {
+    conversations: options.store.conversations,
+    factStore,
+    client: await clientOf(options.client),
+    limiter: options.limiter,
+    ledger: options.ledger,
+    facts,
+    price,
+    counter: createTokenCounter("claude"),
+    rules: resolveFactTextRules(facts),
+    tenant,
+    jobId,
+    total: await options.store.conversations.count(tenant, { jobId }),
+    fallbackAt: new Date(context.job.createdAt),
+    retries: options.retries,
+    minTimeoutMs: options.minTimeoutMs,
+    batchPollMs: options.batchPollMs ?? 60_000,
+  };
+}
+
+async function openFacts(
+  options: FactsStageOptions,
+  context: StageContext,
+  saved: FactsCursor | null,
+): Promise<StageRun<FactsCursor>> {
+  const facts = factsJobOptions(context.options);
+  if (!facts) return { next: async () => ({ cursor: saved ?? START, done: true }) };
+  const run = await runContext(options, context, facts);
   let cursor = saved ?? START;
   let pending: unknown = null;
-
   return {
     async next(unit: UnitContext) {
+      // A failure beside answered requests is raised once their facts are written and checkpointed.
       if (pending !== null) throw pending;
-      if (cursor.phase === "supersede") return supersedeUnit(options, tenant, cursor);
-      const packer = createFactRequestPacker({
-        model: facts.model,
-        requestTokens: facts.requestTokens,
-        counter,
-        rules,
-      });
-      const plans = await planFactRequests({
-        conversations: options.store.conversations,
-        tenant,
-        jobId,
-        from: cursor.position,
-        covered: cursor.covered,
-        count: facts.concurrency,
-        packer,
-      });
-      const batch = plans.slice(0, facts.concurrency);
-      const answered = new Set(cursor.done);
-      const settled = await Promise.allSettled(
-        batch.map((plan) =>
-          answered.has(plan.id)
-            ? Promise.resolve(null)
-            : runFactRequest(plan, {
-                client,
-                model: facts.model,
-                maxTokens: facts.maxTokens,
-                price,
-                limiter: options.limiter,
-                ledger: options.ledger,
-                scope: { tenant, jobId },
-                signal: unit.signal,
-                counter,
-                retries: options.retries,
-                minTimeoutMs: options.minTimeoutMs,
-              }),
-        ),
-      );
-      const folded = await foldExtraction({
-        cursor,
-        plans: batch,
-        settled,
-        store: options.store.facts!,
-        tenant,
-        fallbackAt: new Date(context.job.createdAt),
-        total,
-      });
-      cursor = folded.result.cursor;
-      pending = folded.error;
-      return folded.result;
+      if (cursor.phase === "supersede") return supersedeUnit(options, run.tenant, cursor);
+      const unitResult = facts.batch
+        ? await nextBatchUnit(run, cursor, unit.signal)
+        : await nextMessagesUnit(run, cursor, unit.signal);
+      cursor = unitResult.result.cursor;
+      pending = unitResult.error;
+      return unitResult.result;
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Fact } from "../facts/fact.js";
 import { BudgetExceededError } from "../errors/budget-exceeded-error.js";
 import type { UnitResult } from "../pipeline/pipeline.js";
 import type { FactStore } from "../ports/fact-store.js";
+import type { FactBatchState } from "./fact-batch.js";
 import type { FactPosition } from "./fact-request-packer.js";
 import { factsOfAnswer, mergeFact } from "./merge-facts.js";
 import type { PlannedFactRequest } from "./plan-fact-requests.js";
@@ -15,6 +16,8 @@ export interface FactsCursor {
   readonly covered: number;
   /** Ids of requests answered after `position` (a later one finished while an earlier one failed). */
   readonly done: readonly string[];
+  /** The Message Batch in flight (Batches mode), if any. */
+  readonly batch?: FactBatchState | null;
 }
 
 /** What a unit of extraction produced, and the error to raise at the next unit, if any. */

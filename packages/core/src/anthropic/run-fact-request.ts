@@ -63,7 +63,10 @@ export function requestInputTokens(counter: TokenCounter, text: string, margin =
   return margin ? Math.ceil(tokens * 1.15) + 64 : tokens;
 }
 
-function bodyOf(options: RunFactRequestOptions, text: string): Anthropic.MessageCreateParamsNonStreaming {
+export function factRequestBody(
+  options: Pick<RunFactRequestOptions, "model" | "maxTokens" | "cache">,
+  text: string,
+): Anthropic.MessageCreateParamsNonStreaming {
   return {
     model: options.model,
     max_tokens: options.maxTokens,
@@ -102,10 +105,10 @@ export function splitRequest(
   return [body(parts[0]), body(parts[1])];
 }
 
-const messagesOf = (r: FactRequestBody) => r.conversations.reduce((n, c) => n + c.messages.length, 0);
+export const messagesOf = (r: FactRequestBody) => r.conversations.reduce((n, c) => n + c.messages.length, 0);
 
 /** The tool's input when the answer is a complete, valid call of it; otherwise why not. */
-function answerOf(
+export function answerOf(
   message: Anthropic.Message,
 ): { facts: ExtractedFact[] } | { problem: FactRequestIssue["code"]; why: string } {
   if (message.stop_reason === "refusal") return { problem: "facts_refused", why: "the model refused" };
@@ -144,7 +147,7 @@ export async function runFactRequest(
         try {
           const result = await sendFactTry(
             options,
-            bodyOf(options, r.text),
+            factRequestBody(options, r.text),
             requestInputTokens(options.counter, r.text),
           );
           costMicroUsd += result.costMicroUsd;

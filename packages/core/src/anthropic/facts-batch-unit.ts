@@ -1,0 +1,121 @@
+import type Anthropic from "@anthropic-ai/sdk";
+import type { UnitResult } from "../pipeline/pipeline.js";
+import type { SpendReservation } from "../ports/spend-ledger-store.js";
+import { batchResults, createFactBatch, findOwnBatch, reserveBatch } from "./fact-batch.js";
+import { type FactsRunContext, planNext, requestOptions } from "./facts-run-context.js";
+import { type ExtractionUnitResult, type FactsCursor, foldExtraction } from "./facts-unit.js";
+import type { PlannedFactRequest } from "./plan-fact-requests.js";
+import { usageCostMicroUsd } from "./request-cost.js";
+import { answerOf, type FactRequestOutcome, runFactRequest } from "./run-fact-request.js";
+
+const unitOnly = (result: UnitResult<FactsCursor>): ExtractionUnitResult => ({
+  result,
+  issues: [],
+  error: null,
+});
+
+/**
+ * One request's batch result, settled in the ledger at Batches prices. A valid answer gives its
+ * facts; anything else (errored, expired, cut by max_tokens, refused, invalid, missing) is sent once
+ * more through the Messages API, which splits, retries and reports as it always does.
+ */
+async function settleResult(
+  run: FactsRunContext,
+  plan: PlannedFactRequest,
+  result: Anthropic.Messages.MessageBatchResult | undefined,
+  reservation: SpendReservation | undefined,
+  signal: AbortSignal,
+): Promise<FactRequestOutcome> {
+  let cost = 0;
+  if (result?.type === "succeeded") {
+    const u = result.message.usage;
+    cost = usageCostMicroUsd(u, run.price, true);
+    const tokens =
+      u.input_tokens +
+      (u.cache_creation_input_tokens ?? 0) +
+      (u.cache_read_input_tokens ?? 0) +
+      u.output_tokens;
+    if (reservation) await run.ledger?.settle(reservation, { microUsd: cost, tokens });
+    if (result.message.stop_reason !== "max_tokens") {
+      const answer = answerOf(result.message);
+      if ("facts" in answer)
+        return { facts: answer.facts, issues: [], tries: 1, splits: 0, costMicroUsd: cost };
+    }
+  } else if (reservation) {
+    // Errored, expired and canceled requests are not billed.
+    await run.ledger?.settle(reservation, { microUsd: 0, tokens: 0 });
+  }
+  const again = await runFactRequest(plan, requestOptions(run, signal));
+  return { ...again, tries: again.tries + 1, costMicroUsd: again.costMicroUsd + cost };
+}
+
+/**
+ * A unit of the facts stage in Batches mode. Each batch takes several units, each of which
+ * checkpoints before the next step: reserve every request and save the intent; create the batch
+ * (or find the one a crashed try created) and save its id; look at it until it has ended, releasing
+ * the job in between (`wakeAt`); then read the results, settle them and merge their facts.
+ */
+export async function nextBatchUnit(
+  run: FactsRunContext,
+  cursor: FactsCursor,
+  signal: AbortSignal,
+): Promise<ExtractionUnitResult> {
+  const state = cursor.batch ?? null;
+  const wakeAt = Date.now() + run.batchPollMs;
+  if (!state) {
+    const plans = await planNext(run, cursor, run.facts.batchSize);
+    if (plans.length === 0) return unitOnly({ cursor: { ...cursor, phase: "supersede" }, done: false });
+    const answered = new Set(cursor.done);
+    const reserved = await reserveBatch({
+      plans: plans.filter((p) => !answered.has(p.id)),
+      ledger: run.ledger,
+      scope: { tenant: run.tenant, jobId: run.jobId },
+      price: run.price,
+      maxTokens: run.facts.maxTokens,
+      counter: run.counter,
+    });
+    const batch = { id: null, intentAt: Date.now(), planned: plans.length, ...reserved, foreign: [] };
+    return unitOnly({ cursor: { ...cursor, batch }, done: false });
+  }
+  // The batch's requests, and before them any answered earlier; requests planned after the last
+  // reserved one wait for the next batch.
+  const inBatch = new Set(state.ids);
+  const all = await planNext(run, cursor, state.planned);
+  const last = all.findLastIndex((p) => inBatch.has(p.id));
+  const plans = all.slice(0, last + 1);
+  if (state.id === null) {
+    const id =
+      (await findOwnBatch(run.client, state)) ??
+      (await createFactBatch(
+        run.client,
+        plans.filter((p) => inBatch.has(p.id)),
+        { model: run.facts.model, maxTokens: run.facts.maxTokens },
+      ));
+    return unitOnly({ cursor: { ...cursor, batch: { ...state, id } }, done: false, wakeAt });
+  }
+  const batch = await run.client.messages.batches.retrieve(state.id);
+  if (batch.processing_status !== "ended") return unitOnly({ cursor, done: false, wakeAt });
+  const results = await batchResults(run.client, state.id);
+  if ([...results.keys()].some((id) => !inBatch.has(id))) {
+    // Adopted after a crash but not ours after all: look again, never at this one.
+    const foreign = [...state.foreign, state.id];
+    return unitOnly({ cursor: { ...cursor, batch: { ...state, id: null, foreign } }, done: false });
+  }
+  const settled = await Promise.allSettled(
+    plans.map((plan) =>
+      inBatch.has(plan.id)
+        ? settleResult(run, plan, results.get(plan.id), state.reservations[plan.id], signal)
+        : Promise.resolve(null),
+    ),
+  );
+  const folded = await foldExtraction({
+    cursor,
+    plans,
+    settled,
+    store: run.factStore,
+    tenant: run.tenant,
+    fallbackAt: run.fallbackAt,
+    total: run.total,
+  });
+  return { ...folded, result: { ...folded.result, cursor: { ...folded.result.cursor, batch: null } } };
+}
