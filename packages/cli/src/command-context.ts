@@ -10,6 +10,8 @@ export interface CliRunnerOptions {
   readonly onIssue?: (issue: ParseIssue) => void;
   /** Worker threads that chunk (`--threads`); `0` chunks on the main thread. @default 0 */
   readonly threads?: number;
+  /** Where `ANTHROPIC_API_KEY` and `ANTHROPIC_BASE_URL` are read for the facts stage. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** What every command runs with: its streams, the store and tenant it addresses, and the flags all share. */

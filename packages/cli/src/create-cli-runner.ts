@@ -1,4 +1,5 @@
-import type { Adapter, Runner } from "@threadmill/core";
+import { type Adapter, createRateLimiter, createSpendLedger, type Runner } from "@threadmill/core";
+import { anthropicLimitRules, createFactsStage } from "@threadmill/core/anthropic";
 import { createImportPipeline, createRunner } from "@threadmill/core/node";
 import type { CliRunnerOptions } from "./command-context.js";
 
@@ -10,22 +11,49 @@ import type { CliRunnerOptions } from "./command-context.js";
  */
 export const CLI_BATCH_BYTES = 2 * 1024 * 1024;
 
+/** The facts stage of the CLI: the store's limiter (Anthropic's tier-1 limits) and ledger, a client made from the environment. */
+function factsStage(adapter: Adapter, options: CliRunnerOptions) {
+  const env = options.env ?? process.env;
+  return createFactsStage({
+    store: adapter,
+    client: async () => {
+      const { default: Anthropic } = await import("@anthropic-ai/sdk");
+      const baseURL = env.ANTHROPIC_BASE_URL;
+      return new Anthropic({
+        apiKey: env.ANTHROPIC_API_KEY ?? null,
+        maxRetries: 0,
+        ...(baseURL ? { baseURL } : {}),
+      });
+    },
+    ...(adapter.rateLimits
+      ? {
+          limiter: createRateLimiter({
+            store: adapter.rateLimits,
+            name: "anthropic",
+            rules: anthropicLimitRules(),
+          }),
+        }
+      : {}),
+    ...(adapter.spend ? { ledger: createSpendLedger({ store: adapter.spend }) } : {}),
+  });
+}
+
 /**
  * The runner the CLI works jobs with: the stock import pipeline of `@threadmill/core/node` (ZIP
  * entries inflated with node:zlib, chunks made on `threads` worker threads while the main thread
- * parses and writes), its file and URL sources, and the default leases (15 s, renewed every 5 s).
+ * parses and writes) followed by the facts stage (a no-op for jobs without `facts`), its file and
+ * URL sources, and the default leases (15 s, renewed every 5 s).
  */
 export function createCliRunner(adapter: Adapter, options: CliRunnerOptions = {}): Runner {
   const onIssue = options.onIssue;
+  const imports = createImportPipeline({
+    threads: options.threads ?? 0,
+    batchBytes: CLI_BATCH_BYTES,
+    ...(onIssue ? { onIssue: (issue) => onIssue(issue) } : {}),
+  });
   return createRunner({
     store: adapter,
-    pipelines: {
-      import: createImportPipeline({
-        threads: options.threads ?? 0,
-        batchBytes: CLI_BATCH_BYTES,
-        ...(onIssue ? { onIssue: (issue) => onIssue(issue) } : {}),
-      }),
-    },
+    pipelines: { import: { stages: [...imports.stages, factsStage(adapter, options)] } },
     ...(options.onError ? { onError: options.onError } : {}),
   });
 }

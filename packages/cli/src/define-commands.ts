@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import { cancelCommand } from "./commands/cancel-command.js";
+import { estimateCommand } from "./commands/estimate-command.js";
 import { eventsCommand } from "./commands/events-command.js";
 import { exportCommand } from "./commands/export-command.js";
 import { importCommand } from "./commands/import-command.js";
@@ -35,6 +36,7 @@ export function defineCommands(program: Command, dispatch: Dispatch): void {
   defineStatus(program, dispatch);
   defineEvents(program, dispatch);
   defineExport(program, dispatch);
+  defineEstimate(program, dispatch);
   defineCancel(program, dispatch);
   definePurge(program, dispatch);
 }
@@ -61,8 +63,13 @@ function defineImport(program: Command, dispatch: Dispatch): void {
         .choices(["active", "all"])
         .default("active"),
     )
-    .option("--facts", "extract facts with an LLM (arrives with LLM extraction)")
-    .option("--budget-usd <n>", "spending cap of fact extraction (arrives with LLM extraction)")
+    .option("--facts", "also extract facts about the person with Claude (ANTHROPIC_API_KEY)")
+    .option("--model <model>", "the model that extracts facts (default: claude-haiku-4-5)")
+    .option(
+      "--budget-usd <n>",
+      "the job's cap on fact extraction, in dollars; a re-run with a higher one goes on",
+    )
+    .option("--batch", "extract through the Message Batches API: half the price, answers within 24 h")
     .option(
       "--threads <n>",
       "worker threads that tokenize and chunk; 0 chunks on the main thread (default: cores - 1, at least 1)",
@@ -113,12 +120,28 @@ function defineEvents(program: Command, dispatch: Dispatch): void {
     );
 }
 
+function defineEstimate(program: Command, dispatch: Dispatch): void {
+  program
+    .command("estimate")
+    .description("what extracting facts from an export would cost: requests, tokens, dollars (no key needed)")
+    .argument(
+      "<input>",
+      "conversations.json, the export ZIP, an unzipped export directory, or an http(s) URL",
+    )
+    .option("--facts", "price fact extraction")
+    .option("--model <model>", "the model that would extract facts (default: claude-haiku-4-5)")
+    .option("--json", "print JSON")
+    .action((input: string, flags, command: Command) =>
+      dispatch(flags, command, (ctx) => estimateCommand(input, flags, ctx)),
+    );
+}
+
 function defineExport(program: Command, dispatch: Dispatch): void {
   program
     .command("export")
     .description("what a job produced, on stdout")
     .argument("<jobId>")
-    .requiredOption("--what <what>", "conversations, chunks or facts (facts arrive with LLM extraction)")
+    .requiredOption("--what <what>", "conversations, chunks or facts")
     .addOption(
       new Option("--format <format>", "JSON lines or Markdown").choices(["jsonl", "md"]).default("jsonl"),
     )

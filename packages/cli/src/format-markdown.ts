@@ -1,4 +1,4 @@
-import type { Chunk, Message, StoredConversation } from "@threadmill/core";
+import type { Chunk, Fact, Message, StoredConversation } from "@threadmill/core";
 
 const iso = (date: Date | string | null | undefined): string | null =>
   date === null || date === undefined ? null : date instanceof Date ? date.toISOString() : String(date);
@@ -80,4 +80,16 @@ export function formatChunksMarkdown(
     );
   }
   return `${parts.join("\n")}\n`;
+}
+
+/** One fact as a Markdown list item: subject, predicate, object, confidence, where it was said, and what replaced it. */
+export function formatFactMarkdown(fact: Fact): string {
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  const seen =
+    day(fact.firstSeen) === day(fact.lastSeen)
+      ? day(fact.firstSeen)
+      : `${day(fact.firstSeen)} to ${day(fact.lastSeen)}`;
+  const replaced = fact.supersededBy ? ` (superseded by \`${fact.supersededBy}\`)` : "";
+  const sources = fact.sources.length === 1 ? "1 message" : `${fact.sources.length} messages`;
+  return `- **${fact.subject}** ${fact.predicate.replace(/_/g, " ")} **${fact.object}** \u00b7 ${fact.confidence} \u00b7 ${seen} \u00b7 ${sources}${replaced} \u00b7 \`${fact.id}\`\n`;
 }

@@ -74,13 +74,12 @@ export async function computeIdempotencyKey(
   input: ResolvedInput,
   options: ImportOptions,
   signal?: AbortSignal,
+  /** The facts options but the budget (raising a budget resumes the same job, it pays nothing twice). */
+  facts: { readonly model: string; readonly batch: boolean } | null = null,
 ): Promise<string> {
   const fingerprint = await inputFingerprint(input, signal);
-  return `${KEY_VERSION}:${contentHash(
-    fingerprint,
-    options.maxTokens,
-    options.overlapTokens,
-    options.tokenizer,
-    options.branches,
-  )}`;
+  const parts = [fingerprint, options.maxTokens, options.overlapTokens, options.tokenizer, options.branches];
+  // Without --facts the key is what it always was, so imports made before facts still resume.
+  if (facts) parts.push("facts", facts.model, facts.batch ? "batch" : "messages");
+  return `${KEY_VERSION}:${contentHash(...parts)}`;
 }

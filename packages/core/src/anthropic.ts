@@ -1,4 +1,5 @@
 // LLM extraction of facts through @anthropic-ai/sdk (an optional peer: only this entry needs it).
+export { type AnthropicLimits, anthropicLimitRules } from "./anthropic/anthropic-limit-rules.js";
 export { estimateFacts, type EstimateFactsOptions, type FactsEstimate } from "./anthropic/estimate-facts.js";
 export {
   type ExtractedFact,

@@ -2,9 +2,8 @@ import type { Chunk, StoredConversation } from "@threadmill/core";
 import { CliError } from "../cli-error.js";
 import type { CommandContext } from "../command-context.js";
 import { EXIT_CODES } from "../exit-codes.js";
-import { formatChunksMarkdown, formatConversationMarkdown } from "../format-markdown.js";
+import { formatChunksMarkdown, formatConversationMarkdown, formatFactMarkdown } from "../format-markdown.js";
 import { requireJob, withStore } from "../open-context-store.js";
-import { FACTS_NOT_YET } from "./import-command.js";
 
 const PAGE = 500;
 
@@ -15,9 +14,9 @@ function write(stream: NodeJS.WritableStream, text: string): Promise<void> | voi
 }
 
 /**
- * `threadmill export <jobId> --what conversations|chunks [--format jsonl|md]`: what the job produced,
- * on stdout. JSON lines of the `Conversation` shape (dates as ISO strings) or of `Chunk`, by id; or
- * Markdown with one section per conversation. Exit 0 whatever the job's state; 2 for an unknown job.
+ * `threadmill export <jobId> --what conversations|chunks|facts [--format jsonl|md]`: what the job
+ * produced, on stdout. JSON lines of the `Conversation` shape (dates as ISO strings), of `Chunk` or of
+ * `Fact`, by id; or Markdown with one section per conversation (one line per fact). Exit 0 whatever the job's state; 2 for an unknown job.
  */
 export async function exportCommand(
   jobId: string,
@@ -25,8 +24,7 @@ export async function exportCommand(
   ctx: CommandContext,
 ): Promise<number> {
   const what = flags.what;
-  if (what === "facts") throw new CliError(FACTS_NOT_YET.replace("--facts/--budget-usd", "--facts"));
-  if (what !== "conversations" && what !== "chunks") {
+  if (what !== "conversations" && what !== "chunks" && what !== "facts") {
     throw new CliError(
       `--what must be conversations, chunks or facts; got ${what === undefined ? "nothing" : `"${what}"`}.`,
     );
@@ -37,6 +35,14 @@ export async function exportCommand(
   return withStore(ctx, async (store) => {
     await requireJob(ctx, store, jobId);
     const { stdout } = ctx.io;
+    if (what === "facts") {
+      const facts = store.adapter.facts;
+      if (!facts) throw new CliError("this store keeps no facts.");
+      for await (const fact of pages(facts, ctx.tenant, jobId)) {
+        await write(stdout, format === "jsonl" ? `${JSON.stringify(fact)}\n` : formatFactMarkdown(fact));
+      }
+      return EXIT_CODES.ok;
+    }
     const sink = what === "conversations" ? store.adapter.conversations : store.adapter.chunks;
     if (format === "md" && what === "chunks") {
       // Markdown groups chunks by conversation, so it gathers them first (JSON lines stream instead).

@@ -1,8 +1,16 @@
-import { type Adapter, type Job, type ParseIssue, redactSecrets, type Runner } from "@threadmill/core";
+import {
+  type Adapter,
+  createSpendLedger,
+  type Job,
+  type ParseIssue,
+  redactSecrets,
+  type Runner,
+} from "@threadmill/core";
 import { CliError } from "../cli-error.js";
 import { cleanMessage } from "../clean-message.js";
 import type { CommandContext } from "../command-context.js";
 import { EXIT_CODES } from "../exit-codes.js";
+import { type FactsFlags, parseFactsFlags } from "../facts-flags.js";
 import { formatBytes } from "../format-bytes.js";
 import { formatCount } from "../format-count.js";
 import { computeIdempotencyKey } from "../idempotency-key.js";
@@ -16,17 +24,11 @@ import { toSummary } from "../summary.js";
 import { parseThreads } from "../threads-option.js";
 
 /** `import`'s flags as commander hands them over. */
-export interface ImportCommandFlags extends ImportFlags {
-  readonly facts?: boolean;
-  readonly budgetUsd?: string;
+export interface ImportCommandFlags extends ImportFlags, FactsFlags {
   readonly detach?: boolean;
   readonly json?: boolean;
   readonly threads?: string;
 }
-
-/** Said by every flag of LLM extraction until it lands. */
-export const FACTS_NOT_YET =
-  "fact extraction arrives with LLM extraction, which this version does not have yet; import without --facts/--budget-usd.";
 
 /**
  * `threadmill import <file|dir|url>`: creates the job (idempotent by the input's content hash and
@@ -39,13 +41,13 @@ export async function importCommand(
   flags: ImportCommandFlags,
   ctx: CommandContext,
 ): Promise<number> {
-  if (flags.facts || flags.budgetUsd !== undefined) throw new CliError(FACTS_NOT_YET);
   const options = parseImportOptions(flags);
   const threads = parseThreads(flags.threads);
   const { io } = ctx;
+  const facts = parseFactsFlags(flags, io.env);
   const resolved = await resolveInput(input, io.cwd);
   // Hashing a large input (about 2 s per GB) overlaps with opening the store (PGlite takes seconds).
-  const keyPromise = computeIdempotencyKey(resolved, options);
+  const keyPromise = computeIdempotencyKey(resolved, options, undefined, facts);
   keyPromise.catch(() => {});
   const output = createImportOutput(io, flags.json === true);
   const { note } = output;
@@ -59,9 +61,10 @@ export async function importCommand(
       tenant: ctx.tenant,
       pipeline: "import",
       input: resolved.ref,
-      options: { ...options },
+      options: { ...options, ...(facts ? { facts: { ...facts } } : {}) },
       idempotencyKey,
     });
+    if (!created && facts?.budgetUsd !== undefined) await setJobBudget(adapter, job, facts.budgetUsd, note);
     if (!created) {
       const resumed = await resumeJob(ctx, runner, job, flags.detach === true, output);
       if (resumed === null) {
@@ -95,6 +98,7 @@ function createImportRunner(
 ): Runner {
   return ctx.createRunner(adapter, {
     threads,
+    env: ctx.io.env,
     ...(ctx.debug
       ? {
           onError: ({ error }) =>
@@ -111,6 +115,22 @@ function createImportRunner(
         }
       : {}),
   });
+}
+
+/** A re-run's `--budget-usd` replaces the job's cap, so a job stopped at its budget goes on from where it stopped. */
+async function setJobBudget(
+  adapter: Adapter,
+  job: Job,
+  budgetUsd: number,
+  note: (text: string) => void,
+): Promise<void> {
+  if (!adapter.spend)
+    throw new CliError("this store keeps no spend ledger, so --budget-usd cannot be applied.");
+  const ledger = createSpendLedger({ store: adapter.spend });
+  const scope = { tenant: job.tenant, jobId: job.id };
+  const { caps } = await ledger.spent(scope);
+  await ledger.setCaps(scope, { ...caps, microUsd: Math.round(budgetUsd * 1e6) });
+  note(`job ${job.id}'s fact budget is now $${budgetUsd}.`);
 }
 
 /**
