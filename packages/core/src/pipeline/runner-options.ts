@@ -1,6 +1,7 @@
 import type { ChunkSink, ChunkStore } from "../ports/chunk-store.js";
 import type { ConversationStore } from "../ports/conversation-store.js";
 import type { Adapter } from "../ports/adapter.js";
+import type { FactStore } from "../ports/fact-store.js";
 import { createJobId } from "../util/job-id.js";
 import { classifyError, type ErrorClass } from "./classify-error.js";
 import type { Pipeline } from "./pipeline.js";
@@ -8,12 +9,13 @@ import type { SourceResolver } from "./source-resolver.js";
 import { createStageTimers, type StageTimers } from "./stage-timers.js";
 
 /**
- * Where the runner writes conversations and chunks when not to the coordination `store`: another
- * adapter (Postgres for chunks while Redis coordinates, say) or a user's own `ChunkSink`.
+ * Where the runner writes conversations, chunks and facts when not to the coordination `store`:
+ * another adapter (Postgres for chunks while Redis coordinates, say) or a user's own `ChunkSink`.
  */
 export interface RunnerSink {
   readonly conversations?: ConversationStore;
   readonly chunks?: ChunkStore | ChunkSink;
+  readonly facts?: FactStore;
 }
 
 /** In-process retries of a failing unit (p-retry: exponential backoff with jitter). */
@@ -84,6 +86,8 @@ export interface RunnerContext {
   readonly classify: (error: unknown) => ErrorClass;
   readonly conversationSink: ConversationStore;
   readonly chunkSink: ChunkStore | ChunkSink;
+  /** `sink.facts`, else the store's `facts`; `undefined` when neither has one. */
+  readonly factSink: FactStore | undefined;
   /** Hands an error the runner recovers from to `onError`, which may not throw into the worker. */
   readonly report: (error: unknown, jobId?: string) => void;
   /** Unit durations per pipeline stage, shared by the claims of this runner. */
@@ -134,6 +138,7 @@ export function resolveRunnerOptions(options: RunnerOptions): RunnerContext {
     classify: options.classifyError ?? classifyError,
     conversationSink: options.sink?.conversations ?? store.conversations,
     chunkSink: options.sink?.chunks ?? store.chunks,
+    factSink: options.sink?.facts ?? store.facts,
     report: (error, jobId) => {
       try {
         options.onError?.(jobId === undefined ? { error } : { error, jobId });
