@@ -11,6 +11,7 @@ describe("createMemoryAdapter", () => {
     expect(adapter.capabilities).toStrictEqual({ blockingRead: true, fencedSinks: true });
     expect(adapter.chunks.fenced).toBe(true);
     expect(adapter.conversations.fenced).toBe(true);
+    expect(adapter.facts?.fenced).toBe(true);
   });
 
   it("rejects an eventRetention that is not a positive integer", () => {

@@ -26,6 +26,9 @@ export function countMemoryEntries(adapter: Adapter, tenant: string): number {
     t.conversations.jobsOf.size +
     t.chunks.records.size +
     t.chunks.byJob.size +
-    t.chunks.jobsOf.size
+    t.chunks.jobsOf.size +
+    t.facts.records.size +
+    t.facts.byJob.size +
+    t.facts.jobsOf.size
   );
 }

@@ -13,13 +13,15 @@ export function purgeMemoryJob(state: MemoryState, tenant: string, jobId: string
   deleted = t.events.delete(jobId) || deleted;
   deleted = purgeJobRecords(t.conversations, jobId) || deleted;
   deleted = purgeJobRecords(t.chunks, jobId) || deleted;
+  deleted = purgeJobRecords(t.facts, jobId) || deleted;
   wake(state, tenant, jobId);
   if (
     t.jobs.size === 0 &&
     t.events.size === 0 &&
     t.checkpoints.size === 0 &&
     t.conversations.records.size === 0 &&
-    t.chunks.records.size === 0
+    t.chunks.records.size === 0 &&
+    t.facts.records.size === 0
   ) {
     state.tenants.delete(tenant);
   }

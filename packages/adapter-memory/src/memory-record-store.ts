@@ -32,10 +32,10 @@ function firstAfter(ids: readonly string[], after: string): number {
   return lo;
 }
 
-/** A fenced RecordStore over one table (conversations or chunks) of a memory state. */
+/** A fenced RecordStore over one table (conversations, chunks or facts) of a memory state. */
 export function createMemoryRecordStore<T extends { readonly id: string }>(
   state: MemoryState,
-  kind: "conversations" | "chunks",
+  kind: "conversations" | "chunks" | "facts",
 ): RecordStore<T> {
   const table = (t: TenantState): RecordTable => t[kind];
 

@@ -18,7 +18,7 @@ export interface EventStream {
   trimmedThrough: number;
 }
 
-/** Records of one kind (conversations or chunks) of one tenant, with their job memberships. */
+/** Records of one kind (conversations, chunks or facts) of one tenant, with their job memberships. */
 export interface RecordTable {
   readonly records: Map<string, unknown>;
   /** jobId -> ids the job produced. */
@@ -36,6 +36,7 @@ export interface TenantState {
   readonly events: Map<string, EventStream>;
   readonly conversations: RecordTable;
   readonly chunks: RecordTable;
+  readonly facts: RecordTable;
 }
 
 /**
@@ -78,6 +79,7 @@ export function tenantFor(state: MemoryState, tenant: string): TenantState {
       events: new Map(),
       conversations: emptyTable(),
       chunks: emptyTable(),
+      facts: emptyTable(),
     };
     state.tenants.set(tenant, t);
   }

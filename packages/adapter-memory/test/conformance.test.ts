@@ -6,5 +6,6 @@ runAdapterConformance({
   name: "memory",
   create: async ({ eventRetention }) => createMemoryAdapter({ eventRetention }),
   capabilities: { blockingRead: true, fencedSinks: true },
+  requireFacts: true,
   countTenantEntries: async (adapter, tenant) => countMemoryEntries(adapter, tenant),
 });

@@ -4,6 +4,7 @@ import type {
   ChunkStore,
   ConversationStore,
   EventLog,
+  FactStore,
   JobStore,
   RateLimitStore,
   SpendLedgerStore,
@@ -43,6 +44,8 @@ export interface RedisAdapterOptions {
 export interface RedisAdapter extends Adapter {
   readonly queue: RedisQueue;
   readonly keyPrefix: string;
+  /** The facts' store, under the tenant's record hash tag as conversations and chunks. */
+  readonly facts: FactStore;
   /** The shared rate limiter's store: each limiter's keys under the hash tag `{keyPrefix:rl:<name>}`. */
   readonly rateLimits: RateLimitStore;
   /** The spend ledger's store: each tenant's keys under the hash tag `{keyPrefix:sp:<tenant>}`. */
@@ -94,7 +97,8 @@ export function createRedisAdapter(options: RedisAdapterOptions): RedisAdapter {
   });
   const conversations: ConversationStore = createRedisRecordStore(ctx, "conversations");
   const chunks: ChunkStore = createRedisRecordStore(ctx, "chunks");
-  const jobs: JobStore = createRedisJobStore(ctx, [conversations, chunks]);
+  const facts: FactStore = createRedisRecordStore(ctx, "facts");
+  const jobs: JobStore = createRedisJobStore(ctx, [conversations, chunks, facts]);
   const queue = createRedisQueue(ctx);
   const checkpoints: CheckpointStore = createRedisCheckpointStore(ctx);
   const events: EventLog = createRedisEventLog(ctx);
@@ -107,6 +111,7 @@ export function createRedisAdapter(options: RedisAdapterOptions): RedisAdapter {
     events,
     conversations,
     chunks,
+    facts,
     rateLimits: createRedisRateLimitStore(ctx),
     spend: createRedisSpendLedger(ctx),
     capabilities: { blockingRead: true, fencedSinks: !ctx.isCluster },

@@ -1,7 +1,7 @@
 const encoder = new TextEncoder();
 
 /** Which sink a record key belongs to. */
-export type RecordKind = "conversations" | "chunks";
+export type RecordKind = "conversations" | "chunks" | "facts";
 
 /** The keys of one record kind of one tenant; all share the tenant's record hash tag (one slot). */
 export interface RecordKeys {

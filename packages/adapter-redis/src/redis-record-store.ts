@@ -9,7 +9,7 @@ const PURGE_BATCH = 1000;
 const GET_BATCH = 1000;
 
 /**
- * A sink (`ConversationStore` or `ChunkStore`) under the tenant's record hash tag: data, the tenant's
+ * A sink (`ConversationStore`, `ChunkStore` or `FactStore`) under the tenant's record hash tag: data, the tenant's
  * id index, per-job membership and reference counts share one slot, so each batch is one script. On a
  * single Redis the script also checks the lease's epoch (fenced); on a Cluster the job's key lives in
  * another slot, so writes are unfenced and idempotent by id.

@@ -36,6 +36,7 @@ describe.skipIf(!available)("redis cluster", () => {
       return createRedisAdapter({ client, keyPrefix, eventRetention });
     },
     capabilities: { blockingRead: true, fencedSinks: false },
+    requireFacts: true,
     // The cluster client is made in beforeAll: resolve it when the case runs.
     countTenantEntries: (adapter, tenant) => tenantEntryCounter(client)(adapter, tenant),
   });

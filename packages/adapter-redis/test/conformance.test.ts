@@ -19,6 +19,7 @@ if (redisAvailable) {
       return createRedisAdapter({ client, keyPrefix, eventRetention });
     },
     capabilities: { blockingRead: true, fencedSinks: true },
+    requireFacts: true,
     countTenantEntries: tenantEntryCounter(client),
   });
 } else {

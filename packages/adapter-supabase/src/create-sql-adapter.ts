@@ -2,6 +2,7 @@ import type {
   Adapter,
   ChunkStore,
   ConversationStore,
+  FactStore,
   RateLimitStore,
   SpendLedgerStore,
 } from "@threadmill/core";
@@ -36,6 +37,8 @@ export function jobsChannel(schemaName: string): string {
 /** A Postgres or PGlite adapter: every port, and a queue with the `completeAndClaim` fast path. */
 export interface SqlAdapter extends Adapter {
   readonly queue: SqlQueue;
+  /** The facts' store (tables `facts` and `fact_jobs`, indexed by migration 6). */
+  readonly facts: FactStore;
   /** The rate limiter's store (migration 4's functions): `createRateLimiter({ store: adapter.rateLimits })`. */
   readonly rateLimits: RateLimitStore;
   /** The spend ledger's store (migration 5's functions): `createSpendLedger({ store: adapter.spend })`. */
@@ -75,6 +78,7 @@ export function createSqlAdapter(
     events: createSqlEventLog(ctx),
     conversations: createSqlRecordStore(ctx, "conversations") as ConversationStore,
     chunks: createSqlRecordStore(ctx, "chunks") as ChunkStore,
+    facts: createSqlRecordStore(ctx, "facts") as FactStore,
     rateLimits: createSqlRateLimitStore(ctx),
     spend: createSqlSpendLedger(ctx),
     capabilities: { blockingRead: false, fencedSinks: ctx.fencedSinks },

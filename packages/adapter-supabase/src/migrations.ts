@@ -1,3 +1,4 @@
+import { factsMigrationSql } from "./migration-facts.js";
 import { rateLimitMigrationSql } from "./migration-rate-limits.js";
 import { spendMigrationSql } from "./migration-spend-ledger.js";
 
@@ -311,4 +312,5 @@ $grants$;
   },
   { version: 4, name: "rate-limits", sql: rateLimitMigrationSql },
   { version: 5, name: "spend-ledger", sql: spendMigrationSql },
+  { version: 6, name: "facts", sql: factsMigrationSql },
 ];

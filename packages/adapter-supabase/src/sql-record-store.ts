@@ -5,6 +5,7 @@ import { assertId, assertLease, leaseLost, type SqlContext } from "./sql-context
 const TABLES = {
   conversations: { table: "conversations", members: "conversation_jobs", idCol: "conversation_id" },
   chunks: { table: "chunks", members: "chunk_jobs", idCol: "chunk_id" },
+  facts: { table: "facts", members: "fact_jobs", idCol: "fact_id" },
 } as const;
 
 type RecordKind = keyof typeof TABLES;

@@ -47,6 +47,66 @@ describe.skipIf(unreachable !== null)(`migrate on Postgres${unreachable ? ` (${u
     expect(withoutTenant.map((t) => t.table_name).sort()).toEqual(["rate_limit_holds", "rate_limit_tats"]);
   });
 
+  it("migration 6 upgrades a schema at version 5 (facts tables from migration 1, a fact in them): the chunks' membership index, RLS and grants; its SQL runs again unchanged", async () => {
+    const schema = uniqueSchema(sql, "facts");
+    const s = `"${schema}"`;
+    // The schema as migrate() left it before migration 6 shipped.
+    await sql.unsafe(`create schema ${s};
+      create table ${s}.migrations (version integer primary key, name text not null,
+        applied_at timestamptz not null default now())`);
+    for (const m of MIGRATIONS.filter((m) => m.version <= 5)) {
+      await sql.unsafe(m.sql(s));
+      await sql.unsafe(`insert into ${s}.migrations (version, name) values ($1, $2)`, [m.version, m.name]);
+    }
+    const old = {
+      body: '{"id": "f-old", "firstSeen": "2024-01-02T03:04:05.678Z"}',
+      paths: '[["firstSeen"]]',
+    };
+    await sql.unsafe(
+      `insert into ${s}.facts (tenant, id, body, date_paths) values ('t', 'f-old', $1::text::jsonb, $2::text::jsonb)`,
+      [old.body, old.paths],
+    );
+    await sql.unsafe(`insert into ${s}.fact_jobs (tenant, job_id, fact_id) values ('t', 'j-old', 'f-old')`);
+
+    expect(await migrate(sql, { schema })).toEqual({ applied: [6], version: 6 });
+    await sql.unsafe(MIGRATIONS.find((m) => m.version === 6)!.sql(s));
+    expect(await migrate(sql, { schema })).toEqual({ applied: [], version: 6 });
+
+    const indexes = await sql.unsafe<{ indexdef: string }[]>(
+      "select indexdef from pg_indexes where schemaname = $1 and tablename = 'fact_jobs' order by indexname",
+      [schema],
+    );
+    expect(indexes.map((i) => i.indexdef.replace(`${schema}.`, ""))).toEqual([
+      "CREATE UNIQUE INDEX fact_jobs_pkey ON fact_jobs USING btree (tenant, job_id, fact_id)",
+      "CREATE INDEX fact_jobs_record ON fact_jobs USING btree (tenant, fact_id)",
+    ]);
+    // Facts are secured exactly as chunks: row-level security, the one policy, the same grants.
+    const security = async (table: string, members: string) => {
+      const [row] = await sql.unsafe<Record<string, unknown>[]>(
+        `select array[(select relrowsecurity from pg_class where oid = format('%I.%I', $1::text, $2::text)::regclass),
+                      (select relrowsecurity from pg_class where oid = format('%I.%I', $1::text, $3::text)::regclass)] as rls,
+                (select array_agg(p.qual order by p.tablename) from pg_policies p
+                  where p.schemaname = $1::text and p.tablename in ($2::text, $3::text)) as policies,
+                (select array_agg(distinct g.grantee || ':' || g.privilege_type order by g.grantee || ':' || g.privilege_type)
+                  from information_schema.role_table_grants g
+                  where g.table_schema = $1::text and g.table_name in ($2::text, $3::text)) as grants`,
+        [schema, table, members],
+      );
+      return row;
+    };
+    expect(await security("facts", "fact_jobs")).toEqual(await security("chunks", "chunk_jobs"));
+    expect(await security("facts", "fact_jobs")).toMatchObject({
+      rls: [true, true],
+      policies: [expect.any(String), expect.any(String)],
+    });
+
+    const adapter = createPostgresAdapter({ sql, schema });
+    expect(await adapter.facts.get("t", ["f-old"])).toEqual([
+      { id: "f-old", firstSeen: new Date("2024-01-02T03:04:05.678Z") },
+    ]);
+    expect(await adapter.facts.count("t", { jobId: "j-old" })).toBe(1);
+  });
+
   it("20 concurrent migrators (20 connections) on a fresh database apply each step exactly once", async () => {
     const database = `tm_fresh_${process.pid}_${Date.now().toString(36)}`;
     await sql.unsafe(`create database "${database}"`);

@@ -35,6 +35,7 @@ if (unreachable || missing) {
       return adapter;
     },
     capabilities: { blockingRead: false, fencedSinks: true },
+    requireFacts: true,
     countTenantEntries: countTenantRows(
       schemas,
       (text, params) => direct.unsafe(text, params as string[]) as never,

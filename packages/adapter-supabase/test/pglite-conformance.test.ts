@@ -27,6 +27,7 @@ runAdapterConformance({
     return adapter;
   },
   capabilities: { blockingRead: false, fencedSinks: true },
+  requireFacts: true,
   countTenantEntries: countTenantRows(
     schemas,
     async (text, params) => (await db.query<{ n: number }>(text, params)).rows,

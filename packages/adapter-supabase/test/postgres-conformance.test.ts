@@ -24,6 +24,7 @@ if (unreachable) {
       return adapter;
     },
     capabilities: { blockingRead: false, fencedSinks: true },
+    requireFacts: true,
     countTenantEntries: countTenantRows(
       schemas,
       (text, params) => sql.unsafe(text, params as string[]) as never,

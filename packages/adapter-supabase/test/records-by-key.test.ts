@@ -4,7 +4,7 @@ import { probePostgres, testClient, uniqueSchema } from "./support/test-postgres
 
 const unreachable = await probePostgres();
 
-// chunks.id and conversations.id are collated "C", their membership tables' ids are not: a join of the
+// chunks.id, conversations.id and facts.id are collated "C", their membership tables' ids are not: a join of the
 // two without an explicit collation cannot use the records' primary key, so listing a job's chunks
 // (every page of `threadmill export`) and getting chunks by id read every record of the tenant.
 describe.skipIf(unreachable !== null)(
@@ -12,11 +12,11 @@ describe.skipIf(unreachable !== null)(
   () => {
     const sql = unreachable ? (null as never) : testClient();
 
-    it("chunks and conversations: list by job (first and later pages) and get by ids never scan the records table (20k records of other jobs)", async () => {
+    it("chunks, conversations and facts: list by job (first and later pages) and get by ids never scan the records table (20k records of other jobs)", async () => {
       const schema = uniqueSchema(sql, "reckey");
       await migrate(sql, { schema });
       const q = (table: string) => `"${schema}".${table}`;
-      // 20k chunks and conversations of 100 other jobs of the same tenant, so the planner knows ids are selective.
+      // 20k chunks, conversations and facts of 100 other jobs of the same tenant, so the planner knows ids are selective.
       await sql.unsafe(
         `insert into ${q("jobs")} (id, tenant, pipeline, input, status)
          select 'job-' || g, 't', 'p', '{}', 'succeeded' from generate_series(0, 100) g`,
@@ -24,6 +24,7 @@ describe.skipIf(unreachable !== null)(
       for (const [table, members, idCol] of [
         ["chunks", "chunk_jobs", "chunk_id"],
         ["conversations", "conversation_jobs", "conversation_id"],
+        ["facts", "fact_jobs", "fact_id"],
       ] as const) {
         await sql.unsafe(
           `insert into ${q(table)} (tenant, id, body) select 't', 'r-' || lpad(g::text, 6, '0'),
@@ -48,7 +49,7 @@ describe.skipIf(unreachable !== null)(
           return Number(row!.seq_scan);
         };
         const result: Record<string, number> = {};
-        for (const kind of ["chunks", "conversations"] as const) {
+        for (const kind of ["chunks", "conversations", "facts"] as const) {
           const before = await count(kind);
           const store = adapter[kind];
           const listed = await store.list("t", { jobId: "job-0", limit: 10 });
@@ -60,7 +61,7 @@ describe.skipIf(unreachable !== null)(
         }
         return result;
       });
-      expect(scans).toEqual({ chunks: 0, conversations: 0 });
+      expect(scans).toEqual({ chunks: 0, conversations: 0, facts: 0 });
     });
   },
 );

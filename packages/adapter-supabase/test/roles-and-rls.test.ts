@@ -129,6 +129,19 @@ describe.skipIf(missing !== null)("roles and row-level security (throwaway initd
             endAt: null,
           },
         ]);
+        await adapter.facts.upsert(claim.lease, [
+          {
+            id,
+            subject: "user",
+            predicate: "lives_in",
+            object: tenant,
+            confidence: 1,
+            sources: [{ conversationId: id, messageId: "m" }],
+            firstSeen: new Date(0),
+            lastSeen: new Date(0),
+            supersededBy: null,
+          },
+        ]);
         await adapter.checkpoints.save(claim.lease, {
           stage: "import",
           cursors: {},
@@ -146,6 +159,8 @@ describe.skipIf(missing !== null)("roles and row-level security (throwaway initd
           "conversation_jobs",
           "chunks",
           "chunk_jobs",
+          "facts",
+          "fact_jobs",
         ]) {
           const seen = await asRole<{ tenant: string }>(
             "authenticated",

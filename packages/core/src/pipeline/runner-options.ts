@@ -2,6 +2,7 @@ import type { ChunkSink, ChunkStore } from "../ports/chunk-store.js";
 import type { ConversationStore } from "../ports/conversation-store.js";
 import type { FactStore } from "../ports/fact-store.js";
 import type { Adapter } from "../ports/adapter.js";
+import type { FactStore } from "../ports/fact-store.js";
 import { createJobId } from "../util/job-id.js";
 import { classifyError, type ErrorClass } from "./classify-error.js";
 import type { Pipeline } from "./pipeline.js";
@@ -9,8 +10,8 @@ import type { SourceResolver } from "./source-resolver.js";
 import { createStageTimers, type StageTimers } from "./stage-timers.js";
 
 /**
- * Where the runner writes conversations and chunks when not to the coordination `store`: another
- * adapter (Postgres for chunks while Redis coordinates, say) or a user's own `ChunkSink`.
+ * Where the runner writes conversations, chunks and facts when not to the coordination `store`:
+ * another adapter (Postgres for chunks while Redis coordinates, say) or a user's own `ChunkSink`.
  */
 export interface RunnerSink {
   readonly conversations?: ConversationStore;
@@ -86,7 +87,7 @@ export interface RunnerContext {
   readonly classify: (error: unknown) => ErrorClass;
   readonly conversationSink: ConversationStore;
   readonly chunkSink: ChunkStore | ChunkSink;
-  /** Where a facts stage's facts go; `undefined` when neither the sink nor the store has one. */
+  /** `sink.facts`, else the store's `facts`; `undefined` when neither has one. */
   readonly factSink: FactStore | undefined;
   /** Hands an error the runner recovers from to `onError`, which may not throw into the worker. */
   readonly report: (error: unknown, jobId?: string) => void;

@@ -16,6 +16,7 @@ import type { Adapter } from "../ports/adapter.js";
 import type { ChunkSink } from "../ports/chunk-store.js";
 import type { StoredConversation } from "../ports/conversation-store.js";
 import type { RecordStore } from "../ports/record-store.js";
+import type { Fact } from "../facts/fact.js";
 import { type ProgressEvent, progressEventSchema } from "../ports/event.js";
 import type { Chunk } from "../chunk/chunk.js";
 import { toSSEResponse } from "../sse/to-sse-response.js";
@@ -447,7 +448,7 @@ describe("createRunner", () => {
     expect(mine.map((c) => c.id).sort()).toEqual(expectedChunkIds(3));
   });
 
-  it("purgeTenant() deletes the tenant's jobs and tells sinks held by another store", async () => {
+  it("purge() and purgeTenant() delete the jobs and tell every sink held by another store, facts too", async () => {
     /** An unfenced sink in "another store" that records what it is asked to do. */
     const recordingStore = <T extends { readonly id: string }>() => {
       const ids = new Map<string, Set<string>>();
@@ -474,8 +475,10 @@ describe("createRunner", () => {
     };
     const conversations = recordingStore<StoredConversation>();
     const chunks = recordingStore<Chunk>();
+    const facts = recordingStore<Fact>();
     const t = setup({ items: 3 });
-    const runner = t.make({ sink: { conversations: conversations.store, chunks: chunks.store } });
+    const sink = { conversations: conversations.store, chunks: chunks.store, facts: facts.store };
+    const runner = t.make({ sink });
     const jobs = [await t.submit(), await t.submit()];
     const { job: other } = await runner.submit({ tenant: "tenant-b", pipeline: "synthetic", input: INPUT });
     await runner.work();
@@ -484,9 +487,28 @@ describe("createRunner", () => {
     for (const jobId of jobs) expect(await t.store.jobs.get(TENANT, jobId)).toBeNull();
     expect(conversations.calls).toEqual([`purgeTenant ${TENANT}`]);
     expect(chunks.calls).toEqual([`purgeTenant ${TENANT}`]);
+    expect(facts.calls).toEqual([`purgeTenant ${TENANT}`]);
     expect(await chunks.store.count(TENANT)).toBe(0);
     expect((await t.store.jobs.get("tenant-b", other.id))?.status).toBe("succeeded");
     expect(await chunks.store.count("tenant-b")).toBe(9);
+    expect(await runner.purge("tenant-b", other.id)).toBe(true);
+    expect(await t.store.jobs.get("tenant-b", other.id)).toBeNull();
+    for (const store of [conversations, chunks, facts]) {
+      expect(store.calls).toEqual([`purgeTenant ${TENANT}`, `purgeJob tenant-b ${other.id}`]);
+    }
+  });
+
+  it("purge() and purgeTenant() leave the store's own facts to the store's purge, not a second call", async () => {
+    const store = createMemoryAdapter();
+    const facts = store.facts!;
+    let calls = 0;
+    const counted = { ...facts, purgeJob: async () => void calls++, purgeTenant: async () => void calls++ };
+    const t = setup({ items: 1 }, { ...store, facts: counted });
+    const jobId = await t.submit();
+    await t.make().work();
+    expect(await t.make().purge(TENANT, jobId)).toBe(true);
+    expect(await t.make().purgeTenant(TENANT)).toBe(0);
+    expect(calls).toBe(0);
   });
 
   it("fails a job whose source kind this worker cannot open, naming the fix", async () => {

@@ -68,7 +68,7 @@ export interface Runner {
  */
 export function createRunner(options: RunnerOptions): Runner {
   const context = resolveRunnerOptions(options);
-  const { store, conversationSink, chunkSink } = context;
+  const { store, conversationSink, chunkSink, factSink } = context;
   const loops = createClaimLoops(context);
   return {
     workerId: context.workerId,
@@ -113,6 +113,7 @@ export function createRunner(options: RunnerOptions): Runner {
       const purged = await store.jobs.purge(tenant, jobId);
       if (conversationSink !== store.conversations) await conversationSink.purgeJob(tenant, jobId);
       if (chunkSink !== store.chunks && isChunkStore(chunkSink)) await chunkSink.purgeJob(tenant, jobId);
+      if (factSink && factSink !== store.facts) await factSink.purgeJob(tenant, jobId);
       return purged;
     },
 
@@ -120,6 +121,7 @@ export function createRunner(options: RunnerOptions): Runner {
       const purged = await store.jobs.purgeTenant(tenant);
       if (conversationSink !== store.conversations) await conversationSink.purgeTenant(tenant);
       if (chunkSink !== store.chunks && isChunkStore(chunkSink)) await chunkSink.purgeTenant(tenant);
+      if (factSink && factSink !== store.facts) await factSink.purgeTenant(tenant);
       return purged;
     },
   };

@@ -16,8 +16,8 @@ export interface AdapterCapabilities {
    */
   readonly blockingRead?: boolean;
   /**
-   * Both sinks (`conversations` and `chunks`) check the lease epoch in the same atomic step as the
-   * write, so their `fenced` is `true`.
+   * The sinks (`conversations`, `chunks`, and `facts` when set) check the lease epoch in the same
+   * atomic step as the write, so their `fenced` is `true`.
    */
   readonly fencedSinks?: boolean;
 }

@@ -4,6 +4,7 @@ import type {
   AdapterCapabilities,
   Chunk,
   Claim,
+  Fact,
   JobSpec,
   Lease,
   NewProgressEvent,
@@ -28,6 +29,12 @@ export interface AdapterConformanceOptions {
    * what was really stored). Without it those cases are skipped, naming this option.
    */
   readonly countTenantEntries?: (adapter: Adapter, tenant: string) => Promise<number>;
+  /**
+   * Whether the adapter must have `facts` (threadmill's own adapters do): then every FactStore case
+   * runs and fails without it. Otherwise they run when `create`'s adapter has one, and are skipped,
+   * naming `adapter.facts`, when it has none. @default false
+   */
+  readonly requireFacts?: boolean;
 }
 
 /** The default event retention the suites create adapters with. */
@@ -170,5 +177,26 @@ export function sampleChunk(id: string, variant = 0): Chunk {
     messageIds: variant % 3 === 0 ? [] : [`m-${variant}`, `m-${variant + 1}`],
     startAt: variant % 4 === 3 ? null : new Date(Date.UTC(2024, 1, 29, 23, 59, 59, 999)),
     endAt: variant % 4 === 3 ? null : new Date(Date.UTC(2024, 2, 1, 0, 0, 0, variant)),
+  };
+}
+
+/**
+ * A fact that exercises every stored field: standing and superseded, one source or several, a
+ * fractional confidence next to 0 and 1, Dates with milliseconds, and unicode.
+ */
+export function sampleFact(id: string, variant = 0): Fact {
+  return {
+    id,
+    subject: variant % 3 === 0 ? "user" : `Zoë 👩‍💻 ${variant}`,
+    predicate: ["lives_in", "works_at", "prefers"][variant % 3]!,
+    object: `Lisboa ${variant} — עברית 中文 e\u0301 'quotes' "double" \\`,
+    confidence: [0.85, 1, 0][variant % 3]!,
+    sources: Array.from({ length: 1 + (variant % 3) }, (_, i) => ({
+      conversationId: `conv-${variant % 4}`,
+      messageId: `m-${variant}-${i}`,
+    })),
+    firstSeen: new Date(Date.UTC(2023, 11, 31, 23, 59, 59, 1 + variant)),
+    lastSeen: new Date(Date.UTC(2024, 1, 29, 12, 0, 0, 999 - variant)),
+    supersededBy: variant % 2 === 1 ? `f_newer-${variant}` : null,
   };
 }

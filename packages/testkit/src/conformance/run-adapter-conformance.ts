@@ -11,7 +11,8 @@ import { runTenantIsolationConformance } from "./tenant-isolation/run-tenant-iso
 
 /**
  * Registers every port's conformance suite for one adapter as vitest `describe`/`it` blocks: JobStore,
- * Queue, CheckpointStore, EventLog, ConversationStore and ChunkStore, purge, tenant isolation and races.
+ * Queue, CheckpointStore, EventLog, ConversationStore, ChunkStore and FactStore (see `requireFacts`),
+ * purge, tenant isolation and races.
  * Each test gets a fresh adapter from `create` and closes it. Cases that need a capability the
  * adapter does not declare are registered as skipped, with the capability named in the title.
  * @example

@@ -4,6 +4,7 @@ import {
   openAdapter,
   sampleChunk,
   sampleConversation,
+  sampleFact,
   spec,
   uniqueTenant,
 } from "../conformance-context.js";
@@ -39,11 +40,13 @@ export function describePurgeBoundaries(options: AdapterConformanceOptions): voi
     );
     await adapter.conversations.upsert(jobs[0]!.lease, [sampleConversation("same-id")]);
     await adapter.chunks.upsert(jobs[1]!.lease, [sampleChunk("same-id")]);
+    await adapter.facts?.upsert(jobs[1]!.lease, [sampleFact("same-id")]);
     await adapter.queue.complete(jobs[0]!.lease, { status: "succeeded" });
 
     const theirs = await populatedJob(adapter, other, { idempotencyKey: "i", singletonKey: "s" });
     await adapter.conversations.upsert(theirs.lease, [sampleConversation("same-id", 1)]);
     await adapter.chunks.upsert(theirs.lease, [sampleChunk("same-id", 1)]);
+    await adapter.facts?.upsert(theirs.lease, [sampleFact("same-id", 1)]);
     const theirJob = await adapter.jobs.get(other, theirs.job.id);
     const theirEvents = await adapter.events.read(other, theirs.job.id, null);
 
@@ -54,6 +57,10 @@ export function describePurgeBoundaries(options: AdapterConformanceOptions): voi
     expect(await adapter.chunks.count(tenant)).toBe(0);
     expect(await adapter.conversations.list(tenant)).toStrictEqual([]);
     expect(await adapter.chunks.get(tenant, ["same-id"])).toStrictEqual([]);
+    if (adapter.facts) {
+      expect(await adapter.facts.count(tenant)).toBe(0);
+      expect(await adapter.facts.get(tenant, ["same-id"])).toStrictEqual([]);
+    }
     expect(await adapter.queue.claim("w", 30_000)).toBeNull();
     expect(
       (await adapter.jobs.create(spec(tenant, { idempotencyKey: "i", singletonKey: "s" }))).created,
@@ -65,6 +72,9 @@ export function describePurgeBoundaries(options: AdapterConformanceOptions): voi
       sampleConversation("same-id", 1),
     ]);
     expect(await adapter.chunks.get(other, ["same-id"])).toStrictEqual([sampleChunk("same-id", 1)]);
+    if (adapter.facts) {
+      expect(await adapter.facts.get(other, ["same-id"])).toStrictEqual([sampleFact("same-id", 1)]);
+    }
     expect(await adapter.checkpoints.load(other, theirs.job.id)).not.toBeNull();
 
     expect(await adapter.jobs.purgeTenant(tenant)).toBe(1);

@@ -6,6 +6,7 @@ import {
   rejectsWith,
   sampleChunk,
   sampleConversation,
+  sampleFact,
   spec,
   uniqueTenant,
 } from "../conformance-context.js";
@@ -23,10 +24,13 @@ export function describePurgeJob(options: AdapterConformanceOptions): void {
     const kept = await populatedJob(adapter, tenant, {});
     const convs = ["c-only-gone", "c-shared", "c-only-kept"].map((id, i) => sampleConversation(id, i));
     const chunks = ["k-only-gone", "k-shared", "k-only-kept"].map((id, i) => sampleChunk(id, i));
+    const facts = ["f-only-gone", "f-shared", "f-only-kept"].map((id, i) => sampleFact(id, i));
     await adapter.conversations.upsert(gone.lease, convs.slice(0, 2));
     await adapter.chunks.upsert(gone.lease, chunks.slice(0, 2));
+    await adapter.facts?.upsert(gone.lease, facts.slice(0, 2));
     await adapter.conversations.upsert(kept.lease, convs.slice(1));
     await adapter.chunks.upsert(kept.lease, chunks.slice(1));
+    await adapter.facts?.upsert(kept.lease, facts.slice(1));
     const keptJob = await adapter.jobs.get(tenant, kept.job.id);
     const keptEvents = await adapter.events.read(tenant, kept.job.id, null);
 
@@ -36,6 +40,11 @@ export function describePurgeJob(options: AdapterConformanceOptions): void {
     expect(await adapter.chunks.list(tenant)).toStrictEqual(byId(chunks.slice(1)));
     expect(await adapter.conversations.get(tenant, ["c-only-gone"])).toStrictEqual([]);
     expect(await adapter.chunks.get(tenant, ["k-only-gone"])).toStrictEqual([]);
+    if (adapter.facts) {
+      expect(await adapter.facts.list(tenant)).toStrictEqual(byId(facts.slice(1)));
+      expect(await adapter.facts.get(tenant, ["f-only-gone"])).toStrictEqual([]);
+      expect(await adapter.facts.list(tenant, { jobId: kept.job.id })).toStrictEqual(byId(facts.slice(1)));
+    }
 
     expect(await adapter.jobs.get(tenant, kept.job.id)).toStrictEqual(keptJob);
     expect(await adapter.events.read(tenant, kept.job.id, null)).toStrictEqual(keptEvents);
@@ -80,6 +89,10 @@ export function describePurgeJob(options: AdapterConformanceOptions): void {
     if (adapter.chunks.fenced) {
       await rejectsWith(() => adapter.chunks.upsert(lease, [sampleChunk("late")]), "LeaseLostError");
     }
+    const { facts } = adapter;
+    if (facts?.fenced) {
+      await rejectsWith(() => facts.upsert(lease, [sampleFact("late")]), "LeaseLostError");
+    }
     await rejectsWith(() => adapter.queue.release(lease), "LeaseLostError");
     await rejectsWith(() => adapter.queue.complete(lease, { status: "succeeded" }), "LeaseLostError");
     await rejectsWith(
@@ -89,5 +102,6 @@ export function describePurgeJob(options: AdapterConformanceOptions): void {
     await expectJobGone(adapter, tenant, claim.job.id);
     if (adapter.chunks.fenced) expect(await adapter.chunks.count(tenant)).toBe(0);
     if (adapter.conversations.fenced) expect(await adapter.conversations.count(tenant)).toBe(0);
+    if (facts?.fenced) expect(await facts.count(tenant)).toBe(0);
   });
 }

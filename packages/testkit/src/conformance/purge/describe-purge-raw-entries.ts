@@ -4,6 +4,7 @@ import {
   openAdapter,
   sampleChunk,
   sampleConversation,
+  sampleFact,
   spec,
   uniqueTenant,
 } from "../conformance-context.js";
@@ -30,9 +31,12 @@ export function describePurgeRawEntries(options: AdapterConformanceOptions): voi
       await adapter.chunks.upsert(a.lease, [sampleChunk("shared"), sampleChunk("a-only")]);
       await adapter.conversations.upsert(b.lease, [sampleConversation("shared")]);
       await adapter.chunks.upsert(b.lease, [sampleChunk("shared")]);
+      await adapter.facts?.upsert(a.lease, [sampleFact("shared"), sampleFact("a-only", 1)]);
+      await adapter.facts?.upsert(b.lease, [sampleFact("shared")]);
       await adapter.queue.complete(a.lease, { status: "succeeded" });
       const o = await populatedJob(adapter, other, {});
       await adapter.chunks.upsert(o.lease, [sampleChunk("shared")]);
+      await adapter.facts?.upsert(o.lease, [sampleFact("shared")]);
       const otherBefore = await countTenantEntries(adapter, other);
       expect(otherBefore).toBeGreaterThan(0);
       expect(await countTenantEntries(adapter, tenant)).toBeGreaterThan(0);
@@ -43,6 +47,7 @@ export function describePurgeRawEntries(options: AdapterConformanceOptions): voi
 
       const c = await populatedJob(adapter, tenant, { idempotencyKey: "i", singletonKey: "s" });
       await adapter.chunks.upsert(c.lease, [sampleChunk("shared")]);
+      await adapter.facts?.upsert(c.lease, [sampleFact("shared")]);
       const { job: queued } = await adapter.jobs.create(spec(tenant));
       await adapter.events.append(
         { tenant, jobId: queued.id },

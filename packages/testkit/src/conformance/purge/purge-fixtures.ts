@@ -17,6 +17,10 @@ export async function expectJobGone(adapter: Adapter, tenant: string, jobId: str
   expect(await adapter.conversations.count(tenant, { jobId })).toBe(0);
   expect(await adapter.chunks.list(tenant, { jobId })).toStrictEqual([]);
   expect(await adapter.chunks.count(tenant, { jobId })).toBe(0);
+  if (adapter.facts) {
+    expect(await adapter.facts.list(tenant, { jobId })).toStrictEqual([]);
+    expect(await adapter.facts.count(tenant, { jobId })).toBe(0);
+  }
   expect(await adapter.queue.claim("probe", 30_000, { tenant, jobId })).toBeNull();
   expect(await adapter.jobs.requestCancel(tenant, jobId)).toBeNull();
   expect(await adapter.jobs.retry(tenant, jobId)).toBeNull();

@@ -1,12 +1,19 @@
 import type { Adapter, RecordStore } from "@threadmill/core";
-import { type AdapterConformanceOptions, sampleChunk, sampleConversation } from "../conformance-context.js";
+import {
+  type AdapterConformanceOptions,
+  sampleChunk,
+  sampleConversation,
+  sampleFact,
+} from "../conformance-context.js";
 
-/** A conversation or a chunk, as far as the cases need to know. */
+/** A conversation, a chunk or a fact, as far as the cases need to know. */
 export type AnyRecord = { readonly id: string };
 
-/** One of the two record stores the suite runs over, with the samples it writes there. */
+/** One of the record stores the suite runs over, with the samples it writes there. */
 export interface SinkKind {
-  readonly port: "conversations" | "chunks";
+  readonly port: "conversations" | "chunks" | "facts";
+  /** The port's name in case titles, for example `"ChunkStore"`. */
+  readonly title: string;
   readonly sample: (id: string, variant?: number) => AnyRecord;
   /** The sample with a changed field, for replace semantics. */
   readonly changed: (record: AnyRecord) => AnyRecord;
@@ -20,23 +27,45 @@ export interface RecordStoreContext {
   readonly fencedSinks: boolean;
 }
 
-/** The conversation store and the chunk store: the suite runs once over each. */
+/**
+ * The conversation, chunk and fact stores: the suite runs once over each (over `facts` only when the
+ * adapter has one, or must; see `requireFacts`).
+ */
 export const KINDS: readonly SinkKind[] = [
   {
     port: "conversations",
+    title: "ConversationStore",
     sample: sampleConversation,
     changed: (r) => ({ ...r, title: "changed ✓", model: null }),
   },
   {
     port: "chunks",
+    title: "ChunkStore",
     sample: sampleChunk,
     changed: (r) => ({ ...r, text: "changed ✓", tokens: 2, startAt: null }),
   },
+  {
+    port: "facts",
+    title: "FactStore",
+    sample: sampleFact,
+    changed: (r) => ({
+      ...r,
+      confidence: 0.5,
+      supersededBy: "f_changed ✓",
+      lastSeen: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, 1)),
+    }),
+  },
 ];
 
-/** The adapter's store for `port`, typed for records of either kind. */
+/** The adapter's store for `port`, typed for records of any kind. Throws when the adapter lacks it. */
 export function storeOf(adapter: Adapter, port: SinkKind["port"]): RecordStore<AnyRecord> {
-  return adapter[port] as unknown as RecordStore<AnyRecord>;
+  const store = adapter[port];
+  if (!store) {
+    throw new Error(
+      `conformance: adapter "${adapter.name}" has no ${port} store; threadmill's own adapters must set adapter.${port}`,
+    );
+  }
+  return store as unknown as RecordStore<AnyRecord>;
 }
 
 /** `n` record ids that sort in creation order: `r-000`, `r-001`, ... */

@@ -8,6 +8,7 @@ import {
   rejectsWith,
   sampleChunk,
   sampleConversation,
+  sampleFact,
 } from "../conformance-context.js";
 import { foreignPairs } from "./foreign-pairs.js";
 import { seedVictim } from "./seed-victim.js";
@@ -22,6 +23,7 @@ export function runTenantIsolationConformance(options: AdapterConformanceOptions
   describe(`${options.name}: tenant isolation`, () => {
     it("every method given another tenant's or an unknown id returns nothing and changes nothing (fuzzed ids; seed 003 fix #2: user isolation)", async () => {
       const adapter = await openAdapter(options);
+      const { facts } = adapter;
       const { victim, running, victimIds } = await seedVictim(adapter);
       const before = await snapshot(adapter, victim, victimIds);
 
@@ -38,11 +40,20 @@ export function runTenantIsolationConformance(options: AdapterConformanceOptions
           expect(await adapter.chunks.list(tenant, { jobId })).toStrictEqual([]);
           expect(await adapter.conversations.count(tenant, { jobId })).toBe(0);
           expect(await adapter.chunks.count(tenant, { jobId })).toBe(0);
+          if (facts) {
+            expect(await facts.list(tenant, { jobId })).toStrictEqual([]);
+            expect(await facts.count(tenant, { jobId })).toBe(0);
+          }
           if (!sameTenant) {
             expect(await adapter.conversations.list(tenant)).toStrictEqual([]);
             expect(await adapter.chunks.get(tenant, ["chunk-1", "chunk-2"])).toStrictEqual([]);
             expect(await adapter.conversations.get(tenant, ["conv-1"])).toStrictEqual([]);
             expect(await adapter.chunks.count(tenant)).toBe(0);
+            if (facts) {
+              expect(await facts.list(tenant)).toStrictEqual([]);
+              expect(await facts.get(tenant, ["fact-1", "fact-2"])).toStrictEqual([]);
+              expect(await facts.count(tenant)).toBe(0);
+            }
           }
           expect(await adapter.queue.claim("intruder", 60_000, { tenant, jobId })).toBeNull();
           expect(await adapter.jobs.requestCancel(tenant, jobId)).toBeNull();
@@ -82,6 +93,9 @@ export function runTenantIsolationConformance(options: AdapterConformanceOptions
               () => adapter.chunks.upsert(forged, [sampleChunk("chunk-1", 3)]),
               "LeaseLostError",
             );
+          }
+          if (facts?.fenced) {
+            await rejectsWith(() => facts.upsert(forged, [sampleFact("fact-1", 3)]), "LeaseLostError");
           }
         }),
         { numRuns: 25 },

@@ -4,12 +4,14 @@ import {
   progressEvent,
   sampleChunk,
   sampleConversation,
+  sampleFact,
   spec,
   uniqueTenant,
 } from "../conformance-context.js";
 
 /**
- * A victim tenant holding a running job (with a checkpoint, an event, a conversation and chunks), a
+ * A victim tenant holding a running job (with a checkpoint, an event, a conversation, chunks and,
+ * when the adapter has a fact store, facts), a
  * queued job with idempotency and singleton keys, and a failed job.
  */
 export async function seedVictim(adapter: Adapter) {
@@ -24,6 +26,7 @@ export async function seedVictim(adapter: Adapter) {
   await adapter.events.append(running.lease, progressEvent(running.lease, 1));
   await adapter.conversations.upsert(running.lease, [sampleConversation("conv-1")]);
   await adapter.chunks.upsert(running.lease, [sampleChunk("chunk-1"), sampleChunk("chunk-2", 1)]);
+  await adapter.facts?.upsert(running.lease, [sampleFact("fact-1"), sampleFact("fact-2", 1)]);
   const { job: queued } = await adapter.jobs.create(
     spec(victim, {
       idempotencyKey: "victim-idem",

@@ -11,9 +11,11 @@ export async function snapshot(adapter: Adapter, tenant: string, jobIds: readonl
         events: await adapter.events.read(tenant, id, null, { limit: 1000 }),
         conversations: await adapter.conversations.list(tenant, { jobId: id }),
         chunks: await adapter.chunks.list(tenant, { jobId: id }),
+        facts: adapter.facts ? await adapter.facts.list(tenant, { jobId: id }) : null,
       })),
     ),
     conversations: await adapter.conversations.list(tenant),
     chunks: await adapter.chunks.list(tenant),
+    facts: adapter.facts ? await adapter.facts.list(tenant) : null,
   };
 }
