@@ -1,6 +1,5 @@
 import type { ChunkSink, ChunkStore } from "../ports/chunk-store.js";
 import type { ConversationStore } from "../ports/conversation-store.js";
-import type { FactStore } from "../ports/fact-store.js";
 import type { Adapter } from "../ports/adapter.js";
 import type { FactStore } from "../ports/fact-store.js";
 import { createJobId } from "../util/job-id.js";
