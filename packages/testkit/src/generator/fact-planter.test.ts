@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
+import Anthropic from "@anthropic-ai/sdk";
 import { type Conversation, createBytesSource, readExport } from "@threadmill/core";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { createFakeAnthropic } from "../fake-anthropic/create-fake-anthropic.js";
+import { factsRequest, pack } from "../fake-anthropic/facts-request.test-helper.js";
 import { findPlantedFacts } from "../planted-facts/planted-facts.js";
 import { collectBytes } from "./collect-bytes.js";
 import { generateExport } from "./generate-export.js";
@@ -134,6 +137,39 @@ describe("generateExport: planted facts and pastes", () => {
           else expect(m.text).toBe(before.messages[j]!.text);
         }
       }
+    }
+  });
+
+  it("the fake Anthropic server extracts exactly the planted facts of a generated export", async () => {
+    const { gen, conversations } = await read({
+      format: "chatgpt-zip",
+      ...KNOBS,
+      facts: { perConversation: 1 },
+    });
+    const fake = await createFakeAnthropic();
+    try {
+      const client = new Anthropic({ apiKey: "test", baseURL: fake.url, maxRetries: 0 });
+      const packed = pack(
+        conversations.map((c) => ({
+          conversationId: c.id,
+          messages: c.messages.map((m) => ({ id: m.id, role: m.role, text: m.text })),
+        })),
+      );
+      const body = factsRequest(packed, { max_tokens: 64_000 }) as Anthropic.MessageCreateParamsNonStreaming;
+      const message = await client.messages.create(body, { timeout: 60_000 });
+      const { facts } = (message.content[0] as Anthropic.ToolUseBlock).input as {
+        facts: {
+          subject: string;
+          predicate: string;
+          object: string;
+          sources: { conversationId: string; messageId: string }[];
+        }[];
+      };
+      expect(
+        facts.map((f) => ({ subject: f.subject, predicate: f.predicate, object: f.object, ...f.sources[0] })),
+      ).toEqual(gen.truth.plantedFacts);
+    } finally {
+      await fake.close();
     }
   });
 });
