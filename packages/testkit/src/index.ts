@@ -1,4 +1,7 @@
 // `@threadmill/testkit`: the tools that need no test runner (export generator, fault injection,
-// synthetic pipelines). The suites that register vitest tests are in `@threadmill/testkit/vitest`.
+// synthetic pipelines, the fake Anthropic server). The suites that register vitest tests are in
+// `@threadmill/testkit/vitest`.
+export * from "./fake-anthropic/index.js";
 export * from "./faults/index.js";
 export * from "./generator/index.js";
+export * from "./planted-facts/index.js";

@@ -26,9 +26,11 @@ export function addChatgptTurn(draft: ChatgptDraft, t: number): void {
       messages: [truthMsg(uId, "user", u.text, ut, u.attachments), truthMsg(aId, "assistant", a.text, at)],
     });
   }
-  const u = visibleText(draft, "user");
+  const { planter } = knobs;
+  const u = visibleText(draft, "user", planter && ((text) => planter.decorate(t, text)));
   const ut = draft.time(true);
   draft.prev = draft.add(msg("user", u.content, ut, { metadata: u.metadata }), draft.prev);
+  planter?.settle(draft.prev);
   draft.messages.push(truthMsg(draft.prev, "user", u.text, ut, u.attachments));
   const userId = draft.prev;
 

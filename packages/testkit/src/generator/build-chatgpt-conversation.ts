@@ -4,6 +4,7 @@ import { chatgptMessage as msg } from "./chatgpt-message.js";
 import type { ConversationKnobs } from "./conversation-knobs.js";
 import type { Prng } from "./create-prng.js";
 import type { ExpectedIssue, TruthConversation } from "./export-truth.js";
+import type { PlantedInConversation } from "./fact-planter.js";
 import { words } from "./text-corpus.js";
 
 type Json = Record<string, unknown>;
@@ -13,6 +14,8 @@ export interface BuiltConversation {
   readonly value: Json;
   readonly truth: TruthConversation;
   readonly issues: ExpectedIssue[];
+  /** What the planter put in it, when planting is on. */
+  readonly planted?: PlantedInConversation;
 }
 
 /**
@@ -39,6 +42,7 @@ export function buildChatgptConversation(
   const instructions = rng.chance(knobs.instructions) ? addInstructions(draft) : null;
 
   const turns = knobs.turns(rng);
+  knobs.planter?.begin(id, turns);
   for (let t = 0; t < turns; t++) addChatgptTurn(draft, t);
 
   const issues: ExpectedIssue[] = [];
@@ -68,7 +72,8 @@ export function buildChatgptConversation(
   };
   if (draft.legacy && rng.chance(0.5)) delete value.id;
   const { messages, branches } = draft;
-  return { value, truth: { id, title, messages, branches, instructions }, issues };
+  const truth = { id, title, messages, branches, instructions };
+  return knobs.planter ? { value, truth, issues, planted: knobs.planter.finish() } : { value, truth, issues };
 }
 
 /** A hidden custom-instructions node; returns the instructions a reader must yield. */

@@ -32,6 +32,8 @@ export function buildClaudeConversation(
   let parent: string | null = null;
   let lastVisible: string | null = null;
   const turns = knobs.turns(rng);
+  const { planter } = knobs;
+  planter?.begin(id, turns);
   for (let t = 0; t < turns; t++) {
     if (!legacy && t > 0 && rng.chance(knobs.branches)) {
       const u = claudeMessage(draft, "human", parent, tick());
@@ -41,7 +43,8 @@ export function buildClaudeConversation(
     }
     // Legacy exports often give a human turn and its answer one created_at.
     const ut = tick();
-    const u = claudeMessage(draft, "human", parent, ut);
+    const u = claudeMessage(draft, "human", parent, ut, planter && ((text) => planter.decorate(t, text)));
+    planter?.settle(u.json.uuid as string);
     const a = claudeMessage(
       draft,
       "assistant",
@@ -76,5 +79,6 @@ export function buildClaudeConversation(
     chat_messages: list,
   };
   if (!legacy && rng.chance(0.5)) value.current_leaf_message_uuid = parent;
-  return { value, truth: { id, title, messages, branches, instructions: null }, issues };
+  const truth = { id, title, messages, branches, instructions: null };
+  return planter ? { value, truth, issues, planted: planter.finish() } : { value, truth, issues };
 }

@@ -15,9 +15,14 @@ export interface VisibleText {
 
 /**
  * Draws a visible text message: multimodal parts (image, audio transcription), citation markers,
- * lone surrogates and NULs, attachments, and legacy content shapes, as the knobs allow.
+ * lone surrogates and NULs, attachments, and legacy content shapes, as the knobs allow. `decorate`
+ * rewrites a user message's drawn words (planted facts, pastes) and is not called when it has none.
  */
-export function chatgptVisibleText(draft: ChatgptDraft, role: "user" | "assistant"): VisibleText {
+export function chatgptVisibleText(
+  draft: ChatgptDraft,
+  role: "user" | "assistant",
+  decorate?: (text: string) => string,
+): VisibleText {
   const { rng, knobs, id, seq } = draft;
   const chars = rng.int(knobs.messageChars[0], knobs.messageChars[1]);
   const multimodalKind = role === "user" && rng.chance(knobs.multimodal) ? rng.int(0, 2) : -1;
@@ -33,6 +38,7 @@ export function chatgptVisibleText(draft: ChatgptDraft, role: "user" | "assistan
     role === "user"
       ? words(rng, Math.max(3, Math.round(chars / 6)), knobs.nonAscii)
       : paragraphText(rng, chars, knobs.nonAscii);
+  if (decorate) text = decorate(text);
   let raw = text;
   if (role === "assistant" && rng.chance(knobs.citations)) {
     const cut = text.indexOf(" ");

@@ -22,12 +22,14 @@ export interface ClaudeDraft {
 /**
  * Draws one Claude message sent at `at` (epoch ms): its JSON (thinking and tool blocks, attachments,
  * NULs, the legacy flat text with the "not supported" placeholder) and the message a reader sees.
+ * `decorate` rewrites a human message's drawn words (planted facts, pastes).
  */
 export function claudeMessage(
   draft: ClaudeDraft,
   sender: "human" | "assistant",
   parent: string | null,
   at: number,
+  decorate?: (text: string) => string,
 ): { json: Json; truth: TruthMessage } {
   const { rng, knobs } = draft;
   const mid = `${draft.id}-m${draft.seq++}`;
@@ -36,6 +38,7 @@ export function claudeMessage(
     sender === "human"
       ? words(rng, Math.max(3, Math.round(chars / 6)), knobs.nonAscii)
       : paragraphText(rng, chars, knobs.nonAscii);
+  if (decorate) text = decorate(text);
   let raw = text;
   if (rng.chance(knobs.textHazards)) {
     raw = `${raw}\u0000 nul`;

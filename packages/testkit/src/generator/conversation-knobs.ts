@@ -1,4 +1,5 @@
 import type { Prng } from "./create-prng.js";
+import type { FactPlanter } from "./fact-planter.js";
 import type { GenerateExportOptions } from "./generate-export-options.js";
 
 /** Per-conversation generation settings, derived from `GenerateExportOptions`. */
@@ -21,6 +22,8 @@ export interface ConversationKnobs {
   readonly unknownBlocks: number;
   /** Forces `update_time` (used for shard duplicates). */
   readonly updateTime?: number | null;
+  /** Plants facts and pasted blocks in active-path user messages (options `facts`, `pastes`). */
+  readonly planter?: FactPlanter;
 }
 
 /** The knobs the options ask for (their defaults where unset), with `extra` on top. */

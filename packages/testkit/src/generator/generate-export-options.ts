@@ -61,6 +61,19 @@ export interface GenerateExportOptions {
   readonly nestedZip?: boolean;
   /** Keep every conversation's truth (`"full"`) or only counts. @default "full" up to 64 MB, else "counts" */
   readonly truth?: "full" | "counts";
+  /**
+   * Plants fact sentences (`I live in Lisbon.`, see `PLANTED_FACT_TEMPLATES`) in active-path user
+   * messages: `perConversation` of them in each conversation (fewer when it has fewer turns, none in
+   * an image-only message), recorded in `truth.plantedFacts`. They come from a PRNG of their own
+   * (`seed`, default the export's), so the export's other draws are the same with or without them.
+   * @default undefined (none)
+   */
+  readonly facts?: { readonly perConversation?: number; readonly seed?: number };
+  /**
+   * Chance an active-path user message ends with a pasted fenced code block or a long log (40-200
+   * lines), recorded in `truth.pastes`. Drawn like `facts`, from the planting PRNG. @default 0
+   */
+  readonly pastes?: number;
   /** ZIP deflate level. @default 6, or 1 above 64 MB */
   readonly zipLevel?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 }

@@ -1,7 +1,7 @@
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { ExportTruth } from "./export-truth.js";
+import { emptyExportTruth, type ExportTruth } from "./export-truth.js";
 import { generateExport } from "./generate-export.js";
 import type { GenerateExportOptions } from "./generate-export-options.js";
 import { generateFiles } from "./generate-files.js";
@@ -21,14 +21,7 @@ export async function generateExportToFile(
 ): Promise<ExportTruth> {
   if (options.format === "chatgpt-shards" && !path.endsWith(".zip")) {
     await mkdir(path, { recursive: true });
-    const truth: ExportTruth = {
-      conversations: [],
-      issues: [],
-      conversationCount: 0,
-      messageCount: 0,
-      jsonBytes: 0,
-      largestConversationBytes: 0,
-    };
+    const truth = emptyExportTruth();
     await writeAll(
       join(path, "user.json"),
       (async function* () {

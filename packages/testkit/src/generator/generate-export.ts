@@ -1,5 +1,5 @@
 import { encodeFile } from "./encode-file.js";
-import type { ExportTruth } from "./export-truth.js";
+import { emptyExportTruth, type ExportTruth } from "./export-truth.js";
 import type { GenerateExportOptions } from "./generate-export-options.js";
 import { generateFiles } from "./generate-files.js";
 import { type GeneratedFile, planFiles } from "./plan-files.js";
@@ -24,14 +24,7 @@ export interface GeneratedExport {
  * const bytes = await collect(gen.bytes()); // then compare readExport(bytes) with gen.truth
  */
 export function generateExport(options: GenerateExportOptions): GeneratedExport {
-  const truth: ExportTruth = {
-    conversations: [],
-    issues: [],
-    conversationCount: 0,
-    messageCount: 0,
-    jsonBytes: 0,
-    largestConversationBytes: 0,
-  };
+  const truth = emptyExportTruth();
   const zip =
     options.format === "chatgpt-zip" ||
     options.format === "claude-zip" ||
@@ -49,6 +42,8 @@ export function generateExport(options: GenerateExportOptions): GeneratedExport 
 function reset(truth: ExportTruth): void {
   truth.conversations.length = 0;
   truth.issues.length = 0;
+  truth.plantedFacts.length = 0;
+  truth.pastes.length = 0;
   truth.conversationCount = 0;
   truth.messageCount = 0;
   truth.jsonBytes = 0;

@@ -3,6 +3,7 @@ import { buildClaudeConversation } from "./build-claude-conversation.js";
 import { type ConversationKnobs, conversationKnobs } from "./conversation-knobs.js";
 import { createPrng, type Prng } from "./create-prng.js";
 import type { ExportTruth } from "./export-truth.js";
+import { FactPlanter } from "./fact-planter.js";
 import type { GenerateExportOptions } from "./generate-export-options.js";
 import { malformedElement } from "./malformed-element.js";
 
@@ -33,6 +34,7 @@ export class GenerationRun {
   /** JSON text bytes of every element so far. */
   bytes = 0;
   private readonly fullTruth: boolean;
+  private readonly plant: { planter?: FactPlanter };
   private readonly ordinary: ConversationKnobs;
   private readonly long: ConversationKnobs;
   private readonly duplicatesWanted: number;
@@ -49,12 +51,29 @@ export class GenerationRun {
     this.fullTruth = (options.truth ?? ((options.targetBytes ?? 0) > 64e6 ? "counts" : "full")) === "full";
     this.target = options.targetBytes ?? 65536;
     const [minTurns, maxTurns] = options.turns ?? [1, 40];
-    this.ordinary = conversationKnobs(options, (r) =>
-      r.chance(0.7)
-        ? r.int(minTurns, Math.max(minTurns, Math.ceil(maxTurns / 3)))
-        : r.int(minTurns, maxTurns),
+    // Without planting the knobs carry no planter at all, so the export is what it always was.
+    const planting = options.facts !== undefined || (options.pastes ?? 0) > 0;
+    this.plant = planting
+      ? {
+          planter: new FactPlanter(
+            options.facts ? (options.facts.perConversation ?? 1) : 0,
+            options.pastes ?? 0,
+            options.facts?.seed ?? options.seed,
+          ),
+        }
+      : {};
+    this.ordinary = conversationKnobs(
+      options,
+      (r) =>
+        r.chance(0.7)
+          ? r.int(minTurns, Math.max(minTurns, Math.ceil(maxTurns / 3)))
+          : r.int(minTurns, maxTurns),
+      this.plant,
     );
-    this.long = conversationKnobs(options, (r) => r.int(1000, 1200), { messageChars: [20, 300] });
+    this.long = conversationKnobs(options, (r) => r.int(1000, 1200), {
+      messageChars: [20, 300],
+      ...this.plant,
+    });
     this.longLeft = options.longConversations ?? 0;
     this.malformedLeft = options.malformed ?? 0;
     this.hugeLeft = options.hugeConversationBytes ?? 0;
@@ -105,6 +124,8 @@ export class GenerationRun {
       const old = at >= 0 ? this.truth.conversations.splice(at, 1)[0]! : null;
       this.truth.conversationCount--;
       this.truth.messageCount -= old ? old.messages.length : 0;
+      dropConversation(this.truth.plantedFacts, src.id);
+      dropConversation(this.truth.pastes, src.id);
       this.record(copy, json);
     }
     return json;
@@ -120,7 +141,11 @@ export class GenerationRun {
     let knobs = this.ordinary;
     if (this.hugeLeft > 0 && (done || rng.chance(0.1))) {
       const chars = Math.max(1000, Math.round(this.hugeLeft / 400));
-      knobs = conversationKnobs(options, () => 200, { messageChars: [chars, chars], branches: 0 });
+      knobs = conversationKnobs(options, () => 200, {
+        messageChars: [chars, chars],
+        branches: 0,
+        ...this.plant,
+      });
       this.hugeLeft = 0;
     } else if (this.longLeft > 0 && (done || rng.chance(0.1))) {
       knobs = this.long;
@@ -151,6 +176,10 @@ export class GenerationRun {
     truth.largestConversationBytes = Math.max(truth.largestConversationBytes, json.length);
     if (this.fullTruth) truth.conversations.push(built.truth);
     truth.issues.push(...built.issues);
+    if (built.planted) {
+      truth.plantedFacts.push(...built.planted.facts);
+      truth.pastes.push(...built.planted.pastes);
+    }
   }
 
   private stringify(value: unknown): string {
@@ -158,4 +187,11 @@ export class GenerationRun {
       ? JSON.stringify(value, null, 2).replace(/\n/g, "\n  ")
       : JSON.stringify(value);
   }
+}
+
+/** Removes, in place, the entries of one conversation (a shard duplicate replaced it). */
+function dropConversation(list: { conversationId: string }[], conversationId: string): void {
+  let kept = 0;
+  for (const item of list) if (item.conversationId !== conversationId) list[kept++] = item;
+  list.length = kept;
 }

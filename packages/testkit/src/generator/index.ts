@@ -2,12 +2,15 @@ export { buildChatgptConversation, type BuiltConversation } from "./build-chatgp
 export { buildClaudeConversation } from "./build-claude-conversation.js";
 export type { ConversationKnobs } from "./conversation-knobs.js";
 export { createPrng, type Prng } from "./create-prng.js";
-export type {
-  ExpectedIssue,
-  ExportTruth,
-  TruthBranch,
-  TruthConversation,
-  TruthMessage,
+export {
+  emptyExportTruth,
+  type ExpectedIssue,
+  type ExportTruth,
+  type TruthBranch,
+  type TruthConversation,
+  type TruthMessage,
+  type TruthPaste,
+  type TruthPlantedFact,
 } from "./export-truth.js";
 export { collectBytes } from "./collect-bytes.js";
 export { type GeneratedExport, generateExport } from "./generate-export.js";
