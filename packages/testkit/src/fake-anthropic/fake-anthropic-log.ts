@@ -9,6 +9,7 @@ export type FakeRequestKind =
   | "batch_retrieve"
   | "batch_cancel"
   | "batch_results"
+  | "batch_list"
   | "batch_item"
   | "other";
 

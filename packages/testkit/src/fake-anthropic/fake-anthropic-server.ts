@@ -149,6 +149,8 @@ export class FakeAnthropicServer {
         return this.batches.cancel(id);
       case "batch_results":
         return this.batches.results(id);
+      case "batch_list":
+        return this.batches.list(new URL(req.url ?? "/", "http://x").searchParams);
       default:
         return errorReply(404, "not_found_error", `fake-anthropic: no route ${entry.method} ${entry.path}`);
     }
@@ -191,6 +193,7 @@ function kindOf(method: string, path: string): FakeRequestKind {
   if (method === "POST" && path === "/v1/messages") return "messages";
   if (method === "POST" && path === "/v1/messages/count_tokens") return "count_tokens";
   if (method === "POST" && path === "/v1/messages/batches") return "batch_create";
+  if (method === "GET" && path === "/v1/messages/batches") return "batch_list";
   const m = BATCH_PATH.exec(path);
   if (m && method === "GET" && !m[2]) return "batch_retrieve";
   if (m && method === "POST" && m[2] === "/cancel") return "batch_cancel";

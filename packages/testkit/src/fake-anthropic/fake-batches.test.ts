@@ -37,6 +37,19 @@ async function collect(client: Anthropic, id: string): Promise<Result[]> {
 }
 
 describe("fake Message Batches through the SDK", () => {
+  it("lists batches newest first, as the SDK pages them", async () => {
+    const client = await setup();
+    const first = await client.messages.batches.create({ requests: requests(1) });
+    const second = await client.messages.batches.create({ requests: requests(2) });
+    const page = await client.messages.batches.list({ limit: 10 });
+    expect(page.data.map((b) => [b.id, b.request_counts.processing])).toEqual([
+      [second.id, 2],
+      [first.id, 1],
+    ]);
+    expect((await client.messages.batches.list({ limit: 1 })).data.map((b) => b.id)).toEqual([second.id]);
+    expect(fake.log.filter((e) => e.kind === "batch_list")).toHaveLength(2);
+  });
+
   it("create, poll until ended, read every result with its facts; results_url is absolute under the fake", async () => {
     const client = await setup();
     const created = await client.messages.batches.create({ requests: requests(4) });

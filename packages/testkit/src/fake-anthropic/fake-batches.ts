@@ -121,6 +121,21 @@ export class FakeBatches {
     return { status: 200, json: this.view(batch) };
   }
 
+  /** `GET /v1/messages/batches`: the newest first, `limit` of them (default 20, at most 1000). */
+  list(query: URLSearchParams): FakeReply {
+    const limit = Math.min(1000, Math.max(1, Number(query.get("limit") ?? 20) || 20));
+    const data = [...this.batches.values()].reverse().slice(0, limit).map((b) => this.view(b));
+    return {
+      status: 200,
+      json: {
+        data,
+        has_more: this.batches.size > limit,
+        first_id: (data[0]?.id as string | undefined) ?? null,
+        last_id: (data.at(-1)?.id as string | undefined) ?? null,
+      },
+    };
+  }
+
   /** `POST /v1/messages/batches/:id/cancel`: the batch ends, every request canceled, at its next poll. */
   cancel(id: string): FakeReply {
     const batch = this.batches.get(id);
