@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { estimateFacts } from "../src/anthropic.js";
 import { factId } from "../src/index.js";
-import { API_KEY, type FactsSetup, factsExport, factsSetup, runToEnd, TENANT } from "./support/facts-setup.js";
+import {
+  API_KEY,
+  type FactsSetup,
+  factsExport,
+  factsSetup,
+  runToEnd,
+  TENANT,
+} from "./support/facts-setup.js";
 
 let t: FactsSetup | undefined;
 afterEach(async () => {
@@ -35,12 +42,17 @@ describe("the facts stage, end to end through the real SDK and the fake server",
     const planted = new Map<string, { conversationId: string; messageId: string }[]>();
     for (const p of truth.plantedFacts) {
       const id = factId("user", p.predicate, p.object);
-      planted.set(id, [...(planted.get(id) ?? []), { conversationId: p.conversationId, messageId: p.messageId }]);
+      planted.set(id, [
+        ...(planted.get(id) ?? []),
+        { conversationId: p.conversationId, messageId: p.messageId },
+      ]);
     }
     expect(truth.plantedFacts.length).toBeGreaterThan(40);
     expect(facts.map((f) => f.id).sort()).toEqual([...planted.keys()].sort());
     for (const f of facts) {
-      const expected = [...new Map(planted.get(f.id)!.map((s) => [`${s.conversationId}/${s.messageId}`, s])).values()];
+      const expected = [
+        ...new Map(planted.get(f.id)!.map((s) => [`${s.conversationId}/${s.messageId}`, s])).values(),
+      ];
       const key = (s: { conversationId: string; messageId: string }) => `${s.conversationId}\0${s.messageId}`;
       expect(f.sources).toEqual(expected.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)));
       expect(f.firstSeen.getTime()).toBeLessThanOrEqual(f.lastSeen.getTime());
@@ -50,7 +62,9 @@ describe("the facts stage, end to end through the real SDK and the fake server",
     const answered = t.fake.answeredMessageIds();
     expect(new Set(answered).size).toBe(answered.length);
     const conversations = await t.store.conversations.list(TENANT, { jobId: job.id, limit: 10_000 });
-    const userIds = conversations.flatMap((c) => c.messages.filter((m) => m.role === "user" && m.text.trim()).map((m) => m.id));
+    const userIds = conversations.flatMap((c) =>
+      c.messages.filter((m) => m.role === "user" && m.text.trim()).map((m) => m.id),
+    );
     expect(answered.sort()).toEqual(userIds.sort());
     expect(t.fake.messageRequestCount()).toBe(done.counts.factRequests);
     // Many conversations per request, and exactly the requests the dry run planned.
@@ -90,7 +104,11 @@ describe("the facts stage, end to end through the real SDK and the fake server",
       if (page.length < 1000) break;
       after = page.at(-1)!.id;
     }
-    const everything = JSON.stringify({ log: t.fake.log, events, job: await t.store.jobs.get(TENANT, job.id) });
+    const everything = JSON.stringify({
+      log: t.fake.log,
+      events,
+      job: await t.store.jobs.get(TENANT, job.id),
+    });
     expect(everything).not.toContain(API_KEY);
   });
 

@@ -1,3 +1,6 @@
+import { ProviderError } from "../errors/provider-error.js";
+import { ThreadmillError } from "../errors/threadmill-error.js";
+
 /** Statuses worth another try: timeouts, conflicts, 429 (rate limited), 5xx and 529 (overloaded). */
 const RETRIABLE = new Set([408, 409, 429]);
 
@@ -30,4 +33,25 @@ export function retryAfterMsOf(error: unknown, now = Date.now()): number {
   if (Number.isFinite(seconds)) return Math.min(Math.max(0, seconds * 1000), 60_000);
   const at = Date.parse(value);
   return Number.isFinite(at) ? Math.min(Math.max(0, at - now), 60_000) : 0;
+}
+
+/**
+ * The SDK's error as a `ProviderError` (typed, retriable only when it may pass later, carrying the
+ * provider's wait); threadmill's own errors and anything that is not an answer of the API pass as they are.
+ */
+export function toProviderError(error: unknown): unknown {
+  if (ThreadmillError.isInstance(error) || !(error instanceof Error)) return error;
+  const status = (error as { status?: unknown }).status;
+  const connection = CONNECTION_ERRORS.has(error.constructor.name);
+  if (typeof status !== "number" && !connection) return error;
+  const body = (error as { error?: { error?: { type?: unknown } } }).error;
+  const type = typeof body?.error?.type === "string" ? body.error.type : null;
+  return new ProviderError({
+    provider: "anthropic",
+    status: typeof status === "number" ? status : null,
+    type,
+    retriable: retriableStatus(error),
+    retryAfterMs: retryAfterMsOf(error),
+    cause: error,
+  });
 }

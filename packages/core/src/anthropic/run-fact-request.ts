@@ -13,7 +13,7 @@ import {
 } from "./fact-prompt.js";
 import { type FactTryContext, sendFactTry } from "./fact-request-try.js";
 import { type PackedConversation, renderPacked } from "./render-packed.js";
-import { retriableStatus, retryAfterMsOf } from "./provider-retry.js";
+import { retriableStatus, retryAfterMsOf, toProviderError } from "./provider-retry.js";
 import { sleep } from "../pipeline/sleep.js";
 
 /** A request's conversations and text (a plan, or one half of a split one). */
@@ -171,7 +171,9 @@ export async function runFactRequest(
           if (wait > 0) await sleep(wait, options.signal);
         },
       },
-    );
+    ).catch((error: unknown) => {
+      throw toProviderError(error);
+    });
 
   const step = async (r: FactRequestBody, retried: boolean): Promise<void> => {
     const message = await send(r);

@@ -8,3 +8,4 @@ export { RateLimitedError } from "./rate-limited-error.js";
 export { StorageError, type StorageAdapterName } from "./storage-error.js";
 export { StoreLockedError } from "./store-locked-error.js";
 export { ThreadmillError, type ThreadmillErrorCode } from "./threadmill-error.js";
+export { ProviderError } from "./provider-error.js";

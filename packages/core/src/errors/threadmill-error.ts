@@ -11,7 +11,8 @@ export type ThreadmillErrorCode =
   | "CANCELLED"
   | "STORAGE"
   | "STORE_LOCKED"
-  | "JOB_CONFIGURATION";
+  | "JOB_CONFIGURATION"
+  | "PROVIDER";
 
 /**
  * Base class of every error threadmill throws: a stable `code`, a `name` equal to the class name,

@@ -2,10 +2,21 @@
 // fake Anthropic server through the real SDK: what the facts tests share.
 import Anthropic from "@anthropic-ai/sdk";
 import { createMemoryAdapter } from "@threadmill/adapter-memory";
-import { createFakeAnthropic, type ExportTruth, type FakeAnthropic, generateExport } from "@threadmill/testkit";
+import {
+  createFakeAnthropic,
+  type ExportTruth,
+  type FakeAnthropic,
+  generateExport,
+} from "@threadmill/testkit";
 import { createFactsStage, type FactsStageOptions } from "../../src/anthropic.js";
 import type { Adapter } from "../../src/index.js";
-import { createBytesSource, createImportPipeline, createRunner, createSpendLedger, type Runner } from "../../src/index.js";
+import {
+  createBytesSource,
+  createImportPipeline,
+  createRunner,
+  createSpendLedger,
+  type Runner,
+} from "../../src/index.js";
 import type { RateLimiter } from "../../src/ratelimit/create-rate-limiter.js";
 
 export const TENANT = "tenant-facts";
@@ -13,7 +24,10 @@ export const TENANT = "tenant-facts";
 export const API_KEY = "sk-ant-test-5ecr3t-key-0000";
 
 /** A generated export with planted facts and pasted code and logs, as bytes, and its truth. */
-export async function factsExport(seed: number, conversations: number): Promise<{ bytes: Uint8Array; truth: ExportTruth }> {
+export async function factsExport(
+  seed: number,
+  conversations: number,
+): Promise<{ bytes: Uint8Array; truth: ExportTruth }> {
   const generated = generateExport({
     format: "chatgpt-json",
     seed,
