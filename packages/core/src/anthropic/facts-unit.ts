@@ -91,6 +91,7 @@ export async function foldExtraction(args: {
         factCostMicroUsd: cost,
       },
       progress: { done: covered, total: args.total, unit: "conversations" },
+      ...(error === null ? {} : { flushProgress: true }),
     },
     issues,
     error,

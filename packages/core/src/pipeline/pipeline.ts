@@ -44,6 +44,11 @@ export interface UnitResult<C = JsonValue> {
   readonly counts?: Readonly<Record<string, number>>;
   /** Progress within the stage after this unit. */
   readonly progress?: JobProgress;
+  /**
+   * Writes `progress` to the job now rather than when the throttle allows: the stage is about to
+   * stop (its next unit throws), and the job's record must say how far it got.
+   */
+  readonly flushProgress?: boolean;
   /** Conversations to upsert (idempotent by id) before the checkpoint advances. */
   readonly conversations?: readonly StoredConversation[];
   /** Chunks to upsert (idempotent by id) before the checkpoint advances. */

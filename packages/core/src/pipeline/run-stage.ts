@@ -67,7 +67,7 @@ export async function runStage(
         await context.store.checkpoints.save(session.lease(), saved);
       });
       session.unitDone();
-      await session.reportProgress(stage.name, result.progress, result.done);
+      await session.reportProgress(stage.name, result.progress, result.done || result.flushProgress === true);
       if (result.done) return checkpoint;
       // The unit is waiting on something outside (a Message Batch): the job goes back to the queue
       // until then rather than holding this worker; the checkpoint just saved keeps its attempts at 0.
