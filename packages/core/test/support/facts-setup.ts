@@ -46,7 +46,13 @@ export interface FactsSetup {
   readonly fake: FakeAnthropic;
   readonly ledger: ReturnType<typeof createSpendLedger>;
   readonly client: Anthropic;
-  runner(overrides?: Partial<FactsStageOptions> & { leaseMs?: number }): Runner;
+  /**
+   * A runner with the import pipeline and the facts stage; `on` runs it over another view of the
+   * store (a faulty one, for kills), with its own ledger on that view.
+   */
+  runner(
+    overrides?: Partial<FactsStageOptions> & { leaseMs?: number; on?: Adapter; reservationTtlMs?: number },
+  ): Runner;
   close(): Promise<void>;
 }
 
@@ -63,17 +69,22 @@ export async function factsSetup(
     fake,
     ledger,
     client,
-    runner: ({ leaseMs, ...overrides } = {}) =>
-      createRunner({
-        store,
+    runner: ({ leaseMs, on, reservationTtlMs, ...overrides } = {}) => {
+      const view = on ?? store;
+      const viewLedger =
+        on || reservationTtlMs
+          ? createSpendLedger({ store: view.spend!, ...(reservationTtlMs ? { reservationTtlMs } : {}) })
+          : ledger;
+      return createRunner({
+        store: view,
         pipelines: {
           import: {
             stages: [
               ...createImportPipeline({ batchConversations: 10 }).stages,
               createFactsStage({
-                store,
+                store: view,
                 client,
-                ledger,
+                ledger: viewLedger,
                 minTimeoutMs: 5,
                 batchPollMs: 20,
                 ...(options.limiter ? { limiter: options.limiter } : {}),
@@ -85,7 +96,8 @@ export async function factsSetup(
         sources: { memory: () => createBytesSource(bytes) },
         retry: { minTimeoutMs: 5, maxTimeoutMs: 50 },
         ...(leaseMs ? { leaseMs, renewEveryMs: leaseMs / 3 } : {}),
-      }),
+      });
+    },
     close: () => fake.close(),
   };
 }

@@ -124,7 +124,10 @@ export class FakeBatches {
   /** `GET /v1/messages/batches`: the newest first, `limit` of them (default 20, at most 1000). */
   list(query: URLSearchParams): FakeReply {
     const limit = Math.min(1000, Math.max(1, Number(query.get("limit") ?? 20) || 20));
-    const data = [...this.batches.values()].reverse().slice(0, limit).map((b) => this.view(b));
+    const data = [...this.batches.values()]
+      .reverse()
+      .slice(0, limit)
+      .map((b) => this.view(b));
     return {
       status: 200,
       json: {

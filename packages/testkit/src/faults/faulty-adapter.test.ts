@@ -25,6 +25,22 @@ describe("createFaultyAdapter", () => {
     expect(view.history.map((c) => c.result)).toEqual(["ok", "killed"]);
   });
 
+  it("wraps the optional ports too (facts, rate limits, spend): a kill reaches them", async () => {
+    const store = createMemoryAdapter();
+    const view = createFaultyAdapter(store);
+    await view.adapter.facts!.count("t");
+    await view.adapter.spend!.setCaps({ tenant: "t" }, { microUsd: 5 });
+    view.kill();
+    expect(await settled(view.adapter.facts!.list("t"))).toBe(false);
+    expect(await settled(view.adapter.rateLimits!.release({ limiter: "l", keys: ["k"], holdId: "h" }))).toBe(
+      false,
+    );
+    expect(view.history.map((c) => `${c.operation}:${c.result}`)).toEqual([
+      "facts.count:ok",
+      "spend.setCaps:ok",
+    ]);
+  });
+
   it("kill at a call 'after': the call takes effect but its answer is lost", async () => {
     const store = createMemoryAdapter();
     const view = createFaultyAdapter(store);

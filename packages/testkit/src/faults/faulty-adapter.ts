@@ -48,6 +48,8 @@ export interface FaultyAdapter {
 }
 
 const PORTS = ["jobs", "queue", "checkpoints", "events", "conversations", "chunks"] as const;
+/** Ports an adapter may leave out; wrapped when it has them. */
+const OPTIONAL_PORTS = ["facts", "rateLimits", "spend"] as const;
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
@@ -139,6 +141,10 @@ export function createFaultyAdapter(inner: Adapter, options: FaultyAdapterOption
 
   const view = Object.create(null) as Record<string, unknown>;
   for (const port of PORTS) view[port] = wrapPort(port, inner[port]);
+  for (const port of OPTIONAL_PORTS) {
+    const target = inner[port];
+    if (target) view[port] = wrapPort(port, target);
+  }
   view.name = `${inner.name} (faulty view)`;
   view.capabilities = inner.capabilities;
   view.close = () => inner.close();
