@@ -1,6 +1,7 @@
 import { type Adapter, createRateLimiter, createSpendLedger, type Runner } from "@threadmill/core";
 import { anthropicLimitRules, createFactsStage } from "@threadmill/core/anthropic";
 import { createImportPipeline, createRunner } from "@threadmill/core/node";
+import { CliError } from "./cli-error.js";
 import type { CliRunnerOptions } from "./command-context.js";
 
 /**
@@ -11,9 +12,21 @@ import type { CliRunnerOptions } from "./command-context.js";
  */
 export const CLI_BATCH_BYTES = 2 * 1024 * 1024;
 
-/** The facts stage of the CLI: the store's limiter (Anthropic's tier-1 limits) and ledger, a client made from the environment. */
+/** `THREADMILL_ANTHROPIC_TIER`: the organisation's usage tier at Anthropic, 1 to 4. */
+function tierOf(value: string | undefined): 1 | 2 | 3 | 4 {
+  if (value === undefined || value === "") return 1;
+  const tier = Number(value);
+  if (tier === 1 || tier === 2 || tier === 3 || tier === 4) return tier;
+  throw new CliError(`THREADMILL_ANTHROPIC_TIER must be 1, 2, 3 or 4; got "${value}".`);
+}
+
+/**
+ * The facts stage of the CLI: the store's limiter (Anthropic's limits at `THREADMILL_ANTHROPIC_TIER`,
+ * default 1) and ledger, a client made from the environment.
+ */
 function factsStage(adapter: Adapter, options: CliRunnerOptions) {
   const env = options.env ?? process.env;
+  const tier = tierOf(env.THREADMILL_ANTHROPIC_TIER);
   return createFactsStage({
     store: adapter,
     client: async () => {
@@ -30,7 +43,7 @@ function factsStage(adapter: Adapter, options: CliRunnerOptions) {
           limiter: createRateLimiter({
             store: adapter.rateLimits,
             name: "anthropic",
-            rules: anthropicLimitRules(),
+            rules: anthropicLimitRules({ tier }),
           }),
         }
       : {}),

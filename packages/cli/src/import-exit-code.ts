@@ -29,6 +29,12 @@ export function importExitCode(
     const error = final.error;
     note(`import failed: ${cleanMessage(error?.message ?? "unknown error")}`);
     if (error?.code === "EXPORT_FORMAT") return EXIT_CODES.usage;
+    if (error?.code === "BUDGET_EXCEEDED") {
+      note(
+        `the same command with a higher --budget-usd goes on from where it stopped, paying nothing twice.`,
+      );
+      return EXIT_CODES.failed;
+    }
     note(`\`threadmill import\` with the same arguments retries it from its checkpoint.`);
     return EXIT_CODES.failed;
   }

@@ -37,6 +37,11 @@ function humanSummary(summary: ImportSummary): string {
     `${summary.status === "succeeded" ? "done" : summary.status}: ${formatCount(summary.conversations)} conversations, ` +
     `${formatCount(summary.messages)} messages -> ${formatCount(summary.chunks)} chunks` +
     `${summary.issues > 0 ? `, ${formatCount(summary.issues)} issues (--verbose lists them)` : ""}` +
-    ` in ${seconds.toFixed(1)} s \u00b7 job ${summary.jobId}\n`
+    ` in ${seconds.toFixed(1)} s \u00b7 job ${summary.jobId}\n` +
+    (summary.facts
+      ? `facts: ${formatCount(summary.facts.requests)} requests, $${summary.facts.costUsd.toFixed(4)}` +
+        `${summary.facts.issues > 0 ? `, ${formatCount(summary.facts.issues)} issues` : ""}` +
+        `${summary.facts.error ? ` \u00b7 stopped: ${summary.facts.error}` : ""}\n`
+      : "")
   );
 }

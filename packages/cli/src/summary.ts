@@ -12,6 +12,13 @@ export interface ImportSummary {
   readonly issues: number;
   /** From the job's creation to its end (or to now while it is not over), in ms. */
   readonly durationMs: number;
+  /** With `--facts`: requests sent (retries included), what they cost, and what could not be extracted. */
+  readonly facts?: {
+    readonly requests: number;
+    readonly costUsd: number;
+    readonly issues: number;
+    readonly error?: string;
+  };
 }
 
 /** The summary of a job, from its record's running totals (the single source of truth). */
@@ -27,5 +34,15 @@ export function toSummary(job: Job, now: number = Date.now()): ImportSummary {
     chunks: count("chunks"),
     issues: count("issues"),
     durationMs: Math.max(0, end - job.createdAt),
+    ...(job.options.facts
+      ? {
+          facts: {
+            requests: count("factRequests"),
+            costUsd: count("factCostMicroUsd") / 1e6,
+            issues: count("factIssues"),
+            ...(job.error?.code === "BUDGET_EXCEEDED" ? { error: job.error.message } : {}),
+          },
+        }
+      : {}),
   };
 }

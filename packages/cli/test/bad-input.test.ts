@@ -76,16 +76,35 @@ describe("bad input: one line on stderr, exit 2, no stack, no secret", () => {
     expect(b.stderr).not.toContain(SECRET);
   });
 
-  it("--facts, --budget-usd and --what facts arrive with LLM extraction", async () => {
-    for (const args of [
-      ["import", "empty.json", "--store", "memory", "--facts"],
-      ["import", "empty.json", "--store", "memory", "--budget-usd", "5"],
-      ["export", "some-job", "--what", "facts", "--store", "memory"],
-    ]) {
-      const r = await runBin(args, { cwd: dir.path });
+  it("facts flags: the key is required, the others go with --facts, and bad values are named", async () => {
+    const cases: [string[], RegExp, Record<string, string>?][] = [
+      [
+        ["import", "empty.json", "--store", "memory", "--facts"],
+        /--facts needs an Anthropic API key in ANTHROPIC_API_KEY/,
+      ],
+      [["import", "empty.json", "--store", "memory", "--budget-usd", "5"], /--budget-usd goes with --facts/],
+      [
+        ["import", "empty.json", "--store", "memory", "--batch", "--model", "x"],
+        /--model, --batch go with --facts/,
+      ],
+      [
+        ["import", "empty.json", "--store", "memory", "--facts", "--budget-usd", "-1"],
+        /--budget-usd must be a positive amount of dollars, got "-1"/,
+        { ANTHROPIC_API_KEY: SECRET },
+      ],
+      [
+        ["import", "empty.json", "--store", "memory", "--facts", "--model", "gpt-4"],
+        /--model gpt-4 has no price/,
+        { ANTHROPIC_API_KEY: SECRET },
+      ],
+      [["estimate", "empty.json"], /estimate needs --facts/],
+    ];
+    for (const [args, message, env] of cases) {
+      const r = await runBin(args, { cwd: dir.path, env: { ANTHROPIC_API_KEY: undefined, ...env } });
       expect(r.code, args.join(" ")).toBe(2);
       oneLine(r.stderr);
-      expect(r.stderr).toContain("arrives with LLM extraction");
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr + r.stdout).not.toContain(SECRET);
     }
   });
 

@@ -5,8 +5,15 @@ import { createFactRequestPacker } from "./fact-request-packer.js";
 import { resolveFactTextRules } from "./fact-text-rules.js";
 import { type FactsJobOptions, factsJobOptionsSchema } from "./facts-job-options.js";
 import { type ModelPrice, priceOf } from "./model-prices.js";
-import { requestInputTokens } from "./run-fact-request.js";
 import { usageCostMicroUsd } from "./request-cost.js";
+
+/**
+ * Claude's tokens per o200k_base token for the estimate: the middle of the 20-30 % that third-party
+ * measurements find (`research/parse-chunk.md`, section 3). Packing and reservations use the
+ * `"claude"` counter (1.4, an upper bound) so that no request or reservation comes out short; a
+ * price estimate wants the likely figure instead.
+ */
+export const FACTS_ESTIMATE_TOKEN_FACTOR = 1.25;
 
 /** What extracting facts from some conversations would take, before anything is spent. */
 export interface FactsEstimate {
@@ -15,7 +22,7 @@ export interface FactsEstimate {
   /** Messages sent (the person's own, unless `assistant`). */
   readonly messages: number;
   readonly requests: number;
-  /** Input tokens of every request (system prompt and tool included), as the estimate counts them. */
+  /** Input tokens of every request (system prompt and tool included): o200k_base x `FACTS_ESTIMATE_TOKEN_FACTOR`. */
   readonly inputTokens: number;
   readonly expectedOutputTokens: number;
   /** Whether the shared prefix (system prompt and tool) is long enough for the model to cache it. */
@@ -47,6 +54,9 @@ export async function estimateFacts(
   if (!price)
     throw new RangeError(`[threadmill] [facts] no price for model ${facts.model}: pass it in prices.`);
   const counter = createTokenCounter("claude");
+  const o200k = createTokenCounter("o200k_base");
+  const likely = (text: string) => Math.round(o200k.count(text) * FACTS_ESTIMATE_TOKEN_FACTOR);
+  const prefixTokens = likely(FACTS_SYSTEM_PROMPT) + likely(JSON.stringify(FACTS_TOOL));
   const packer = createFactRequestPacker({
     model: facts.model,
     requestTokens: facts.requestTokens,
@@ -58,11 +68,12 @@ export async function estimateFacts(
   let requests = 0;
   let inputTokens = 0;
   let outputTokens = 0;
-  const take = (plan: { text: string; textTokens: number; messages: number }) => {
+  const take = (plan: { text: string; messages: number }) => {
     requests++;
     messages += plan.messages;
-    inputTokens += requestInputTokens(counter, plan.text, false);
-    outputTokens += Math.min(facts.maxTokens, Math.ceil(plan.textTokens * outputRatio) + 40);
+    const textTokens = likely(plan.text);
+    inputTokens += prefixTokens + textTokens;
+    outputTokens += Math.min(facts.maxTokens, Math.ceil(textTokens * outputRatio) + 40);
   };
   for await (const c of conversations) {
     count++;
@@ -70,7 +81,6 @@ export async function estimateFacts(
   }
   const last = packer.flush();
   if (last) take(last);
-  const prefix = counter.count(FACTS_SYSTEM_PROMPT) + counter.count(JSON.stringify(FACTS_TOOL));
   const usage = { input_tokens: inputTokens, output_tokens: outputTokens };
   return {
     model: facts.model,
@@ -79,7 +89,7 @@ export async function estimateFacts(
     requests,
     inputTokens,
     expectedOutputTokens: outputTokens,
-    cached: prefix >= price.cacheMinTokens,
+    cached: prefixTokens >= price.cacheMinTokens,
     usd: {
       messages: usageCostMicroUsd(usage, price, false) / 1e6,
       batch: usageCostMicroUsd(usage, price, true) / 1e6,
