@@ -51,6 +51,31 @@ const PORTS = ["jobs", "queue", "checkpoints", "events", "conversations", "chunk
 /** Ports an adapter may leave out; wrapped when it has them. */
 const OPTIONAL_PORTS = ["facts", "rateLimits", "spend"] as const;
 
+/** The adapter as one process sees it: every port's methods go through `call`. */
+function viewOf(
+  inner: Adapter,
+  call: (port: string, method: string, fn: () => unknown) => Promise<unknown>,
+): Adapter {
+  const wrapPort = (port: string, target: object): object =>
+    new Proxy(target, {
+      get(t, prop, receiver) {
+        const value = Reflect.get(t, prop, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => call(port, String(prop), () => value.apply(t, args));
+      },
+    });
+  const view = Object.create(null) as Record<string, unknown>;
+  for (const port of PORTS) view[port] = wrapPort(port, inner[port]);
+  for (const port of OPTIONAL_PORTS) {
+    const target = inner[port];
+    if (target) view[port] = wrapPort(port, target);
+  }
+  view.name = `${inner.name} (faulty view)`;
+  view.capabilities = inner.capabilities;
+  view.close = () => inner.close();
+  return view as unknown as Adapter;
+}
+
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
 /**
@@ -130,27 +155,10 @@ export function createFaultyAdapter(inner: Adapter, options: FaultyAdapterOption
     return result;
   };
 
-  const wrapPort = (port: string, target: object): object =>
-    new Proxy(target, {
-      get(t, prop, receiver) {
-        const value = Reflect.get(t, prop, receiver);
-        if (typeof value !== "function") return value;
-        return (...args: unknown[]) => call(port, String(prop), () => value.apply(t, args));
-      },
-    });
-
-  const view = Object.create(null) as Record<string, unknown>;
-  for (const port of PORTS) view[port] = wrapPort(port, inner[port]);
-  for (const port of OPTIONAL_PORTS) {
-    const target = inner[port];
-    if (target) view[port] = wrapPort(port, target);
-  }
-  view.name = `${inner.name} (faulty view)`;
-  view.capabilities = inner.capabilities;
-  view.close = () => inner.close();
+  const view = viewOf(inner, call);
 
   return {
-    adapter: view as unknown as Adapter,
+    adapter: view,
     get calls() {
       return calls;
     },
