@@ -1,5 +1,6 @@
 // LLM extraction of facts through @anthropic-ai/sdk (an optional peer: only this entry needs it).
 export { type AnthropicLimits, anthropicLimitRules } from "./anthropic/anthropic-limit-rules.js";
+export { type ExtractedFacts, type ExtractFactsOptions, extractFacts } from "./anthropic/extract-facts.js";
 export { estimateFacts, type EstimateFactsOptions, type FactsEstimate } from "./anthropic/estimate-facts.js";
 export {
   type ExtractedFact,

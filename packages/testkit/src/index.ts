@@ -2,6 +2,7 @@
 // synthetic pipelines, the fake Anthropic server). The suites that register vitest tests are in
 // `@threadmill/testkit/vitest`.
 export * from "./fake-anthropic/index.js";
+export * from "./facts-eval/index.js";
 export * from "./faults/index.js";
 export * from "./generator/index.js";
 export * from "./planted-facts/index.js";
