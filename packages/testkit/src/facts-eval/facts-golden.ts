@@ -24,7 +24,7 @@ function conversation(
     id: `${id}-m${i}`,
     role,
     text,
-    createdAt: new Date((clock += 60_000)),
+    createdAt: new Date(clock + (i + 1) * 60_000),
     attachments: [],
   }));
   clock += 86_400_000;
