@@ -24,7 +24,8 @@ export function chatgptVisibleText(
   decorate?: (text: string) => string,
 ): VisibleText {
   const { rng, knobs, id, seq } = draft;
-  const chars = rng.int(knobs.messageChars[0], knobs.messageChars[1]);
+  const [min, max] = role === "assistant" ? knobs.assistantChars : knobs.messageChars;
+  const chars = rng.int(min, max);
   const multimodalKind = role === "user" && rng.chance(knobs.multimodal) ? rng.int(0, 2) : -1;
   if (multimodalKind === 1) {
     return {

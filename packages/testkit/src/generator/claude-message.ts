@@ -33,7 +33,8 @@ export function claudeMessage(
 ): { json: Json; truth: TruthMessage } {
   const { rng, knobs } = draft;
   const mid = `${draft.id}-m${draft.seq++}`;
-  const chars = rng.int(knobs.messageChars[0], knobs.messageChars[1]);
+  const [min, max] = sender === "human" ? knobs.messageChars : knobs.assistantChars;
+  const chars = rng.int(min, max);
   let text =
     sender === "human"
       ? words(rng, Math.max(3, Math.round(chars / 6)), knobs.nonAscii)

@@ -6,6 +6,8 @@ import type { GenerateExportOptions } from "./generate-export-options.js";
 export interface ConversationKnobs {
   readonly turns: (rng: Prng) => number;
   readonly messageChars: readonly [number, number];
+  /** Characters per assistant message (`messageChars` for the user's). */
+  readonly assistantChars: readonly [number, number];
   readonly branches: number;
   readonly hiddenNodes: boolean;
   readonly multimodal: number;
@@ -35,6 +37,8 @@ export function conversationKnobs(
   return {
     turns,
     messageChars: options.messageChars ?? [20, 1500],
+    // A conversation kind that sets its own message size (long, huge) sets both roles'.
+    assistantChars: extra.messageChars ?? options.assistantChars ?? options.messageChars ?? [20, 1500],
     branches: options.branches ?? 0.05,
     hiddenNodes: options.hiddenNodes ?? true,
     multimodal: options.multimodal ?? 0.05,

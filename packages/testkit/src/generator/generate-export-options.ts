@@ -19,6 +19,11 @@ export interface GenerateExportOptions {
   readonly turns?: readonly [number, number];
   /** Characters per message, as [min, max]. @default [20, 1500] */
   readonly messageChars?: readonly [number, number];
+  /**
+   * Characters per assistant message, as [min, max], when they should differ from the user's (in
+   * real chats answers run about 3x longer than prompts). @default messageChars
+   */
+  readonly assistantChars?: readonly [number, number];
   /** Chance per turn of an edit (and half that of a regeneration) left as a branch. @default 0.05 */
   readonly branches?: number;
   /** System, tool-call, tool-output, thoughts and reasoning-recap nodes. @default true */

@@ -75,6 +75,27 @@ const FORMATS: GeneratedExportFormat[] = [
 ];
 
 describe("generateExport", () => {
+  it("assistantChars sizes assistant messages apart from the user's, in both formats", async () => {
+    for (const format of ["chatgpt-json", "claude-json"] as const) {
+      const options = {
+        format,
+        seed: 3,
+        conversations: 20,
+        messageChars: [40, 60],
+        assistantChars: [900, 1000],
+      } as const;
+      const generated = generateExport({ ...options, textHazards: 0, nonAscii: false, multimodal: 0 });
+      const conversations = (await read(await collectBytes(generated.bytes()))).conversations;
+      const lengths = (role: "user" | "assistant") =>
+        conversations.flatMap((c) =>
+          c.messages.filter((m) => m.role === role && m.text).map((m) => m.text.length),
+        );
+      const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      expect(median(lengths("assistant")), format).toBeGreaterThan(600);
+      expect(median(lengths("user")), format).toBeLessThan(150);
+    }
+  });
+
   it("is deterministic for a seed", async () => {
     const a = await collectBytes(
       generateExport({ format: "chatgpt-json", seed: 7, targetBytes: 50_000 }).bytes(),
