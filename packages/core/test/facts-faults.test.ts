@@ -94,6 +94,15 @@ describe("the facts stage under every fault of the fake", () => {
     expect(spent.spent.microUsd).toBe(billed);
   });
 
+  it("waits out a slow answer without sending it twice", async () => {
+    const base = await baseline(25);
+    const { done, ids } = await runWith(base.bytes, [[1, { kind: "slow", delayMs: 400 }]]);
+    expect(done.status).toBe("succeeded");
+    expect(ids).toEqual(base.ids);
+    expect(done.counts.factRequests).toBe(base.requests);
+    expect(t!.fake.log.filter((e) => e.kind === "messages").every((e) => e.status === 200)).toBe(true);
+  });
+
   it("splits an answer cut by max_tokens in two, and both halves are answered", async () => {
     const base = await baseline(22);
     const { done, ids } = await runWith(base.bytes, [[1, { kind: "max_tokens" }]]);

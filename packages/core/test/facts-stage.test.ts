@@ -58,6 +58,16 @@ describe("the facts stage, end to end through the real SDK and the fake server",
       expect(f.firstSeen.getTime()).toBeLessThanOrEqual(f.lastSeen.getTime());
     }
 
+    // lives_in holds one value at a time: the value seen last stands, the others are kept, superseded by it.
+    const homes = facts.filter((f) => f.predicate === "lives_in");
+    expect(homes.length).toBeGreaterThan(1);
+    const standing = homes.filter((f) => f.supersededBy === null);
+    expect(standing).toHaveLength(1);
+    const latest = Math.max(...homes.map((f) => f.lastSeen.getTime()));
+    expect(standing[0]!.lastSeen.getTime()).toBe(latest);
+    for (const f of homes) if (f !== standing[0]) expect(f.supersededBy).toBe(standing[0]!.id);
+    expect(facts.filter((f) => f.predicate === "prefers" && f.supersededBy !== null)).toEqual([]);
+
     // Every user message with text was in exactly one accepted answer; a clean run repeats none.
     const answered = t.fake.answeredMessageIds();
     expect(new Set(answered).size).toBe(answered.length);
