@@ -1,7 +1,14 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Runner } from "../src/index.js";
-import { type FactsSetup, factsExport, factsSetup, runToEnd, TENANT } from "./support/facts-setup.js";
+import {
+  cleanFactsRun,
+  type FactsSetup,
+  factsExport,
+  factsSetup,
+  runToEnd,
+  TENANT,
+} from "./support/facts-setup.js";
 
 let t: FactsSetup | undefined;
 afterEach(async () => {
@@ -12,20 +19,8 @@ afterEach(async () => {
 const FACTS = { requestTokens: 2500, batchSize: 4 };
 
 async function messagesRun(bytes: Uint8Array) {
-  const s = await factsSetup(bytes);
-  const runner = s.runner();
-  const { job } = await runner.submit({
-    tenant: TENANT,
-    pipeline: "import",
-    input: { kind: "memory" },
-    options: { facts: FACTS },
-  });
-  await runToEnd(runner, s.store, job.id);
-  const facts = await s.store.facts!.list(TENANT, { limit: 10_000 });
-  const spent = (await s.ledger.spent({ tenant: TENANT, jobId: job.id })).spent.microUsd;
-  const requests = s.fake.messageRequestCount();
-  await s.close();
-  return { facts, spent, requests };
+  const run = await cleanFactsRun(bytes, FACTS);
+  return { facts: run.facts, spent: run.spentMicroUsd, requests: run.requests };
 }
 
 async function batchRun(runner: Runner) {

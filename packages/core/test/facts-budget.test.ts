@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type FactsSetup, factsExport, factsSetup, runToEnd, TENANT } from "./support/facts-setup.js";
+import {
+  cleanFactsRun,
+  type FactsSetup,
+  factsExport,
+  factsSetup,
+  runToEnd,
+  TENANT,
+} from "./support/facts-setup.js";
 
 let t: FactsSetup | undefined;
 afterEach(async () => {
@@ -11,20 +18,8 @@ afterEach(async () => {
 const FACTS = { requestTokens: 2500, concurrency: 3, maxTokens: 1024 };
 
 async function uncapped(bytes: Uint8Array) {
-  const s = await factsSetup(bytes);
-  const runner = s.runner();
-  const { job } = await runner.submit({
-    tenant: TENANT,
-    pipeline: "import",
-    input: { kind: "memory" },
-    options: { facts: FACTS },
-  });
-  await runToEnd(runner, s.store, job.id);
-  const spent = (await s.ledger.spent({ tenant: TENANT, jobId: job.id })).spent.microUsd;
-  const facts = (await s.store.facts!.list(TENANT, { limit: 10_000 })).map((f) => f.id);
-  const requests = s.fake.messageRequestCount();
-  await s.close();
-  return { spent, facts, requests };
+  const run = await cleanFactsRun(bytes, FACTS);
+  return { spent: run.spentMicroUsd, facts: run.facts.map((f) => f.id), requests: run.requests };
 }
 
 describe("the facts stage's budget", () => {

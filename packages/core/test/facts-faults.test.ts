@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   API_KEY,
+  cleanFactsRun,
   type FactsSetup,
   factsExport,
   factsSetup,
+  messageIdsOf,
   runToEnd,
   TENANT,
 } from "./support/facts-setup.js";
@@ -19,32 +21,16 @@ type Fault = Parameters<FactsSetup["fake"]["fail"]>[1];
 /** A clean run of the same export: the facts and requests every faulty run is held to. */
 async function baseline(seed: number) {
   const { bytes } = await factsExport(seed, 12);
-  const s = await factsSetup(bytes);
-  const runner = s.runner();
-  const { job } = await runner.submit({
-    tenant: TENANT,
-    pipeline: "import",
-    input: { kind: "memory" },
-    options: { facts: { requestTokens: 3000, concurrency: 1 } },
-  });
-  await runToEnd(runner, s.store, job.id);
-  const facts = await s.store.facts!.list(TENANT, { limit: 10_000 });
-  const requests = s.fake.messageRequestCount();
-  const first = messageIdsOf(s.fake.log.find((e) => e.kind === "messages")!.body);
-  await s.close();
-  const sources = facts.flatMap((f) => f.sources.map((x) => x.messageId));
+  const run = await cleanFactsRun(bytes, { requestTokens: 3000, concurrency: 1 });
+  const sources = run.facts.flatMap((f) => f.sources.map((x) => x.messageId));
+  const first = run.sent[0]!;
   return {
     bytes,
-    ids: facts.map((f) => f.id),
+    ids: run.facts.map((f) => f.id),
     sources,
-    requests,
+    requests: run.requests,
     firstHasFacts: sources.some((id) => first.has(id)),
   };
-}
-
-/** The message ids a request sent. */
-function messageIdsOf(body: unknown): Set<string> {
-  return new Set([...JSON.stringify(body).matchAll(/<message id=\\"([^\\]+)\\"/g)].map((m) => m[1]!));
 }
 
 /** The first seed from `seed` whose first request holds planted facts (so losing it loses some). */

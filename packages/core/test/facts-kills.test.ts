@@ -1,6 +1,6 @@
 import { simulateServerless } from "@threadmill/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { type FactsSetup, factsExport, factsSetup, runToEnd, TENANT } from "./support/facts-setup.js";
+import { cleanFactsRun, type FactsSetup, factsExport, factsSetup, TENANT } from "./support/facts-setup.js";
 
 let t: FactsSetup | undefined;
 afterEach(async () => {
@@ -10,23 +10,6 @@ afterEach(async () => {
 
 const FACTS = { requestTokens: 2500, concurrency: 2 };
 const TTL_MS = 400;
-
-async function clean(bytes: Uint8Array) {
-  const s = await factsSetup(bytes);
-  const runner = s.runner();
-  const { job } = await runner.submit({
-    tenant: TENANT,
-    pipeline: "import",
-    input: { kind: "memory" },
-    options: { facts: FACTS },
-  });
-  await runToEnd(runner, s.store, job.id);
-  const facts = await s.store.facts!.list(TENANT, { limit: 10_000 });
-  const requests = s.fake.messageRequestCount();
-  const answered = new Set(s.fake.answeredMessageIds());
-  await s.close();
-  return { facts, requests, answered };
-}
 
 /** A seeded generator of kill points: [0, 1) floats. */
 function prng(seed: number): () => number {
@@ -43,7 +26,7 @@ describe("the facts stage under kills and serverless slices", () => {
   for (const seed of [1, 2, 3]) {
     it(`kills at random store calls and short slices (seed ${seed}): the same facts, every message answered, resends bounded by what was in flight`, async () => {
       const { bytes } = await factsExport(50 + seed, 20);
-      const reference = await clean(bytes);
+      const reference = await cleanFactsRun(bytes, FACTS);
       t = await factsSetup(bytes);
       const s = t;
       const { job } = await s.runner().submit({

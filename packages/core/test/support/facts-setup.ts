@@ -9,7 +9,7 @@ import {
   generateExport,
 } from "@threadmill/testkit";
 import { createFactsStage, type FactsStageOptions } from "../../src/anthropic.js";
-import type { Adapter } from "../../src/index.js";
+import type { Adapter, Fact, JsonObject } from "../../src/index.js";
 import {
   createBytesSource,
   createImportPipeline,
@@ -111,5 +111,49 @@ export async function runToEnd(runner: Runner, store: Adapter, jobId: string, ma
     if (!job || ["succeeded", "failed", "cancelled"].includes(job.status)) return;
     if (Date.now() > until) throw new Error(`job ${jobId} still ${job.status} after ${maxMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** What a clean, uncapped run of the facts stage gave: the reference a faulty or capped run is held to. */
+export interface CleanFactsRun {
+  readonly facts: Fact[];
+  readonly spentMicroUsd: number;
+  /** Requests the fake answered (or refused). */
+  readonly requests: number;
+  /** User message ids in accepted answers. */
+  readonly answered: Set<string>;
+  /** The message ids each request sent, in order. */
+  readonly sent: Set<string>[];
+}
+
+/** The message ids a request body sent. */
+export function messageIdsOf(body: unknown): Set<string> {
+  return new Set([...JSON.stringify(body).matchAll(/<message id=\\"([^\\]+)\\"/g)].map((m) => m[1]!));
+}
+
+/** Imports `bytes` and runs the facts stage with `facts` options on a fresh store and fake. */
+export async function cleanFactsRun(
+  bytes: Uint8Array,
+  facts: JsonObject,
+): Promise<CleanFactsRun> {
+  const s = await factsSetup(bytes);
+  try {
+    const runner = s.runner();
+    const { job } = await runner.submit({
+      tenant: TENANT,
+      pipeline: "import",
+      input: { kind: "memory" },
+      options: { facts },
+    });
+    await runToEnd(runner, s.store, job.id);
+    return {
+      facts: await s.store.facts!.list(TENANT, { limit: 10_000 }),
+      spentMicroUsd: (await s.ledger.spent({ tenant: TENANT, jobId: job.id })).spent.microUsd,
+      requests: s.fake.messageRequestCount(),
+      answered: new Set(s.fake.answeredMessageIds()),
+      sent: s.fake.log.filter((e) => e.kind === "messages").map((e) => messageIdsOf(e.body)),
+    };
+  } finally {
+    await s.close();
   }
 }
