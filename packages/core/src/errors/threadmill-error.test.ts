@@ -11,6 +11,7 @@ import {
   ExportFormatError,
   JobConfigurationError,
   LeaseLostError,
+  ProviderError,
   RateLimitedError,
   StorageError,
   ThreadmillError,
@@ -36,6 +37,12 @@ const samplesOf = (errors: ErrorsModule) => [
     'job j names pipeline "x", which this worker does not have',
   ),
   new errors.StoreLockedError({ path: "/tmp/store", ownerPid: 42 }),
+  new errors.ProviderError({
+    provider: "anthropic",
+    status: 401,
+    type: "authentication_error",
+    retriable: false,
+  }),
 ];
 
 const samples = () => samplesOf(sourceErrors).slice(0, 8);
@@ -170,5 +177,39 @@ describe("ThreadmillError", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("ProviderError", () => {
+  it("is retriable as its status says, carries the provider's wait, and never the key", () => {
+    const cause = Object.assign(new Error("401 invalid x-api-key sk-ant-api03-abcdefghijkl"), {
+      status: 401,
+    });
+    const refused = new ProviderError({
+      provider: "anthropic",
+      status: 401,
+      type: "authentication_error",
+      retriable: false,
+      cause,
+    });
+    expect(refused).toMatchObject({
+      code: "PROVIDER",
+      status: 401,
+      type: "authentication_error",
+      retriable: false,
+      retryAfterMs: 0,
+    });
+    expect(refused.message).toBe(
+      "[threadmill] [anthropic] HTTP 401 authentication_error: 401 invalid x-api-key sk-ant-***",
+    );
+    expect(ProviderError.isInstance(refused)).toBe(true);
+    const busy = new ProviderError({
+      provider: "anthropic",
+      status: null,
+      retriable: true,
+      retryAfterMs: 2000,
+    });
+    expect(busy).toMatchObject({ status: null, type: null, retriable: true, retryAfterMs: 2000 });
+    expect(busy.message).toContain("no answer");
   });
 });
