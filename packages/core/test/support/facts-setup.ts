@@ -132,10 +132,7 @@ export function messageIdsOf(body: unknown): Set<string> {
 }
 
 /** Imports `bytes` and runs the facts stage with `facts` options on a fresh store and fake. */
-export async function cleanFactsRun(
-  bytes: Uint8Array,
-  facts: JsonObject,
-): Promise<CleanFactsRun> {
+export async function cleanFactsRun(bytes: Uint8Array, facts: JsonObject): Promise<CleanFactsRun> {
   const s = await factsSetup(bytes);
   try {
     const runner = s.runner();
