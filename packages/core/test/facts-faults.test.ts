@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { createRateLimiter } from "../src/index.js";
 import {
   API_KEY,
   cleanFactsRun,
@@ -150,5 +151,35 @@ describe("the facts stage under every fault of the fake", () => {
     expect(done.error!.message).toContain("401");
     expect(done.error!.message).not.toContain("wrong-key");
     expect(t.fake.log.filter((e) => e.kind === "messages")).toHaveLength(1);
+  });
+});
+
+describe("the facts stage's bookkeeping when a request never leaves", () => {
+  it("settles at zero what the limiter refused, so only answers are charged", async () => {
+    const { bytes } = await factsExport(26, 12);
+    const store = (await import("@threadmill/adapter-memory")).createMemoryAdapter();
+    // Room for one request's 8,192 reserved output tokens a minute: the others wait 50 ms, then give up.
+    const limiter = createRateLimiter({
+      store: store.rateLimits!,
+      name: "anthropic",
+      rules: [{ name: "outputTokens", limit: 9_000, periodMs: 60_000 }],
+      maxWaitMs: 50,
+    });
+    t = await factsSetup(bytes, { store, limiter });
+    const runner = t.runner();
+    const { job } = await runner.submit({
+      tenant: TENANT,
+      pipeline: "import",
+      input: { kind: "memory" },
+      options: { facts: { requestTokens: 3000, concurrency: 3 } },
+    });
+    await runner.work({ deadline: Date.now() + 5_000 });
+    const spent = await t.ledger.spent({ tenant: TENANT, jobId: job.id });
+    const billed = t.fake.log
+      .filter((e) => e.kind === "messages" && e.usage)
+      .reduce((n, e) => n + e.usage!.input_tokens + 5 * e.usage!.output_tokens, 0);
+    expect(t.fake.messageRequestCount()).toBeGreaterThan(0);
+    expect(spent.reserved).toEqual({ microUsd: 0, tokens: 0 });
+    expect(spent.spent.microUsd).toBe(billed);
   });
 });

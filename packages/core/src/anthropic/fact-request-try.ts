@@ -37,8 +37,9 @@ const billedUnknown = (error: unknown) => typeof (error as { status?: unknown })
 /**
  * Sends one try of a request: reserves its most possible cost in the ledger (a refusal throws
  * `BudgetExceededError` and nothing is sent), waits its turn in the limiter, sends with the SDK's own
- * retries off, then settles both from `usage`. A try that failed with an HTTP status is settled at
- * zero; one whose connection failed stays charged at its reservation (it may have been paid).
+ * retries off, then settles both from `usage`. A try that never left (the limiter refused or was
+ * aborted) or failed with an HTTP status is settled at zero; one whose connection failed or was
+ * aborted after it left stays charged at its reservation (it may have been paid).
  */
 export async function sendFactTry(
   context: FactTryContext,
@@ -53,6 +54,8 @@ export async function sendFactTry(
       })
     : null;
   let hold: RateLimitHold | null = null;
+  let sent = false;
+  let message: Anthropic.Message;
   try {
     hold = limiter
       ? await limiter.acquire(
@@ -61,30 +64,36 @@ export async function sendFactTry(
           { signal: context.signal },
         )
       : null;
-    const message = await context.client.messages.create(body, {
-      maxRetries: 0,
-      signal: context.signal,
-    });
-    const u = message.usage;
-    const costMicroUsd = usageCostMicroUsd(u, price, false);
-    const input = u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
-    if (reservation)
-      await ledger!.settle(reservation, { microUsd: costMicroUsd, tokens: input + u.output_tokens });
-    if (hold) {
-      await hold.settle(
-        limiterCost(limiter!, { requests: 1, inputTokens: input, outputTokens: u.output_tokens }),
-      );
-    }
-    return { message, costMicroUsd };
+    sent = true;
+    message = await context.client.messages.create(body, { maxRetries: 0, signal: context.signal });
   } catch (error) {
-    if (reservation && !billedUnknown(error)) await ledger!.settle(reservation, { microUsd: 0, tokens: 0 });
+    if (reservation && (!sent || !billedUnknown(error))) {
+      await ledger!.settle(reservation, { microUsd: 0, tokens: 0 }).catch(() => {});
+    }
     if (hold) {
       await hold
         .settle(limiterCost(limiter!, { requests: 1, inputTokens: 0, outputTokens: 0 }))
         .catch(() => {});
+      await hold.release().catch(() => {});
     }
     throw error;
-  } finally {
-    await hold?.release().catch(() => {});
   }
+  const u = message.usage;
+  const costMicroUsd = usageCostMicroUsd(u, price, false);
+  const input = u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
+  // The answer is paid for: bookkeeping that fails now must not throw it away (and send it again).
+  // An unsettled reservation is charged in full when it expires, and an unsettled hold keeps its
+  // reservation: both err on the side of spending less.
+  if (reservation) {
+    await ledger!
+      .settle(reservation, { microUsd: costMicroUsd, tokens: input + u.output_tokens })
+      .catch(() => {});
+  }
+  if (hold) {
+    await hold
+      .settle(limiterCost(limiter!, { requests: 1, inputTokens: input, outputTokens: u.output_tokens }))
+      .catch(() => {});
+    await hold.release().catch(() => {});
+  }
+  return { message, costMicroUsd };
 }

@@ -9,8 +9,11 @@ export const factsJobOptionsSchema = z.strictObject({
   model: z.string().min(1).default(DEFAULT_FACTS_MODEL),
   /** The job's cap in US dollars, stored in the spend ledger the first time the stage runs. */
   budgetUsd: z.number().positive().optional(),
-  /** Most output tokens per request. @default 8192 */
-  maxTokens: z.int().min(256).max(64_000).default(8192),
+  /**
+   * Most output tokens per request. At most 21,333: the SDK refuses a non-streaming request whose
+   * `max_tokens` could take over 10 minutes. @default 8192
+   */
+  maxTokens: z.int().min(256).max(21_333).default(8192),
   /** Most estimated tokens of conversation text per request. @default 24000 */
   requestTokens: z.int().min(1000).max(150_000).default(24_000),
   /** Requests in flight at once per job. @default 4 */
