@@ -103,6 +103,51 @@ describe("the facts stage in Batches mode", () => {
     expect(batchItems(t)).toHaveLength(direct.requests);
   });
 
+  it("two jobs with the same requests, both dying after creating their batches, each adopt their own", async () => {
+    const { bytes } = await factsExport(45, 16);
+    const direct = await messagesRun(bytes);
+    t = await factsSetup(bytes);
+    const real = t.client;
+    let crashes = 0;
+    const crashing = {
+      messages: Object.assign(Object.create(real.messages), {
+        batches: Object.assign(Object.create(real.messages.batches), {
+          create: async (...args: Parameters<Anthropic["messages"]["batches"]["create"]>) => {
+            const batch = await real.messages.batches.create(...args);
+            if (crashes++ < 2) throw new Error("worker killed after submitting");
+            return batch;
+          },
+        }),
+      }),
+    } as Anthropic;
+    const runner = t.runner({ client: crashing });
+    const jobs = await Promise.all(
+      ["tenant-a", "tenant-b"].map(async (tenant) => {
+        const { job } = await runner.submit({
+          tenant,
+          pipeline: "import",
+          input: { kind: "memory" },
+          options: { facts: { ...FACTS, batch: true, batchSize: 100 } },
+        });
+        return job;
+      }),
+    );
+    for (let i = 0; i < 200; i++) {
+      await runner.work({ deadline: Date.now() + 30_000 });
+      const states = await Promise.all(jobs.map((j) => t!.store.jobs.get(j.tenant, j.id)));
+      if (states.every((j) => j!.status === "succeeded" || j!.status === "failed")) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const job of jobs) {
+      expect((await t.store.jobs.get(job.tenant, job.id))!.status).toBe("succeeded");
+      const facts = await t.store.facts!.list(job.tenant, { limit: 10_000 });
+      expect(facts.map((f) => f.id)).toEqual(direct.facts.map((f) => f.id));
+    }
+    // One batch per job, each request answered once per job: nothing submitted twice, nothing shared.
+    expect(t.fake.batchIds()).toHaveLength(2);
+    expect(batchItems(t)).toHaveLength(2 * direct.requests);
+  });
+
   it("waits out a batch across several slices without holding a worker or spending attempts", async () => {
     const { bytes } = await factsExport(44, 8);
     t = await factsSetup(bytes, { fake: { batches: { pollsUntilEnded: 4 } } });

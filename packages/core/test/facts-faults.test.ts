@@ -81,13 +81,33 @@ describe("the facts stage under every fault of the fake", () => {
     expect(spent.spent.microUsd).toBe(billed);
   });
 
-  it("waits out a slow answer without sending it twice", async () => {
+  it("sends a timed-out request again, and keeps the timed-out try charged (it may have been paid)", async () => {
     const base = await baseline(25);
-    const { done, ids } = await runWith(base.bytes, [[1, { kind: "slow", delayMs: 400 }]]);
+    t = await factsSetup(base.bytes);
+    t.fake.fail(1, { kind: "slow", delayMs: 600 });
+    const Anthropic = (await import("@anthropic-ai/sdk")).default;
+    const impatient = new Anthropic({ apiKey: API_KEY, baseURL: t.fake.url, maxRetries: 0, timeout: 200 });
+    const runner = t.runner({ client: impatient, reservationTtlMs: 300 });
+    const { job } = await runner.submit({
+      tenant: TENANT,
+      pipeline: "import",
+      input: { kind: "memory" },
+      options: { facts: { requestTokens: 3000, concurrency: 1 } },
+    });
+    await runToEnd(runner, t.store, job.id);
+    const done = (await t.store.jobs.get(TENANT, job.id))!;
     expect(done.status).toBe("succeeded");
-    expect(ids).toEqual(base.ids);
-    expect(done.counts.factRequests).toBe(base.requests);
-    expect(t!.fake.log.filter((e) => e.kind === "messages").every((e) => e.status === 200)).toBe(true);
+    expect((await t.store.facts!.list(TENANT, { limit: 10_000 })).map((f) => f.id)).toEqual(base.ids);
+    expect(done.counts.factRequests).toBe(base.requests + 1);
+    await new Promise((r) => setTimeout(r, 700));
+    // The answered requests' cost, plus the timed-out try's whole reservation: more than the answers.
+    const log = t.fake.log.filter((e) => e.kind === "messages");
+    const billed = log
+      .filter((e) => e.status === 200 && e.usage)
+      .reduce((n, e) => n + e.usage!.input_tokens + 5 * e.usage!.output_tokens, 0);
+    const spent = await t.ledger.spent({ tenant: TENANT, jobId: job.id });
+    expect(spent.reserved.microUsd).toBe(0);
+    expect(spent.spent.microUsd).toBeGreaterThan(billed + 8192 * 5);
   });
 
   it("splits an answer cut by max_tokens in two, and both halves are answered", async () => {

@@ -66,6 +66,10 @@ describe("the facts stage under kills and serverless slices", () => {
         .filter((e) => e.kind === "messages" && e.usage && e.status === 200)
         .reduce((n, e) => n + e.usage!.input_tokens + 5 * e.usage!.output_tokens, 0);
       expect(spent.spent.microUsd).toBeGreaterThanOrEqual(billed);
+      // ...and at most that plus the full reservations of what the kills had in flight (under
+      // $0.05 each here: 8,192 output tokens at $5 / MTok and a 2,500-token request at the cache
+      // write price), never a reservation of a request that was not sent.
+      expect(spent.spent.microUsd).toBeLessThanOrEqual(billed + sim.killed * FACTS.concurrency * 50_000);
     });
   }
 });

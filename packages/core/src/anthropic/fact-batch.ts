@@ -22,6 +22,19 @@ export interface FactBatchState {
   readonly reservations: Readonly<Record<string, SpendReservation>>;
   /** Batches found since `intentAt` that turned out not to be ours. */
   readonly foreign: readonly string[];
+  /**
+   * Set by the unit before the one that creates the batch: the newest batch id listed then (`null`:
+   * none). A batch that may be ours is one listed above it, so nothing older is ever adopted.
+   */
+  readonly newerThan?: string | null;
+}
+
+/**
+ * A request's `custom_id` in a batch: the job's key and the request's id, so results of another
+ * job's batch (even one with the same requests) never pass for this job's.
+ */
+export function batchCustomId(jobKey: string, requestId: string): string {
+  return `b${jobKey.slice(0, 16)}_${requestId.replace(/^fr_/, "")}`;
 }
 
 /** A batch may take up to 24 hours; its reservations outlive it by an hour. */
@@ -54,8 +67,10 @@ export async function reserveBatch(args: {
         { ttlMs: BATCH_RESERVATION_TTL_MS },
       );
     } catch (error) {
-      if (!BudgetExceededError.isInstance(error) || ids.length === 0) throw error;
-      break;
+      if (BudgetExceededError.isInstance(error) && ids.length > 0) break;
+      // Nothing was sent: what this unit reserved goes back before the error is raised.
+      await releaseReservations(args.ledger, Object.values(reservations));
+      throw error;
     }
     ids.push(plan.id);
   }
@@ -64,32 +79,50 @@ export async function reserveBatch(args: {
 
 type BatchClient = Pick<Anthropic, "messages">;
 
+/** Settles reservations of requests never sent at zero (best effort: one left open is charged when it expires). */
+export async function releaseReservations(
+  ledger: SpendLedger | undefined,
+  reservations: readonly SpendReservation[],
+): Promise<void> {
+  if (!ledger) return;
+  await Promise.all(reservations.map((r) => ledger.settle(r, { microUsd: 0, tokens: 0 }).catch(() => false)));
+}
+
 const total = (b: Anthropic.Messages.MessageBatch) =>
   Object.values(b.request_counts).reduce((n, v) => n + (typeof v === "number" ? v : 0), 0);
 
+/** The newest batch id the API lists now, or `null`. */
+export async function newestBatchId(client: BatchClient): Promise<string | null> {
+  const page = await client.messages.batches.list({ limit: 1 });
+  return page.data[0]?.id ?? null;
+}
+
 /**
- * The batch a try that crashed after creating it left behind, if any: the newest created since the
- * intent (less a minute of clock skew) with as many requests, not known to be foreign. Its results
- * are checked against the requests' ids before they are used.
+ * The batch a try that crashed after creating it left behind, if any: one listed above
+ * `state.newerThan` (so created since the unit before the create) with as many requests, not known
+ * to be foreign. Its results are checked against this job's custom ids before they are used.
  */
 export async function findOwnBatch(client: BatchClient, state: FactBatchState): Promise<string | null> {
-  const since = state.intentAt - 60_000;
-  const page = await client.messages.batches.list({ limit: 100 });
-  for (const b of page.data) {
-    if (Date.parse(b.created_at) < since) continue;
+  for await (const b of client.messages.batches.list({ limit: 100 })) {
+    if (b.id === state.newerThan) break;
     if (total(b) === state.ids.length && !state.foreign.includes(b.id)) return b.id;
   }
   return null;
 }
 
-/** Creates the batch of these requests, each `custom_id` its request's id. */
+/** Creates the batch of these requests, each `custom_id` from `batchCustomId`. */
 export async function createFactBatch(
   client: BatchClient,
   plans: readonly PlannedFactRequest[],
-  body: { readonly model: string; readonly maxTokens: number },
+  body: { readonly model: string; readonly maxTokens: number; readonly jobKey: string },
 ): Promise<string> {
   const batch = await client.messages.batches.create(
-    { requests: plans.map((p) => ({ custom_id: p.id, params: factRequestBody(body, p.text) })) },
+    {
+      requests: plans.map((p) => ({
+        custom_id: batchCustomId(body.jobKey, p.id),
+        params: factRequestBody(body, p.text),
+      })),
+    },
     { maxRetries: 0 },
   );
   return batch.id;

@@ -1,7 +1,18 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { UnitResult } from "../pipeline/pipeline.js";
 import type { SpendReservation } from "../ports/spend-ledger-store.js";
-import { batchResults, createFactBatch, findOwnBatch, reserveBatch } from "./fact-batch.js";
+import { ProviderError } from "../errors/provider-error.js";
+import { contentHash } from "../util/hash.js";
+import {
+  batchCustomId,
+  batchResults,
+  createFactBatch,
+  findOwnBatch,
+  newestBatchId,
+  releaseReservations,
+  reserveBatch,
+} from "./fact-batch.js";
+import { toProviderError } from "./provider-retry.js";
 import { type FactsRunContext, planNext, requestOptions } from "./facts-run-context.js";
 import { type ExtractionUnitResult, type FactsCursor, foldExtraction } from "./facts-unit.js";
 import type { PlannedFactRequest } from "./plan-fact-requests.js";
@@ -13,6 +24,12 @@ const unitOnly = (result: UnitResult<FactsCursor>): ExtractionUnitResult => ({
   issues: [],
   error: null,
 });
+
+/** A call of the Batches API whose failure comes out typed (`ProviderError`: fatal for a 4xx). */
+const provider = <T>(call: () => Promise<T>): Promise<T> =>
+  call().catch((error: unknown) => {
+    throw toProviderError(error);
+  });
 
 /**
  * One request's batch result, settled in the ledger at Batches prices. A valid answer gives its
@@ -61,7 +78,8 @@ export async function nextBatchUnit(
   signal: AbortSignal,
 ): Promise<ExtractionUnitResult> {
   const state = cursor.batch ?? null;
-  const wakeAt = Date.now() + run.batchPollMs;
+  // Measured from when the unit returns: the poll interval is the time between two looks.
+  const wakeAt = () => Date.now() + run.batchPollMs;
   if (!state) {
     const plans = await planNext(run, cursor, run.facts.batchSize);
     if (plans.length === 0) return unitOnly({ cursor: { ...cursor, phase: "supersede" }, done: false });
@@ -83,28 +101,52 @@ export async function nextBatchUnit(
   const all = await planNext(run, cursor, state.planned);
   const last = all.findLastIndex((p) => inBatch.has(p.id));
   const plans = all.slice(0, last + 1);
+  const jobKey = contentHash(run.tenant, run.jobId);
   if (state.id === null) {
-    const id =
-      (await findOwnBatch(run.client, state)) ??
-      (await createFactBatch(
+    // First note the newest batch that exists, so that a batch adopted later (after a crash between
+    // creating it and saving its id) can only be one created since.
+    if (state.newerThan === undefined) {
+      const newerThan = await provider(() => newestBatchId(run.client));
+      return unitOnly({ cursor: { ...cursor, batch: { ...state, newerThan } }, done: false });
+    }
+    const id = await provider(async () => {
+      const own = await findOwnBatch(run.client, state);
+      if (own) return own;
+      const body = { model: run.facts.model, maxTokens: run.facts.maxTokens, jobKey };
+      return createFactBatch(
         run.client,
         plans.filter((p) => inBatch.has(p.id)),
-        { model: run.facts.model, maxTokens: run.facts.maxTokens },
-      ));
-    return unitOnly({ cursor: { ...cursor, batch: { ...state, id } }, done: false, wakeAt });
+        body,
+      );
+    }).catch(async (error: unknown) => {
+      // Refused for good (a bad request, a bad key): nothing was sent, the reservations go back.
+      if (ProviderError.isInstance(error) && !error.retriable) {
+        await releaseReservations(run.ledger, Object.values(state.reservations));
+      }
+      throw error;
+    });
+    return unitOnly({ cursor: { ...cursor, batch: { ...state, id } }, done: false, wakeAt: wakeAt() });
   }
-  const batch = await run.client.messages.batches.retrieve(state.id);
-  if (batch.processing_status !== "ended") return unitOnly({ cursor, done: false, wakeAt });
-  const results = await batchResults(run.client, state.id);
-  if ([...results.keys()].some((id) => !inBatch.has(id))) {
+  const batchId = state.id;
+  const batch = await provider(() => run.client.messages.batches.retrieve(batchId));
+  if (batch.processing_status !== "ended") return unitOnly({ cursor, done: false, wakeAt: wakeAt() });
+  const results = await provider(() => batchResults(run.client, batchId));
+  const ours = new Set(state.ids.map((id) => batchCustomId(jobKey, id)));
+  if ([...results.keys()].some((id) => !ours.has(id))) {
     // Adopted after a crash but not ours after all: look again, never at this one.
-    const foreign = [...state.foreign, state.id];
+    const foreign = [...state.foreign, batchId];
     return unitOnly({ cursor: { ...cursor, batch: { ...state, id: null, foreign } }, done: false });
   }
   const settled = await Promise.allSettled(
     plans.map((plan) =>
       inBatch.has(plan.id)
-        ? settleResult(run, plan, results.get(plan.id), state.reservations[plan.id], signal)
+        ? settleResult(
+            run,
+            plan,
+            results.get(batchCustomId(jobKey, plan.id)),
+            state.reservations[plan.id],
+            signal,
+          )
         : Promise.resolve(null),
     ),
   );

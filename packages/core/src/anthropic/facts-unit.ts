@@ -79,6 +79,9 @@ export async function foldExtraction(args: {
   }
   const stored = merged.size > 0 ? await args.store.get(args.tenant, [...merged.keys()]) : [];
   for (const s of stored) merged.set(s.id, mergeFact(s, merged.get(s.id)!));
+  // Requests answered earlier beyond this unit's plans (a Batches unit plans fewer) stay answered.
+  const planned = new Set(plans.map((p) => p.id));
+  for (const id of cursor.done) if (!planned.has(id)) done.push(id);
   const finished = error === null && plans.length === 0;
   return {
     result: {

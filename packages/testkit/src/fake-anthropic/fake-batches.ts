@@ -121,18 +121,19 @@ export class FakeBatches {
     return { status: 200, json: this.view(batch) };
   }
 
-  /** `GET /v1/messages/batches`: the newest first, `limit` of them (default 20, at most 1000). */
+  /** `GET /v1/messages/batches`: the newest first, `limit` of them (default 20, at most 1000) after `after_id`. */
   list(query: URLSearchParams): FakeReply {
     const limit = Math.min(1000, Math.max(1, Number(query.get("limit") ?? 20) || 20));
-    const data = [...this.batches.values()]
-      .reverse()
-      .slice(0, limit)
-      .map((b) => this.view(b));
+    const all = [...this.batches.values()].reverse();
+    const after = query.get("after_id");
+    const from = after === null ? 0 : all.findIndex((b) => b.id === after) + 1;
+    const rest = from === 0 && after !== null ? [] : all.slice(from);
+    const data = rest.slice(0, limit).map((b) => this.view(b));
     return {
       status: 200,
       json: {
         data,
-        has_more: this.batches.size > limit,
+        has_more: rest.length > limit,
         first_id: (data[0]?.id as string | undefined) ?? null,
         last_id: (data.at(-1)?.id as string | undefined) ?? null,
       },
