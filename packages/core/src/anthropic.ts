@@ -12,7 +12,8 @@ export {
 } from "./anthropic/fact-prompt.js";
 export { type FactTextRules, factMessageText, resolveFactTextRules } from "./anthropic/fact-text-rules.js";
 export { type FactsJobOptions, factsJobOptionsSchema } from "./anthropic/facts-job-options.js";
-export { createFactsStage, type FactsClient, type FactsStageOptions } from "./anthropic/facts-stage.js";
+export type { FactsClient } from "./anthropic/facts-client.js";
+export { createFactsStage, type FactsStageOptions } from "./anthropic/facts-stage.js";
 export type { FactsCursor } from "./anthropic/facts-unit.js";
 export { DEFAULT_FACTS_MODEL, MODEL_PRICES, type ModelPrice, priceOf } from "./anthropic/model-prices.js";
 export { maxRequestCostMicroUsd, type TokenUsage, usageCostMicroUsd } from "./anthropic/request-cost.js";

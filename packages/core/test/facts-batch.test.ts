@@ -39,6 +39,26 @@ async function batchRun(runner: Runner) {
   return { job: done, facts, spent: spent.spent.microUsd };
 }
 
+/**
+ * A client whose first `times` batch creations reach the API and then throw, as a worker that dies
+ * after submitting a batch and before saving its id.
+ */
+function crashingAfterCreate(real: Anthropic, times: number) {
+  let crashes = 0;
+  const client = {
+    messages: Object.assign(Object.create(real.messages), {
+      batches: Object.assign(Object.create(real.messages.batches), {
+        create: async (...args: Parameters<Anthropic["messages"]["batches"]["create"]>) => {
+          const batch = await real.messages.batches.create(...args);
+          if (crashes++ < times) throw new Error("worker killed after submitting");
+          return batch;
+        },
+      }),
+    }),
+  } as Anthropic;
+  return { client, crashes: () => crashes };
+}
+
 const batchItems = (s: FactsSetup) => s.fake.log.filter((e) => e.kind === "batch_item");
 
 describe("the facts stage in Batches mode", () => {
@@ -82,22 +102,9 @@ describe("the facts stage in Batches mode", () => {
     const { bytes } = await factsExport(43, 24);
     const direct = await messagesRun(bytes);
     t = await factsSetup(bytes);
-    const real = t.client;
-    let crashes = 0;
-    // The batch is created at the API, then this worker "dies" before the id is saved.
-    const crashing = {
-      messages: Object.assign(Object.create(real.messages), {
-        batches: Object.assign(Object.create(real.messages.batches), {
-          create: async (...args: Parameters<Anthropic["messages"]["batches"]["create"]>) => {
-            const batch = await real.messages.batches.create(...args);
-            if (crashes++ < 2) throw new Error("worker killed after submitting");
-            return batch;
-          },
-        }),
-      }),
-    } as Anthropic;
-    const run = await batchRun(t.runner({ client: crashing }));
-    expect(crashes).toBeGreaterThanOrEqual(2);
+    const crashing = crashingAfterCreate(t.client, 2);
+    const run = await batchRun(t.runner({ client: crashing.client }));
+    expect(crashing.crashes()).toBeGreaterThanOrEqual(2);
     expect(run.facts).toEqual(direct.facts);
     expect(t.fake.batchIds().length).toBe(Math.ceil(direct.requests / FACTS.batchSize));
     expect(batchItems(t)).toHaveLength(direct.requests);
@@ -107,20 +114,7 @@ describe("the facts stage in Batches mode", () => {
     const { bytes } = await factsExport(45, 16);
     const direct = await messagesRun(bytes);
     t = await factsSetup(bytes);
-    const real = t.client;
-    let crashes = 0;
-    const crashing = {
-      messages: Object.assign(Object.create(real.messages), {
-        batches: Object.assign(Object.create(real.messages.batches), {
-          create: async (...args: Parameters<Anthropic["messages"]["batches"]["create"]>) => {
-            const batch = await real.messages.batches.create(...args);
-            if (crashes++ < 2) throw new Error("worker killed after submitting");
-            return batch;
-          },
-        }),
-      }),
-    } as Anthropic;
-    const runner = t.runner({ client: crashing });
+    const runner = t.runner({ client: crashingAfterCreate(t.client, 2).client });
     const jobs = await Promise.all(
       ["tenant-a", "tenant-b"].map(async (tenant) => {
         const { job } = await runner.submit({

@@ -5,7 +5,7 @@ import type { RateLimiter } from "../ratelimit/create-rate-limiter.js";
 import type { SpendLedger } from "../spend/create-spend-ledger.js";
 import { createFactRequestPacker, type FactRequestPlan } from "./fact-request-packer.js";
 import { resolveFactTextRules } from "./fact-text-rules.js";
-import type { FactsClient } from "./facts-stage.js";
+import { clientOf, type FactsClient } from "./facts-client.js";
 import { factsJobOptionsSchema, type FactsJobOptions } from "./facts-job-options.js";
 import { factsOfAnswer, mergeFact, supersede } from "./merge-facts.js";
 import { type ModelPrice, priceOf } from "./model-prices.js";
@@ -49,7 +49,7 @@ export async function extractFacts(
     throw new RangeError(`[threadmill] [facts] no price for model ${facts.model}: pass it in prices.`);
   if (ledger && !scope)
     throw new RangeError("[threadmill] [facts] a ledger needs the scope to charge ({ tenant, jobId? }).");
-  const client = typeof clientOption === "function" ? await clientOption() : clientOption;
+  const client = await clientOf(clientOption);
   const counter = createTokenCounter("claude");
   const packer = createFactRequestPacker({
     model: facts.model,

@@ -96,11 +96,13 @@ export async function nextBatchUnit(
     return unitOnly({ cursor: { ...cursor, batch }, done: false });
   }
   // The batch's requests, and before them any answered earlier; requests planned after the last
-  // reserved one wait for the next batch.
+  // reserved one wait for the next batch. Read back from the store only by the steps that need the
+  // texts (creating, collecting), never by a poll.
   const inBatch = new Set(state.ids);
-  const all = await planNext(run, cursor, state.planned);
-  const last = all.findLastIndex((p) => inBatch.has(p.id));
-  const plans = all.slice(0, last + 1);
+  const batchPlans = async () => {
+    const all = await planNext(run, cursor, state.planned);
+    return all.slice(0, all.findLastIndex((p) => inBatch.has(p.id)) + 1);
+  };
   const jobKey = contentHash(run.tenant, run.jobId);
   if (state.id === null) {
     // First note the newest batch that exists, so that a batch adopted later (after a crash between
@@ -113,6 +115,7 @@ export async function nextBatchUnit(
       const own = await findOwnBatch(run.client, state);
       if (own) return own;
       const body = { model: run.facts.model, maxTokens: run.facts.maxTokens, jobKey };
+      const plans = await batchPlans();
       return createFactBatch(
         run.client,
         plans.filter((p) => inBatch.has(p.id)),
@@ -137,6 +140,7 @@ export async function nextBatchUnit(
     const foreign = [...state.foreign, batchId];
     return unitOnly({ cursor: { ...cursor, batch: { ...state, id: null, foreign } }, done: false });
   }
+  const plans = await batchPlans();
   const settled = await Promise.allSettled(
     plans.map((plan) =>
       inBatch.has(plan.id)

@@ -1,4 +1,3 @@
-import type Anthropic from "@anthropic-ai/sdk";
 import { createTokenCounter } from "../chunk/token-counter.js";
 import { JobConfigurationError } from "../errors/job-configuration-error.js";
 import type { Fact } from "../facts/fact.js";
@@ -6,6 +5,7 @@ import type { Stage, StageContext, StageRun, UnitContext, UnitResult } from "../
 import type { Adapter } from "../ports/adapter.js";
 import type { RateLimiter } from "../ratelimit/create-rate-limiter.js";
 import type { SpendLedger } from "../spend/create-spend-ledger.js";
+import { clientOf, type FactsClient } from "./facts-client.js";
 import { nextBatchUnit } from "./facts-batch-unit.js";
 import { type FactsRunContext, planNext, requestOptions } from "./facts-run-context.js";
 import { resolveFactTextRules } from "./fact-text-rules.js";
@@ -14,11 +14,6 @@ import { type ExtractionUnitResult, type FactsCursor, foldExtraction } from "./f
 import { supersede } from "./merge-facts.js";
 import { type ModelPrice, priceOf } from "./model-prices.js";
 import { runFactRequest } from "./run-fact-request.js";
-
-/** A client with the Messages API, or a function making one (called once per claim that needs it). */
-export type FactsClient =
-  | Pick<Anthropic, "messages">
-  | (() => Pick<Anthropic, "messages"> | Promise<Pick<Anthropic, "messages">>);
 
 /** Options of `createFactsStage`. */
 export interface FactsStageOptions {
@@ -45,13 +40,6 @@ export interface FactsStageOptions {
   readonly batchPollMs?: number;
   /** @default "facts" */
   readonly name?: string;
-}
-
-async function clientOf(option: FactsClient | undefined): Promise<Pick<Anthropic, "messages">> {
-  if (typeof option === "function") return option();
-  if (option) return option;
-  const { default: Anthropic } = await import("@anthropic-ai/sdk");
-  return new Anthropic({ maxRetries: 0 });
 }
 
 const START: FactsCursor = { phase: "extract", position: null, covered: 0, done: [] };
