@@ -40,6 +40,7 @@ export {
   readZipEntries,
 } from "./source/zip-archive.js";
 export * from "./facts/index.js";
+export * from "./library/index.js";
 export * from "./pipeline/index.js";
 export * from "./ports/index.js";
 export { contentHash } from "./util/hash.js";

@@ -11,7 +11,9 @@ export type JobConfigurationReason =
   /** The job's `SourceRef` does not match the schema of its kind's resolver. */
   | "INVALID_INPUT"
   /** A stage needs a store the runner was not given (the facts stage's FactStore, its LLM client). */
-  | "MISSING_STORE";
+  | "MISSING_STORE"
+  /** A re-import would leave stale chunks in the runner's own `ChunkSink`, which has no `delete`. */
+  | "SINK_CANNOT_DELETE";
 
 /**
  * A job names a pipeline or source kind this worker does not have, or carries options its pipeline

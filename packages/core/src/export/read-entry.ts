@@ -1,10 +1,11 @@
 import { ExportFormatError } from "../errors/export-format-error.js";
 import type { Source } from "../ports/source.js";
 import { readChunks } from "../source/read-chunks.js";
-import type { Conversation } from "./conversation.js";
+import { murmur3x86x128 } from "../util/hash.js";
 import type { Cursor } from "./cursor.js";
 import { idOf } from "./dedupe-shards.js";
 import { elementBytes } from "./element-bytes.js";
+import type { ExportItem } from "./export-item.js";
 import { ElementScanner, type ScanEnd, type ScannedElement } from "./element-scanner.js";
 import type { EntryPlan } from "./entry-plan.js";
 import type { ParseIssue } from "./parse-issue.js";
@@ -22,6 +23,11 @@ export interface ExportReadState {
   readonly reported: Set<string>;
   /** `entryIndex:elementIndex` of shard copies that lost to a newer copy; `null` when not sharded. */
   readonly losers: ReadonlySet<string> | null;
+  /**
+   * Re-import: each element's bytes are hashed, and one whose hash this accepts is yielded unparsed
+   * (`skipped`); `null` hashes nothing.
+   */
+  readonly known: ((rawHash: string) => boolean) | null;
   /** The export is this one entry: an empty entry is then an error, not an issue. */
   readonly single: boolean;
   /** Conversations recognized so far (1 on resume: the cursor proves the format). */
@@ -40,7 +46,7 @@ export async function* readEntry(
   e: number,
   resume: Cursor | null,
   state: ExportReadState,
-): AsyncGenerator<Conversation> {
+): AsyncGenerator<ExportItem> {
   const { source, options, report, losers } = state;
   const signal = options.signal;
   const interval = options.progressIntervalBytes ?? 4 * 1024 * 1024;
@@ -102,6 +108,18 @@ export async function* readEntry(
         continue;
       }
       const cursor: Cursor = { entry: entry.name, offset: element.end, index: element.index };
+      let rawHash: string | null = null;
+      if (state.known) {
+        const bytes = elementBytes(element);
+        // Parsing reads the one buffer again rather than copying the parts a second time.
+        element.parts = [bytes];
+        rawHash = murmur3x86x128(bytes, bytes.length);
+        if (state.known(rawHash)) {
+          state.recognized++;
+          yield { skipped: rawHash, cursor };
+          continue;
+        }
+      }
       const result = parseElement(element, cursor, ctx, scanner.layout === "object");
       if (result === "unrecognized") {
         state.unrecognized++;
@@ -111,7 +129,7 @@ export async function* readEntry(
       }
       if (result === null) continue;
       state.recognized++;
-      yield result;
+      yield { conversation: result, rawHash };
       if (Date.now() - state.lastYield > YIELD_EVERY_MS) {
         // Let timers (lease renewal) run even when the source never waits on I/O.
         await new Promise((resolve) => setTimeout(resolve, 0));

@@ -5,6 +5,7 @@ import type { Conversation } from "./conversation.js";
 import type { Cursor } from "./cursor.js";
 import { findDuplicateLosers } from "./dedupe-shards.js";
 import type { EntryPlan } from "./entry-plan.js";
+import type { ExportItem } from "./export-item.js";
 import type { ParseIssue } from "./parse-issue.js";
 import { unknownFormat } from "./parse-element.js";
 import { planEntries } from "./plan-entries.js";
@@ -38,6 +39,20 @@ export async function* readExport(
   input: ExportInput,
   options: ReadExportOptions = {},
 ): AsyncGenerator<Conversation> {
+  for await (const item of readExportItems(input, options, null)) {
+    if ("conversation" in item) yield item.conversation;
+  }
+}
+
+/**
+ * `readExport` for the import stage: with `known`, each conversation's bytes are hashed and one
+ * whose hash `known` accepts is yielded unparsed (a re-import's unchanged conversation).
+ */
+export async function* readExportItems(
+  input: ExportInput,
+  options: ReadExportOptions,
+  known: ((rawHash: string) => boolean) | null,
+): AsyncGenerator<ExportItem> {
   const source = toSource(input);
   const signal = options.signal;
   const start = options.start;
@@ -54,6 +69,7 @@ export async function* readExport(
     reported: new Set<string>(),
     // Shards: a first, cheap pass over ids and update times decides which copy of a duplicate stays.
     losers: sharded ? await findDuplicateLosers(entries, signal) : null,
+    known,
     single: entries.length === 1,
     // A resume cursor points after a conversation this export already yielded: its format is known,
     // so a remainder of only malformed elements is reported, never taken for an unknown format.

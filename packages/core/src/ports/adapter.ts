@@ -4,6 +4,7 @@ import type { ConversationStore } from "./conversation-store.js";
 import type { EventLog } from "./event-log.js";
 import type { FactStore } from "./fact-store.js";
 import type { JobStore } from "./job-store.js";
+import type { LibraryStore } from "./library-store.js";
 import type { Queue } from "./queue.js";
 import type { RateLimitStore } from "./rate-limit-store.js";
 import type { SpendLedgerStore } from "./spend-ledger-store.js";
@@ -16,7 +17,7 @@ export interface AdapterCapabilities {
    */
   readonly blockingRead?: boolean;
   /**
-   * The sinks (`conversations`, `chunks`, and `facts` when set) check the lease epoch in the same
+   * The sinks (`conversations`, `chunks`, and `facts` and `library` when set) check the lease epoch in the same
    * atomic step as the write, so their `fenced` is `true`.
    */
   readonly fencedSinks?: boolean;
@@ -33,6 +34,11 @@ export interface Adapter {
   readonly chunks: ChunkStore;
   /** The sink of extracted facts (the facts stage's); every adapter of threadmill's has one. */
   readonly facts?: FactStore;
+  /**
+   * The versions of the tenants' conversations, which a re-import compares the export with; every
+   * adapter of threadmill's has one. Without it, every import writes everything.
+   */
+  readonly library?: LibraryStore;
   /** The shared rate limiter's store (`createRateLimiter({ store: adapter.rateLimits })`); every adapter of threadmill's has one. */
   readonly rateLimits?: RateLimitStore;
   /** The spend ledger's store (`createSpendLedger({ store: adapter.spend })`); every adapter of threadmill's has one. */

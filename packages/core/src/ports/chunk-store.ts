@@ -12,4 +12,11 @@ export type ChunkStore = RecordStore<Chunk>;
 export interface ChunkSink {
   /** Inserts or replaces the tenant's chunks by id. Must be idempotent: a unit may be written twice. */
   upsert(tenant: string, chunks: readonly Chunk[]): Promise<void>;
+  /**
+   * Deletes the tenant's chunks by id (missing ids are no error): a re-import's chunks of a changed
+   * or deleted conversation that its new version no longer has. Must be idempotent. Without it, a
+   * re-import that would leave stale chunks in the sink fails with `JobConfigurationError`
+   * (`SINK_CANNOT_DELETE`) before writing them.
+   */
+  delete?(tenant: string, ids: readonly string[]): Promise<void>;
 }

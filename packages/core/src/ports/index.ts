@@ -32,7 +32,14 @@ export type {
   RateLimitDecision,
   RateLimitStore,
 } from "./rate-limit-store.js";
-export type { ListRecordsOptions, RecordStore } from "./record-store.js";
+export type { LibraryStore } from "./library-store.js";
+export {
+  LIBRARY_MEMBERSHIP,
+  type ListRecordsOptions,
+  type MembershipChange,
+  type RecordScope,
+  type RecordStore,
+} from "./record-store.js";
 export type { OpenedSource, Source } from "./source.js";
 export type {
   SpendAmount,

@@ -1,13 +1,32 @@
 import type { Lease } from "./lease.js";
 
-/** Options of `RecordStore.list`. */
-export interface ListRecordsOptions {
-  /** Only records that this job produced (its membership). */
+/**
+ * The membership id that stands for a tenant's library (the latest version of each conversation
+ * across imports). Reserved: no job has it. Library membership is not a reference for `purgeJob`.
+ */
+export const LIBRARY_MEMBERSHIP = "~library";
+
+/** Which records `list` and `count` read: all of the tenant's, one job's, or the tenant's library. */
+export interface RecordScope {
+  /** Only records that this job produced or holds (its membership). */
   readonly jobId?: string;
+  /** Only records in the tenant's library (ignored when `jobId` is given). */
+  readonly library?: boolean;
+}
+
+/** Options of `RecordStore.list`. */
+export interface ListRecordsOptions extends RecordScope {
   /** Page after this id (records sort by id). */
   readonly after?: string;
   /** At most this many records. @default 1000 */
   readonly limit?: number;
+}
+
+/** What `RecordStore.updateMembership` changes; every list may be empty or absent. */
+export interface MembershipChange {
+  readonly hold?: readonly string[];
+  readonly addToLibrary?: readonly string[];
+  readonly removeFromLibrary?: readonly string[];
 }
 
 /** A sink of records keyed by `(tenant, id)` whose membership in the producing jobs is kept. */
@@ -31,11 +50,19 @@ export interface RecordStore<T extends { readonly id: string }> {
   list(tenant: string, options?: ListRecordsOptions): Promise<T[]>;
   /** The records with these ids that the tenant has, in the order asked (missing ids are left out). */
   get(tenant: string, ids: readonly string[]): Promise<T[]>;
-  /** How many records the tenant (or one job) has. */
-  count(tenant: string, options?: { readonly jobId?: string }): Promise<number>;
+  /** How many records the tenant (or one job, or its library) has. */
+  count(tenant: string, options?: RecordScope): Promise<number>;
   /**
-   * Removes the job's memberships and every record of the tenant no other job references. Used by
-   * `JobStore.purge` and, for a sink in another store, by the runner. Idempotent.
+   * Changes memberships of records the tenant already has, in one atomic step (fenced like
+   * `upsert`): the lease's job comes to hold `hold` (a re-import's unchanged records, no record
+   * written), `addToLibrary` enter the tenant's library and `removeFromLibrary` leave it. A reader of
+   * the library sees all of the change or none of it. Ids the tenant lacks are skipped. Idempotent.
+   */
+  updateMembership(lease: Lease, change: MembershipChange): Promise<void>;
+  /**
+   * Removes the job's memberships and every record of the tenant no other job references (library
+   * membership is no reference: a record removed leaves the library too). Used by `JobStore.purge`
+   * and, for a sink in another store, by the runner. Idempotent.
    */
   purgeJob(tenant: string, jobId: string): Promise<void>;
   /** Removes every record and membership of the tenant. Idempotent. */
