@@ -63,41 +63,45 @@ function watched(store: Adapter, mixes: string[]): Adapter {
 
 it("kills at any store call of a re-import end in a fresh import's library, and no reader ever sees a conversation's old and new chunks together", async () => {
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 1, max: 140 }), fc.constantFrom("before", "after"), async (call, when) => {
-      const store = createMemoryAdapter();
-      const exportsByName = { base: exports.base, next: exports.bytes };
-      await importNamed(store, reimportRunner(store, exportsByName), "base");
-      const mixes: string[] = [];
-      const checked = watched(store, mixes);
-      const fast = { leaseMs: 300, renewEveryMs: 100 };
-      const { job } = await reimportRunner(checked, exportsByName).submit({
-        tenant: TENANT,
-        pipeline: "import",
-        input: { kind: "memory", name: "next" },
-        options: { missing: "delete" },
-      });
-      const view = createFaultyAdapter(checked, { killAt: { call, when } });
-      let returned = false;
-      void reimportRunner(view.adapter, exportsByName, fast)
-        .work()
-        .then(() => {
-          returned = true;
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 140 }),
+      fc.constantFrom("before", "after"),
+      async (call, when) => {
+        const store = createMemoryAdapter();
+        const exportsByName = { base: exports.base, next: exports.bytes };
+        await importNamed(store, reimportRunner(store, exportsByName), "base");
+        const mixes: string[] = [];
+        const checked = watched(store, mixes);
+        const fast = { leaseMs: 300, renewEveryMs: 100 };
+        const { job } = await reimportRunner(checked, exportsByName).submit({
+          tenant: TENANT,
+          pipeline: "import",
+          input: { kind: "memory", name: "next" },
+          options: { missing: "delete" },
         });
-      while (!returned && !view.killed) await new Promise((r) => setTimeout(r, 5));
-      if (view.killed) await new Promise((r) => setTimeout(r, 320)); // its lease lapses
-      await reimportRunner(checked, exportsByName, fast).work();
-      const done = (await store.jobs.get(TENANT, job.id))!;
-      expect(done.status).toBe("succeeded");
-      expect(mixes).toEqual([]);
-      expect(await chunkIds(store, { library: true })).toEqual(flat(after));
-      const changed = exports.edited.length + exports.switched.length;
-      expect(done.counts).toMatchObject({
-        changed,
-        new: exports.added.length,
-        missing: exports.removed.length,
-        unchanged: after.size - changed - exports.added.length,
-      });
-    }),
+        const view = createFaultyAdapter(checked, { killAt: { call, when } });
+        let returned = false;
+        void reimportRunner(view.adapter, exportsByName, fast)
+          .work()
+          .then(() => {
+            returned = true;
+          });
+        while (!returned && !view.killed) await new Promise((r) => setTimeout(r, 5));
+        if (view.killed) await new Promise((r) => setTimeout(r, 320)); // its lease lapses
+        await reimportRunner(checked, exportsByName, fast).work();
+        const done = (await store.jobs.get(TENANT, job.id))!;
+        expect(done.status).toBe("succeeded");
+        expect(mixes).toEqual([]);
+        expect(await chunkIds(store, { library: true })).toEqual(flat(after));
+        const changed = exports.edited.length + exports.switched.length;
+        expect(done.counts).toMatchObject({
+          changed,
+          new: exports.added.length,
+          missing: exports.removed.length,
+          unchanged: after.size - changed - exports.added.length,
+        });
+      },
+    ),
     { numRuns: 16 },
   );
 }, 120_000);

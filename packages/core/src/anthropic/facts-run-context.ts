@@ -25,6 +25,8 @@ export interface FactsRunContext {
   readonly rules: ResolvedFactTextRules;
   readonly tenant: string;
   readonly jobId: string;
+  /** The conversations the job's import wrote (a re-import holds unchanged ones); `null`: all of the job's. */
+  readonly written: ReadonlySet<string> | null;
   /** The job's conversations, for progress. */
   readonly total: number;
   /** A fact's time when neither its message nor its conversation has one: the job's creation. */
@@ -46,6 +48,7 @@ export function planNext(
     tenant: run.tenant,
     jobId: run.jobId,
     from: cursor.position,
+    only: run.written,
     covered: cursor.covered,
     count,
     packer: createFactRequestPacker({

@@ -1,6 +1,7 @@
 import { createTokenCounter } from "../chunk/token-counter.js";
 import { JobConfigurationError } from "../errors/job-configuration-error.js";
-import type { Fact } from "../facts/fact.js";
+import { FACT_UNSUPPORTED, type Fact } from "../facts/fact.js";
+import { jobLibraryChanges } from "../library/job-library-changes.js";
 import type { Stage, StageContext, StageRun, UnitContext, UnitResult } from "../pipeline/pipeline.js";
 import type { Adapter } from "../ports/adapter.js";
 import type { RateLimiter } from "../ratelimit/create-rate-limiter.js";
@@ -12,13 +13,17 @@ import { resolveFactTextRules } from "./fact-text-rules.js";
 import { type FactsJobOptions, factsJobOptions } from "./facts-job-options.js";
 import { type ExtractionUnitResult, type FactsCursor, foldExtraction } from "./facts-unit.js";
 import { supersede } from "./merge-facts.js";
+import { retireUnsupportedFacts } from "./retire-unsupported-facts.js";
 import { type ModelPrice, priceOf } from "./model-prices.js";
 import { runFactRequest } from "./run-fact-request.js";
 
 /** Options of `createFactsStage`. */
 export interface FactsStageOptions {
-  /** Where the job's conversations are read back from and its facts merged into: `adapter` (its `conversations` and `facts`). */
-  readonly store: Pick<Adapter, "conversations" | "facts">;
+  /**
+   * Where the job's conversations are read back from and its facts merged into: `adapter` (its
+   * `conversations` and `facts`, and `library`, which says what a re-import changed).
+   */
+  readonly store: Pick<Adapter, "conversations" | "facts" | "library">;
   /**
    * The Anthropic client. @default `new Anthropic()` from `@anthropic-ai/sdk`, which reads
    * `ANTHROPIC_API_KEY` and `ANTHROPIC_BASE_URL`; its own retries are always off (`maxRetries: 0`).
@@ -63,26 +68,44 @@ async function applyBudget(
     await options.ledger.setCaps(scope, { ...caps, microUsd: Math.round(facts.budgetUsd * 1e6) });
 }
 
-/** Marks replaced facts of single-valued predicates across the tenant's whole library. */
+/**
+ * Across the tenant's whole library: retires the facts a re-import left without a source (their
+ * messages edited away or deleted), then marks replaced facts of single-valued predicates.
+ */
 async function supersedeUnit(
   options: FactsStageOptions,
-  tenant: string,
+  job: { readonly tenant: string; readonly id: string },
   cursor: FactsCursor,
 ): Promise<UnitResult<FactsCursor>> {
+  const { tenant } = job;
   const store = options.store.facts!;
-  const all: Fact[] = [];
+  const byId = new Map<string, Fact>();
   for (let after: string | undefined; ; ) {
     const page = await store.list(tenant, { limit: 1000, ...(after === undefined ? {} : { after }) });
-    all.push(...page);
+    for (const f of page) byId.set(f.id, f);
     if (page.length < 1000) break;
     after = page[page.length - 1]!.id;
   }
-  const changed = supersede(all, options.singleValued);
+  const { library, conversations } = options.store;
+  const retired = library
+    ? retireUnsupportedFacts(
+        [...byId.values()],
+        await jobLibraryChanges(library, tenant, job.id, conversations),
+      )
+    : [];
+  const out = new Map(retired.map((f) => [f.id, f]));
+  for (const f of retired) byId.set(f.id, f);
+  const standing = [...byId.values()].filter((f) => f.supersededBy !== FACT_UNSUPPORTED);
+  for (const f of supersede(standing, options.singleValued)) out.set(f.id, f);
+  const changed = [...out.values()];
   return {
     cursor,
     done: true,
     facts: changed,
-    counts: { factsSuperseded: changed.filter((f) => f.supersededBy).length },
+    counts: {
+      factsSuperseded: changed.filter((f) => f.supersededBy && f.supersededBy !== FACT_UNSUPPORTED).length,
+      factsUnsupported: retired.filter((f) => f.supersededBy === FACT_UNSUPPORTED).length,
+    },
   };
 }
 
@@ -126,6 +149,12 @@ async function runContext(
     );
   await applyBudget(options, context, facts);
   const { tenant, id: jobId } = context.job;
+  // The conversations the import wrote, when it kept the library (a re-import holds unchanged ones).
+  const { library } = options.store;
+  const written =
+    library && (await library.count(tenant, { jobId })) > 0
+      ? (await jobLibraryChanges(library, tenant, jobId)).written
+      : null;
   return {
     conversations: options.store.conversations,
     factStore,
@@ -138,7 +167,8 @@ async function runContext(
     rules: resolveFactTextRules(facts),
     tenant,
     jobId,
-    total: await options.store.conversations.count(tenant, { jobId }),
+    written,
+    total: written ? written.size : await options.store.conversations.count(tenant, { jobId }),
     fallbackAt: new Date(context.job.createdAt),
     retries: options.retries,
     minTimeoutMs: options.minTimeoutMs,
@@ -160,7 +190,7 @@ async function openFacts(
     async next(unit: UnitContext) {
       // A failure beside answered requests is raised once their facts are written and checkpointed.
       if (pending !== null) throw pending;
-      if (cursor.phase === "supersede") return supersedeUnit(options, run.tenant, cursor);
+      if (cursor.phase === "supersede") return supersedeUnit(options, context.job, cursor);
       const unitResult = facts.batch
         ? await nextBatchUnit(run, cursor, unit.signal)
         : await nextMessagesUnit(run, cursor, unit.signal);

@@ -20,6 +20,8 @@ export interface PlanFactRequestsOptions {
   readonly packer: FactRequestPacker;
   /** Conversations read per page. @default 100 */
   readonly pageSize?: number;
+  /** Only these of the job's conversations (a re-import's new and changed ones); `null`: all. */
+  readonly only?: ReadonlySet<string> | null;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function planFactRequests(options: PlanFactRequestsOptions): Promis
       ...(after === undefined ? {} : { after }),
     });
     for (const c of page) {
+      if (options.only && !options.only.has(c.id)) continue;
       add(c);
       if (plans.length >= options.count) return plans;
     }

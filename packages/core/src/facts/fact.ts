@@ -30,10 +30,14 @@ export const factSchema = z.strictObject({
   lastSeen: z.date(),
   /**
    * The id of the newer fact that replaced it (for a predicate that holds one value at a time, such
-   * as `lives_in`), or `null` while it stands. A superseded fact is kept, never deleted.
+   * as `lives_in`); `FACT_UNSUPPORTED` once a newer export edited or deleted every message it came
+   * from; `null` while it stands. A superseded fact is kept, never deleted.
    */
   supersededBy: z.string().min(1).nullable(),
 });
 
 /** A fact the person's own words hold about them; see `factSchema`. */
 export type Fact = z.infer<typeof factSchema>;
+
+/** `supersededBy` of a fact whose every source a newer export edited away or deleted. */
+export const FACT_UNSUPPORTED = "unsupported";

@@ -58,7 +58,13 @@ export interface FactsSetup {
 
 export async function factsSetup(
   bytes: Uint8Array,
-  options: { store?: Adapter; limiter?: RateLimiter; fake?: Parameters<typeof createFakeAnthropic>[0] } = {},
+  options: {
+    store?: Adapter;
+    limiter?: RateLimiter;
+    fake?: Parameters<typeof createFakeAnthropic>[0];
+    /** More exports, read by jobs whose input names them (`{ kind: "memory", name }`). */
+    exports?: Readonly<Record<string, Uint8Array>>;
+  } = {},
 ): Promise<FactsSetup> {
   const store = options.store ?? createMemoryAdapter();
   const fake = await createFakeAnthropic({ apiKey: API_KEY, ...options.fake });
@@ -93,7 +99,12 @@ export async function factsSetup(
             ],
           },
         },
-        sources: { memory: () => createBytesSource(bytes) },
+        sources: {
+          memory: (ref) => {
+            const name = (ref as unknown as { name?: string }).name;
+            return createBytesSource(name === undefined ? bytes : options.exports![name]!);
+          },
+        },
         retry: { minTimeoutMs: 5, maxTimeoutMs: 50 },
         ...(leaseMs ? { leaseMs, renewEveryMs: leaseMs / 3 } : {}),
       });

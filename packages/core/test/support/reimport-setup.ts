@@ -41,7 +41,9 @@ export function reimportRunner(
   return createRunner({
     store,
     pipelines: { import: createImportPipeline({ batchConversations: 4 }) },
-    sources: { memory: (ref) => createBytesSource(exports[(ref as { name: string }).name]!) },
+    sources: {
+      memory: (ref) => createBytesSource(exports[String((ref as unknown as { name: string }).name)]!),
+    },
     leaseMs: 2_000,
     renewEveryMs: 500,
     pollMs: 20,
