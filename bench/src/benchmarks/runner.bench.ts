@@ -56,6 +56,7 @@ const discard = {
     async count() {
       return 0;
     },
+    async updateMembership() {},
     async purgeJob() {},
     async purgeTenant() {},
   },

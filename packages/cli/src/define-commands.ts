@@ -63,6 +63,14 @@ function defineImport(program: Command, dispatch: Dispatch): void {
         .choices(["active", "all"])
         .default("active"),
     )
+    .addOption(
+      new Option(
+        "--missing <what>",
+        "a re-import: keep the library's conversations this export no longer has, or delete them",
+      )
+        .choices(["keep", "delete"])
+        .default("keep"),
+    )
     .option("--facts", "also extract facts about the person with Claude (ANTHROPIC_API_KEY)")
     .option("--model <model>", "the model that extracts facts (default: claude-haiku-4-5)")
     .option(
@@ -139,15 +147,16 @@ function defineEstimate(program: Command, dispatch: Dispatch): void {
 function defineExport(program: Command, dispatch: Dispatch): void {
   program
     .command("export")
-    .description("what a job produced, on stdout")
-    .argument("<jobId>")
+    .description("what a job produced, or the tenant's library (--library), on stdout")
+    .argument("[jobId]")
     .requiredOption("--what <what>", "conversations, chunks or facts")
+    .option("--library", "the latest version of every conversation across imports, instead of one job's output")
     .addOption(
       new Option("--format <format>", "JSON lines or Markdown").choices(["jsonl", "md"]).default("jsonl"),
     )
     .addOption(storeOption())
     .addOption(tenantOption())
-    .action((jobId: string, flags, command: Command) =>
+    .action((jobId: string | undefined, flags, command: Command) =>
       dispatch(flags, command, (ctx) => exportCommand(jobId, flags, ctx)),
     );
 }

@@ -81,5 +81,7 @@ export async function computeIdempotencyKey(
   const parts = [fingerprint, options.maxTokens, options.overlapTokens, options.tokenizer, options.branches];
   // Without --facts the key is what it always was, so imports made before facts still resume.
   if (facts) parts.push("facts", facts.model, facts.batch ? "batch" : "messages");
+  // Likewise without --missing delete.
+  if (options.missing === "delete") parts.push("missing-delete");
   return `${KEY_VERSION}:${contentHash(...parts)}`;
 }

@@ -4,6 +4,8 @@ import { CliError } from "./cli-error.js";
 export const TOKENIZERS = ["o200k_base", "cl100k_base", "claude"] as const;
 /** The values `--branches` accepts. */
 export const BRANCH_MODES = ["active", "all"] as const;
+/** The values `--missing` accepts. */
+export const MISSING_MODES = ["keep", "delete"] as const;
 
 /** The `import` options that change its output: they are part of the idempotency key and the job's options. */
 export interface ImportOptions {
@@ -11,6 +13,8 @@ export interface ImportOptions {
   readonly overlapTokens: number;
   readonly tokenizer: (typeof TOKENIZERS)[number];
   readonly branches: (typeof BRANCH_MODES)[number];
+  /** What a re-import does with the library's conversations the export no longer has. */
+  readonly missing: (typeof MISSING_MODES)[number];
 }
 
 /** The flags as commander hands them over (strings). */
@@ -19,6 +23,7 @@ export interface ImportFlags {
   readonly overlap?: string;
   readonly tokenizer?: string;
   readonly branches?: string;
+  readonly missing?: string;
 }
 
 function integer(value: string | undefined, fallback: number, flag: string, min: number): number {
@@ -31,7 +36,7 @@ function integer(value: string | undefined, fallback: number, flag: string, min:
 
 /**
  * Validates `import`'s output options: `--max-tokens` (default 512, >= 16), `--overlap` (default
- * 64, smaller than half of max-tokens), `--tokenizer`, `--branches`.
+ * 64, smaller than half of max-tokens), `--tokenizer`, `--branches`, `--missing` (default keep).
  * @throws CliError (exit 2) naming the bad flag and the values it takes.
  */
 export function parseImportOptions(flags: ImportFlags): ImportOptions {
@@ -48,10 +53,15 @@ export function parseImportOptions(flags: ImportFlags): ImportOptions {
   if (!(BRANCH_MODES as readonly string[]).includes(branches)) {
     throw new CliError(`--branches must be active or all; got "${branches}".`);
   }
+  const missing = flags.missing ?? "keep";
+  if (!(MISSING_MODES as readonly string[]).includes(missing)) {
+    throw new CliError(`--missing must be keep or delete; got "${missing}".`);
+  }
   return {
     maxTokens,
     overlapTokens,
     tokenizer: tokenizer as ImportOptions["tokenizer"],
     branches: branches as ImportOptions["branches"],
+    missing: missing as ImportOptions["missing"],
   };
 }

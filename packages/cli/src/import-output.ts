@@ -38,6 +38,8 @@ function humanSummary(summary: ImportSummary): string {
     `${formatCount(summary.messages)} messages -> ${formatCount(summary.chunks)} chunks` +
     `${summary.issues > 0 ? `, ${formatCount(summary.issues)} issues (--verbose lists them)` : ""}` +
     ` in ${seconds.toFixed(1)} s \u00b7 job ${summary.jobId}\n` +
+    `library: ${formatCount(summary.library.unchanged)} unchanged, ${formatCount(summary.library.changed)} changed, ` +
+    `${formatCount(summary.library.new)} new, ${formatCount(summary.library.missing)} missing\n` +
     (summary.facts
       ? `facts: ${formatCount(summary.facts.requests)} requests, $${summary.facts.costUsd.toFixed(4)}` +
         `${summary.facts.issues > 0 ? `, ${formatCount(summary.facts.issues)} issues` : ""}` +

@@ -10,6 +10,16 @@ export interface ImportSummary {
   readonly chunks: number;
   /** How many `ParseIssue`s were reported (listed on stderr with `--verbose`). */
   readonly issues: number;
+  /**
+   * Against the tenant's library: conversations held unchanged (not chunked again), changed (their
+   * chunks swapped), new, and missing from this export (kept, or deleted with `--missing delete`).
+   */
+  readonly library: {
+    readonly unchanged: number;
+    readonly changed: number;
+    readonly new: number;
+    readonly missing: number;
+  };
   /** From the job's creation to its end (or to now while it is not over), in ms. */
   readonly durationMs: number;
   /** With `--facts`: requests sent (retries included), what they cost, and what could not be extracted. */
@@ -33,6 +43,12 @@ export function toSummary(job: Job, now: number = Date.now()): ImportSummary {
     messages: count("messages"),
     chunks: count("chunks"),
     issues: count("issues"),
+    library: {
+      unchanged: count("unchanged"),
+      changed: count("changed"),
+      new: count("new"),
+      missing: count("missing"),
+    },
     durationMs: Math.max(0, end - job.createdAt),
     ...(job.options.facts
       ? {

@@ -13,16 +13,25 @@ function write(stream: NodeJS.WritableStream, text: string): Promise<void> | voi
   return new Promise((resolve) => stream.once("drain", () => resolve()));
 }
 
+/** Which records `export` reads: one job's, or the tenant's library. */
+type Scope = { readonly jobId: string } | { readonly library: true };
+
 /**
  * `threadmill export <jobId> --what conversations|chunks|facts [--format jsonl|md]`: what the job
- * produced, on stdout. JSON lines of the `Conversation` shape (dates as ISO strings), of `Chunk` or of
- * `Fact`, by id; or Markdown with one section per conversation (one line per fact). Exit 0 whatever the job's state; 2 for an unknown job.
+ * produced, on stdout; with `--library` instead of a job id, the tenant's library (the latest version
+ * of every conversation across imports, with its chunks and facts). JSON lines of the `Conversation`
+ * shape (dates as ISO strings), of `Chunk` or of `Fact`, by id; or Markdown with one section per
+ * conversation (one line per fact). Exit 0 whatever the job's state; 2 for an unknown job.
  */
 export async function exportCommand(
-  jobId: string,
-  flags: { readonly what?: string; readonly format?: string },
+  jobId: string | undefined,
+  flags: { readonly what?: string; readonly format?: string; readonly library?: boolean },
   ctx: CommandContext,
 ): Promise<number> {
+  if ((jobId === undefined) === (flags.library !== true)) {
+    throw new CliError("export needs a job id or --library (not both).");
+  }
+  const scope: Scope = jobId === undefined ? { library: true } : { jobId };
   const what = flags.what;
   if (what !== "conversations" && what !== "chunks" && what !== "facts") {
     throw new CliError(
@@ -33,12 +42,12 @@ export async function exportCommand(
   if (format !== "jsonl" && format !== "md")
     throw new CliError(`--format must be jsonl or md; got "${format}".`);
   return withStore(ctx, async (store) => {
-    await requireJob(ctx, store, jobId);
+    if (jobId !== undefined) await requireJob(ctx, store, jobId);
     const { stdout } = ctx.io;
     if (what === "facts") {
       const facts = store.adapter.facts;
       if (!facts) throw new CliError("this store keeps no facts.");
-      for await (const fact of pages(facts, ctx.tenant, jobId)) {
+      for await (const fact of pages(facts, ctx.tenant, scope)) {
         await write(stdout, format === "jsonl" ? `${JSON.stringify(fact)}\n` : formatFactMarkdown(fact));
       }
       return EXIT_CODES.ok;
@@ -47,7 +56,7 @@ export async function exportCommand(
     if (format === "md" && what === "chunks") {
       // Markdown groups chunks by conversation, so it gathers them first (JSON lines stream instead).
       const byConversation = new Map<string, Chunk[]>();
-      for await (const chunk of pages(sink as typeof store.adapter.chunks, ctx.tenant, jobId)) {
+      for await (const chunk of pages(sink as typeof store.adapter.chunks, ctx.tenant, scope)) {
         let list = byConversation.get(chunk.conversationId);
         if (!list) {
           list = [];
@@ -67,7 +76,7 @@ export async function exportCommand(
       }
       return EXIT_CODES.ok;
     }
-    for await (const record of pages(sink as typeof store.adapter.conversations, ctx.tenant, jobId)) {
+    for await (const record of pages(sink as typeof store.adapter.conversations, ctx.tenant, scope)) {
       const text =
         format === "jsonl"
           ? `${JSON.stringify(record)}\n`
@@ -79,13 +88,13 @@ export async function exportCommand(
 }
 
 async function* pages<T extends { readonly id: string }>(
-  sink: { list(tenant: string, options: { jobId: string; after?: string; limit: number }): Promise<T[]> },
+  sink: { list(tenant: string, options: Scope & { after?: string; limit: number }): Promise<T[]> },
   tenant: string,
-  jobId: string,
+  scope: Scope,
 ): AsyncGenerator<T> {
   let after: string | undefined;
   for (;;) {
-    const page = await sink.list(tenant, { jobId, limit: PAGE, ...(after === undefined ? {} : { after }) });
+    const page = await sink.list(tenant, { ...scope, limit: PAGE, ...(after === undefined ? {} : { after }) });
     yield* page;
     if (page.length < PAGE) return;
     after = page[page.length - 1]!.id;
