@@ -4,6 +4,7 @@ import { FACT_UNSUPPORTED, type Fact } from "../facts/fact.js";
 import { jobLibraryChanges } from "../library/job-library-changes.js";
 import type { Stage, StageContext, StageRun, UnitContext, UnitResult } from "../pipeline/pipeline.js";
 import type { Adapter } from "../ports/adapter.js";
+import type { FactStore } from "../ports/fact-store.js";
 import type { RateLimiter } from "../ratelimit/create-rate-limiter.js";
 import type { SpendLedger } from "../spend/create-spend-ledger.js";
 import { clientOf, type FactsClient } from "./facts-client.js";
@@ -47,7 +48,7 @@ export interface FactsStageOptions {
   readonly name?: string;
 }
 
-const START: FactsCursor = { phase: "extract", position: null, covered: 0, done: [] };
+const START: FactsCursor = { phase: "retire", position: null, covered: 0, done: [] };
 
 /** Stores the job's cap the first time (a cap raised later in the ledger is never lowered back). */
 async function applyBudget(
@@ -68,44 +69,50 @@ async function applyBudget(
     await options.ledger.setCaps(scope, { ...caps, microUsd: Math.round(facts.budgetUsd * 1e6) });
 }
 
-/**
- * Across the tenant's whole library: retires the facts a re-import left without a source (their
- * messages edited away or deleted), then marks replaced facts of single-valued predicates.
- */
-async function supersedeUnit(
-  options: FactsStageOptions,
-  job: { readonly tenant: string; readonly id: string },
-  cursor: FactsCursor,
-): Promise<UnitResult<FactsCursor>> {
-  const { tenant } = job;
-  const store = options.store.facts!;
-  const byId = new Map<string, Fact>();
+/** Every fact of the tenant, by id. */
+async function allFacts(store: FactStore, tenant: string): Promise<Fact[]> {
+  const all: Fact[] = [];
   for (let after: string | undefined; ; ) {
     const page = await store.list(tenant, { limit: 1000, ...(after === undefined ? {} : { after }) });
-    for (const f of page) byId.set(f.id, f);
-    if (page.length < 1000) break;
+    all.push(...page);
+    if (page.length < 1000) return all;
     after = page[page.length - 1]!.id;
   }
-  const { library, conversations } = options.store;
-  const retired = library
-    ? retireUnsupportedFacts(
-        [...byId.values()],
-        await jobLibraryChanges(library, tenant, job.id, conversations),
-      )
-    : [];
-  const out = new Map(retired.map((f) => [f.id, f]));
-  for (const f of retired) byId.set(f.id, f);
-  const standing = [...byId.values()].filter((f) => f.supersededBy !== FACT_UNSUPPORTED);
-  for (const f of supersede(standing, options.singleValued)) out.set(f.id, f);
-  const changed = [...out.values()];
+}
+
+/**
+ * A re-import, before extracting: the sources facts have in its changed and deleted conversations
+ * go, and facts left with none are marked unsupported (see `retireUnsupportedFacts`).
+ */
+async function retireUnit(options: FactsStageOptions, job: { readonly tenant: string; readonly id: string }) {
+  const next: FactsCursor = { ...START, phase: "extract" };
+  const { library } = options.store;
+  const changes = library ? await jobLibraryChanges(library, job.tenant, job.id) : null;
+  if (!changes || changes.changed.size + changes.deleted.size === 0) return { cursor: next, done: false as const };
+  const retired = retireUnsupportedFacts(await allFacts(options.store.facts!, job.tenant), changes);
+  return {
+    cursor: next,
+    done: false as const,
+    facts: retired,
+    counts: { factsUnsupported: retired.filter((f) => f.supersededBy === FACT_UNSUPPORTED).length },
+  };
+}
+
+/** Marks replaced facts of single-valued predicates across the tenant's whole library. */
+async function supersedeUnit(
+  options: FactsStageOptions,
+  tenant: string,
+  cursor: FactsCursor,
+): Promise<UnitResult<FactsCursor>> {
+  const standing = (await allFacts(options.store.facts!, tenant)).filter(
+    (f) => f.supersededBy !== FACT_UNSUPPORTED,
+  );
+  const changed = supersede(standing, options.singleValued);
   return {
     cursor,
     done: true,
     facts: changed,
-    counts: {
-      factsSuperseded: changed.filter((f) => f.supersededBy && f.supersededBy !== FACT_UNSUPPORTED).length,
-      factsUnsupported: retired.filter((f) => f.supersededBy === FACT_UNSUPPORTED).length,
-    },
+    counts: { factsSuperseded: changed.filter((f) => f.supersededBy).length },
   };
 }
 
@@ -190,7 +197,13 @@ async function openFacts(
     async next(unit: UnitContext) {
       // A failure beside answered requests is raised once their facts are written and checkpointed.
       if (pending !== null) throw pending;
-      if (cursor.phase === "supersede") return supersedeUnit(options, context.job, cursor);
+      if (cursor.phase === "supersede") return supersedeUnit(options, run.tenant, cursor);
+      if (cursor.phase === "retire") {
+        const retired = await retireUnit(options, context.job);
+        cursor = retired.cursor;
+        // Nothing to retire (a first import): extraction starts in this unit.
+        if (retired.facts) return retired;
+      }
       const unitResult = facts.batch
         ? await nextBatchUnit(run, cursor, unit.signal)
         : await nextMessagesUnit(run, cursor, unit.signal);

@@ -10,7 +10,8 @@ import type { FactRequestIssue, FactRequestOutcome } from "./run-fact-request.js
 
 /** The facts stage's cursor: where extraction stands, and requests answered beyond it. */
 export interface FactsCursor {
-  readonly phase: "extract" | "supersede";
+  /** `retire`: a re-import's stale sources go first (cursors saved before it existed start at `extract`). */
+  readonly phase: "retire" | "extract" | "supersede";
   readonly position: FactPosition | null;
   /** Conversations fully covered at `position`. */
   readonly covered: number;

@@ -1,4 +1,4 @@
-import type { Fact, FactSource } from "../facts/fact.js";
+import { FACT_UNSUPPORTED, type Fact, type FactSource } from "../facts/fact.js";
 import { factId, normaliseFactPart } from "../facts/fact-id.js";
 import type { ExtractedFact } from "./fact-prompt.js";
 import { SINGLE_VALUED_PREDICATES } from "./fact-prompt.js";
@@ -66,11 +66,13 @@ export function factsOfAnswer(
 
 /**
  * One fact from two sightings of it (same id): every source once, the widest firstSeen/lastSeen, the
- * higher confidence; `supersededBy` is the stored one's (`a`), which only supersession changes.
+ * higher confidence; `supersededBy` is the stored one's (`a`), which only supersession changes, but
+ * for an unsupported fact: said again, it stands again.
  */
 export function mergeFact(a: Fact, b: Fact): Fact {
   return {
     ...a,
+    supersededBy: a.supersededBy === FACT_UNSUPPORTED ? b.supersededBy : a.supersededBy,
     confidence: Math.max(a.confidence, b.confidence),
     sources: sortSources([...a.sources, ...b.sources]),
     firstSeen: new Date(Math.min(a.firstSeen.getTime(), b.firstSeen.getTime())),
