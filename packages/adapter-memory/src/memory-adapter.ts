@@ -1,4 +1,4 @@
-import type { Adapter, ChunkStore, ConversationStore, FactStore } from "@threadmill/core";
+import type { Adapter, ChunkStore, ConversationStore, FactStore, LibraryStore } from "@threadmill/core";
 import { createMemoryCheckpointStore } from "./memory-checkpoint-store.js";
 import { createMemoryEventLog } from "./memory-event-log.js";
 import { registerMemoryState } from "./memory-inspect.js";
@@ -50,6 +50,7 @@ export function createMemoryAdapter(options: MemoryAdapterOptions = {}): Adapter
     conversations: createMemoryRecordStore(state, "conversations") as ConversationStore,
     chunks: createMemoryRecordStore(state, "chunks") as ChunkStore,
     facts: createMemoryRecordStore(state, "facts") as FactStore,
+    library: createMemoryRecordStore(state, "library") as LibraryStore,
     rateLimits,
     spend,
     capabilities: { blockingRead: true, fencedSinks: true },

@@ -29,6 +29,13 @@ export function countMemoryEntries(adapter: Adapter, tenant: string): number {
     t.chunks.jobsOf.size +
     t.facts.records.size +
     t.facts.byJob.size +
-    t.facts.jobsOf.size
+    t.facts.jobsOf.size +
+    t.library.records.size +
+    t.library.byJob.size +
+    t.library.jobsOf.size +
+    t.conversations.library.size +
+    t.chunks.library.size +
+    t.facts.library.size +
+    t.library.library.size
   );
 }

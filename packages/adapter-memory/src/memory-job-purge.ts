@@ -14,6 +14,7 @@ export function purgeMemoryJob(state: MemoryState, tenant: string, jobId: string
   deleted = purgeJobRecords(t.conversations, jobId) || deleted;
   deleted = purgeJobRecords(t.chunks, jobId) || deleted;
   deleted = purgeJobRecords(t.facts, jobId) || deleted;
+  deleted = purgeJobRecords(t.library, jobId) || deleted;
   wake(state, tenant, jobId);
   if (
     t.jobs.size === 0 &&
@@ -21,7 +22,8 @@ export function purgeMemoryJob(state: MemoryState, tenant: string, jobId: string
     t.checkpoints.size === 0 &&
     t.conversations.records.size === 0 &&
     t.chunks.records.size === 0 &&
-    t.facts.records.size === 0
+    t.facts.records.size === 0 &&
+    t.library.records.size === 0
   ) {
     state.tenants.delete(tenant);
   }

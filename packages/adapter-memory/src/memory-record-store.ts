@@ -1,4 +1,11 @@
-import type { Lease, ListRecordsOptions, RecordStore } from "@threadmill/core";
+import {
+  LIBRARY_MEMBERSHIP,
+  type Lease,
+  type ListRecordsOptions,
+  type MembershipChange,
+  type RecordScope,
+  type RecordStore,
+} from "@threadmill/core";
 import {
   assertId,
   assertOpen,
@@ -10,14 +17,37 @@ import {
   type TenantState,
 } from "./memory-state.js";
 
-/** The table's ids (or one job's) in ascending order, cached until the table changes. */
-function sortedIds(t: RecordTable, jobId: string | null): string[] {
-  let ids = t.sorted.get(jobId);
+/** The ids a scope reads: one job's, the library's, or (`null`) the whole table's. */
+function scopeIds(t: RecordTable, scope: RecordScope): Iterable<string> | undefined {
+  if (scope.jobId !== undefined) return t.byJob.get(scope.jobId);
+  return scope.library ? t.library : t.records.keys();
+}
+
+/** The scope's ids in ascending order, cached until the table changes. */
+function sortedIds(t: RecordTable, scope: RecordScope): string[] {
+  const key = scope.jobId ?? (scope.library ? LIBRARY_MEMBERSHIP : null);
+  let ids = t.sorted.get(key);
   if (!ids) {
-    ids = [...(jobId === null ? t.records.keys() : (t.byJob.get(jobId) ?? []))].sort();
-    t.sorted.set(jobId, ids);
+    ids = [...(scopeIds(t, scope) ?? [])].sort();
+    t.sorted.set(key, ids);
   }
   return ids;
+}
+
+/** Adds `jobId` to the holders of an existing record. */
+function hold(t: RecordTable, jobId: string, id: string): void {
+  let mine = t.byJob.get(jobId);
+  if (!mine) {
+    mine = new Set();
+    t.byJob.set(jobId, mine);
+  }
+  mine.add(id);
+  let jobs = t.jobsOf.get(id);
+  if (!jobs) {
+    jobs = new Set();
+    t.jobsOf.set(id, jobs);
+  }
+  jobs.add(jobId);
 }
 
 /** Index of the first id greater than `after` in sorted `ids` (binary search). */
@@ -32,10 +62,10 @@ function firstAfter(ids: readonly string[], after: string): number {
   return lo;
 }
 
-/** A fenced RecordStore over one table (conversations, chunks or facts) of a memory state. */
+/** A fenced RecordStore over one table (conversations, chunks, facts or library versions) of a memory state. */
 export function createMemoryRecordStore<T extends { readonly id: string }>(
   state: MemoryState,
-  kind: "conversations" | "chunks" | "facts",
+  kind: "conversations" | "chunks" | "facts" | "library",
 ): RecordStore<T> {
   const table = (t: TenantState): RecordTable => t[kind];
 
@@ -49,22 +79,29 @@ export function createMemoryRecordStore<T extends { readonly id: string }>(
       const copies = records.map((r) => clone(r));
       fence(state, lease);
       const t = table(state.tenants.get(lease.tenant)!);
-      let mine = t.byJob.get(lease.jobId);
-      if (!mine) {
-        mine = new Set();
-        t.byJob.set(lease.jobId, mine);
-      }
-      if (copies.some((r) => !mine.has(r.id))) t.sorted.clear();
+      const mine = t.byJob.get(lease.jobId);
+      if (copies.some((r) => !mine?.has(r.id))) t.sorted.clear();
       for (const record of copies) {
         t.records.set(record.id, record);
-        mine.add(record.id);
-        let jobs = t.jobsOf.get(record.id);
-        if (!jobs) {
-          jobs = new Set();
-          t.jobsOf.set(record.id, jobs);
-        }
-        jobs.add(lease.jobId);
+        hold(t, lease.jobId, record.id);
       }
+    },
+
+    async updateMembership(lease: Lease, change: MembershipChange): Promise<void> {
+      assertOpen(state, `${kind}.updateMembership`);
+      const lists = [change.hold ?? [], change.addToLibrary ?? [], change.removeFromLibrary ?? []];
+      for (const list of lists) {
+        if (!Array.isArray(list))
+          throw new TypeError(`[threadmill] [memory] ${kind}.updateMembership needs arrays`);
+        for (const id of list) assertId(id, `${kind} record id`);
+      }
+      fence(state, lease);
+      const t = table(state.tenants.get(lease.tenant)!);
+      t.sorted.clear();
+      const [holds, adds, removes] = lists as [string[], string[], string[]];
+      for (const id of holds) if (t.records.has(id)) hold(t, lease.jobId, id);
+      for (const id of removes) t.library.delete(id);
+      for (const id of adds) if (t.records.has(id)) t.library.add(id);
     },
 
     async list(tenant: string, options: ListRecordsOptions = {}): Promise<T[]> {
@@ -73,7 +110,7 @@ export function createMemoryRecordStore<T extends { readonly id: string }>(
       if (!ten) return [];
       const t = table(ten);
       const limit = options.limit ?? 1000;
-      const ids = sortedIds(t, options.jobId ?? null);
+      const ids = sortedIds(t, options);
       const from = options.after === undefined ? 0 : firstAfter(ids, options.after);
       return ids.slice(from, from + Math.max(0, limit)).map((id) => clone(t.records.get(id) as T));
     },
@@ -91,12 +128,13 @@ export function createMemoryRecordStore<T extends { readonly id: string }>(
       return out;
     },
 
-    async count(tenant: string, options: { readonly jobId?: string } = {}): Promise<number> {
+    async count(tenant: string, options: RecordScope = {}): Promise<number> {
       assertOpen(state, `${kind}.count`);
       const ten = state.tenants.get(tenant);
       if (!ten) return 0;
       const t = table(ten);
-      return options.jobId === undefined ? t.records.size : (t.byJob.get(options.jobId)?.size ?? 0);
+      if (options.jobId !== undefined) return t.byJob.get(options.jobId)?.size ?? 0;
+      return options.library ? t.library.size : t.records.size;
     },
 
     async purgeJob(tenant: string, jobId: string): Promise<void> {
@@ -113,6 +151,7 @@ export function createMemoryRecordStore<T extends { readonly id: string }>(
       t.records.clear();
       t.byJob.clear();
       t.jobsOf.clear();
+      t.library.clear();
       t.sorted.clear();
     },
   };

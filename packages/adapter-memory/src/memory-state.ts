@@ -18,13 +18,15 @@ export interface EventStream {
   trimmedThrough: number;
 }
 
-/** Records of one kind (conversations, chunks or facts) of one tenant, with their job memberships. */
+/** Records of one kind (conversations, chunks, facts or library versions) of one tenant, with their job memberships. */
 export interface RecordTable {
   readonly records: Map<string, unknown>;
   /** jobId -> ids the job produced. */
   readonly byJob: Map<string, Set<string>>;
   /** id -> jobs that produced it. */
   readonly jobsOf: Map<string, Set<string>>;
+  /** Ids in the tenant's library (not a reference: a purge ignores it). */
+  readonly library: Set<string>;
   /** Sorted ids, per job (key `null`: the whole table), built on demand and dropped on any change. */
   readonly sorted: Map<string | null, string[]>;
 }
@@ -37,6 +39,7 @@ export interface TenantState {
   readonly conversations: RecordTable;
   readonly chunks: RecordTable;
   readonly facts: RecordTable;
+  readonly library: RecordTable;
 }
 
 /**
@@ -66,7 +69,7 @@ export function createMemoryState(options: { eventRetention: number; now: () => 
 
 /** An empty record table. */
 export function emptyTable(): RecordTable {
-  return { records: new Map(), byJob: new Map(), jobsOf: new Map(), sorted: new Map() };
+  return { records: new Map(), byJob: new Map(), jobsOf: new Map(), library: new Set(), sorted: new Map() };
 }
 
 /** The tenant's state, created on first write. */
@@ -80,6 +83,7 @@ export function tenantFor(state: MemoryState, tenant: string): TenantState {
       conversations: emptyTable(),
       chunks: emptyTable(),
       facts: emptyTable(),
+      library: emptyTable(),
     };
     state.tenants.set(tenant, t);
   }
@@ -209,6 +213,7 @@ export function purgeJobRecords(table: RecordTable, jobId: string): boolean {
     if (!jobs || jobs.size === 0) {
       table.jobsOf.delete(id);
       table.records.delete(id);
+      table.library.delete(id);
     }
   }
   return true;

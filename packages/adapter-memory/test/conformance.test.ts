@@ -7,5 +7,6 @@ runAdapterConformance({
   create: async ({ eventRetention }) => createMemoryAdapter({ eventRetention }),
   capabilities: { blockingRead: true, fencedSinks: true },
   requireFacts: true,
+  requireLibrary: true,
   countTenantEntries: async (adapter, tenant) => countMemoryEntries(adapter, tenant),
 });

@@ -7,6 +7,7 @@ import type {
   Fact,
   JobSpec,
   Lease,
+  LibraryVersion,
   NewProgressEvent,
   StoredConversation,
 } from "@threadmill/core";
@@ -35,6 +36,11 @@ export interface AdapterConformanceOptions {
    * naming `adapter.facts`, when it has none. @default false
    */
   readonly requireFacts?: boolean;
+  /**
+   * Whether the adapter must have `library` (threadmill's own adapters do): then every LibraryStore
+   * case runs and fails without it; otherwise they are skipped when it has none. @default false
+   */
+  readonly requireLibrary?: boolean;
 }
 
 /** The default event retention the suites create adapters with. */
@@ -198,5 +204,21 @@ export function sampleFact(id: string, variant = 0): Fact {
     firstSeen: new Date(Date.UTC(2023, 11, 31, 23, 59, 59, 1 + variant)),
     lastSeen: new Date(Date.UTC(2024, 1, 29, 12, 0, 0, 999 - variant)),
     supersededBy: variant % 2 === 1 ? `f_newer-${variant}` : null,
+  };
+}
+
+/** A library version with every field set: Dates with milliseconds, null next to values, long lists. */
+export function sampleLibraryVersion(id: string, variant = 0): LibraryVersion {
+  return {
+    id,
+    conversationId: `conv-{ü}:'* ${variant % 4}`,
+    fingerprint: variant % 3 === 2 ? null : `fp-${variant}`,
+    rawHash: variant % 2 === 1 ? null : `raw-${variant}`,
+    settings: "s-עברית",
+    chunkIds: Array.from({ length: variant % 4 }, (_, i) => `c-${variant}-${i}`),
+    jobId: `job-${variant}`,
+    change: (["new", "changed", "deleted"] as const)[variant % 3]!,
+    replacedChunkIds: variant % 2 === 0 ? [] : [`old-${variant}`],
+    createdAt: new Date(Date.UTC(2026, 11, 7, 1, 2, 3, 4 + variant)),
   };
 }

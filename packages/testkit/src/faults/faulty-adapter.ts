@@ -49,7 +49,7 @@ export interface FaultyAdapter {
 
 const PORTS = ["jobs", "queue", "checkpoints", "events", "conversations", "chunks"] as const;
 /** Ports an adapter may leave out; wrapped when it has them. */
-const OPTIONAL_PORTS = ["facts", "rateLimits", "spend"] as const;
+const OPTIONAL_PORTS = ["facts", "library", "rateLimits", "spend"] as const;
 
 /** The adapter as one process sees it: every port's methods go through `call`. */
 function viewOf(

@@ -4,14 +4,15 @@ import {
   sampleChunk,
   sampleConversation,
   sampleFact,
+  sampleLibraryVersion,
 } from "../conformance-context.js";
 
-/** A conversation, a chunk or a fact, as far as the cases need to know. */
+/** A conversation, a chunk, a fact or a library version, as far as the cases need to know. */
 export type AnyRecord = { readonly id: string };
 
 /** One of the record stores the suite runs over, with the samples it writes there. */
 export interface SinkKind {
-  readonly port: "conversations" | "chunks" | "facts";
+  readonly port: "conversations" | "chunks" | "facts" | "library";
   /** The port's name in case titles, for example `"ChunkStore"`. */
   readonly title: string;
   readonly sample: (id: string, variant?: number) => AnyRecord;
@@ -28,8 +29,8 @@ export interface RecordStoreContext {
 }
 
 /**
- * The conversation, chunk and fact stores: the suite runs once over each (over `facts` only when the
- * adapter has one, or must; see `requireFacts`).
+ * The conversation, chunk, fact and library stores: the suite runs once over each (over `facts` and
+ * `library` only when the adapter has one, or must; see `requireFacts` and `requireLibrary`).
  */
 export const KINDS: readonly SinkKind[] = [
   {
@@ -54,6 +55,12 @@ export const KINDS: readonly SinkKind[] = [
       supersededBy: "f_changed ✓",
       lastSeen: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, 1)),
     }),
+  },
+  {
+    port: "library",
+    title: "LibraryStore",
+    sample: sampleLibraryVersion,
+    changed: (r) => ({ ...r, fingerprint: "fp changed ✓", chunkIds: [], rawHash: null }),
   },
 ];
 

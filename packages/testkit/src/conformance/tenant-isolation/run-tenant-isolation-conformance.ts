@@ -23,7 +23,7 @@ export function runTenantIsolationConformance(options: AdapterConformanceOptions
   describe(`${options.name}: tenant isolation`, () => {
     it("every method given another tenant's or an unknown id returns nothing and changes nothing (fuzzed ids; seed 003 fix #2: user isolation)", async () => {
       const adapter = await openAdapter(options);
-      const { facts } = adapter;
+      const { facts, library } = adapter;
       const { victim, running, victimIds } = await seedVictim(adapter);
       const before = await snapshot(adapter, victim, victimIds);
 
@@ -49,6 +49,13 @@ export function runTenantIsolationConformance(options: AdapterConformanceOptions
             expect(await adapter.chunks.get(tenant, ["chunk-1", "chunk-2"])).toStrictEqual([]);
             expect(await adapter.conversations.get(tenant, ["conv-1"])).toStrictEqual([]);
             expect(await adapter.chunks.count(tenant)).toBe(0);
+            expect(await adapter.chunks.list(tenant, { library: true })).toStrictEqual([]);
+            expect(await adapter.conversations.count(tenant, { library: true })).toBe(0);
+            if (library) {
+              expect(await library.list(tenant, { library: true })).toStrictEqual([]);
+              expect(await library.get(tenant, ["version-1"])).toStrictEqual([]);
+              expect(await library.count(tenant)).toBe(0);
+            }
             if (facts) {
               expect(await facts.list(tenant)).toStrictEqual([]);
               expect(await facts.get(tenant, ["fact-1", "fact-2"])).toStrictEqual([]);
@@ -96,6 +103,18 @@ export function runTenantIsolationConformance(options: AdapterConformanceOptions
           }
           if (facts?.fenced) {
             await rejectsWith(() => facts.upsert(forged, [sampleFact("fact-1", 3)]), "LeaseLostError");
+          }
+          if (adapter.chunks.fenced) {
+            await rejectsWith(
+              () => adapter.chunks.updateMembership(forged, { removeFromLibrary: ["chunk-1"] }),
+              "LeaseLostError",
+            );
+          }
+          if (library?.fenced) {
+            await rejectsWith(
+              () => library.updateMembership(forged, { removeFromLibrary: ["version-1"] }),
+              "LeaseLostError",
+            );
           }
         }),
         { numRuns: 25 },
