@@ -3,6 +3,7 @@ import type {
   ChunkStore,
   ConversationStore,
   FactStore,
+  LibraryStore,
   RateLimitStore,
   SpendLedgerStore,
 } from "@threadmill/core";
@@ -39,6 +40,8 @@ export interface SqlAdapter extends Adapter {
   readonly queue: SqlQueue;
   /** The facts' store (tables `facts` and `fact_jobs`, indexed by migration 6). */
   readonly facts: FactStore;
+  /** The conversations' versions and the tenants' libraries (tables `library_versions` and `library_version_jobs`, migration 7). */
+  readonly library: LibraryStore;
   /** The rate limiter's store (migration 4's functions): `createRateLimiter({ store: adapter.rateLimits })`. */
   readonly rateLimits: RateLimitStore;
   /** The spend ledger's store (migration 5's functions): `createSpendLedger({ store: adapter.spend })`. */
@@ -79,6 +82,7 @@ export function createSqlAdapter(
     conversations: createSqlRecordStore(ctx, "conversations") as ConversationStore,
     chunks: createSqlRecordStore(ctx, "chunks") as ChunkStore,
     facts: createSqlRecordStore(ctx, "facts") as FactStore,
+    library: createSqlRecordStore(ctx, "library") as LibraryStore,
     rateLimits: createSqlRateLimitStore(ctx),
     spend: createSqlSpendLedger(ctx),
     capabilities: { blockingRead: false, fencedSinks: ctx.fencedSinks },

@@ -1,3 +1,4 @@
+import { purgeJobRecordsCtes, RECORD_TABLES } from "./record-tables.js";
 import type { SqlContext } from "./sql-context.js";
 
 /**
@@ -36,7 +37,9 @@ export async function purgeSqlTenant(ctx: SqlContext, tenant: string): Promise<n
      ch as (delete from ${s}.chunks where tenant = $1::text),
      chm as (delete from ${s}.chunk_jobs where tenant = $1::text),
      f as (delete from ${s}.facts where tenant = $1::text),
-     fm as (delete from ${s}.fact_jobs where tenant = $1::text)
+     fm as (delete from ${s}.fact_jobs where tenant = $1::text),
+     lv as (delete from ${s}.library_versions where tenant = $1::text),
+     lvm as (delete from ${s}.library_version_jobs where tenant = $1::text)
      delete from ${s}.rate_limits where tenant = $1::text`,
     [tenant],
   );
@@ -45,21 +48,14 @@ export async function purgeSqlTenant(ctx: SqlContext, tenant: string): Promise<n
 
 /** SQL ($1 tenant, $2 job id): deletes the job and everything only it references; returns `n` rows deleted. */
 function purgeJobSql(s: string): string {
-  const records = (table: string, members: string, idCol: string, alias: string) => `
-    ${alias}m as (delete from ${s}.${members} where tenant = $1::text and job_id = $2::text returning ${idCol}),
-    ${alias} as (
-      delete from ${s}.${table} r using ${alias}m
-      where r.tenant = $1::text and r.id = ${alias}m.${idCol} collate "C"
-        and not exists (select 1 from ${s}.${members} o
-                        where o.tenant = $1::text and o.${idCol} = r.id collate "default" and o.job_id <> $2::text)
-      returning 1
-    )`;
   return `with j as (delete from ${s}.jobs where tenant = $1::text and id = $2::text returning 1),
     e as (delete from ${s}.events where tenant = $1::text and job_id = $2::text returning 1),
     c as (delete from ${s}.checkpoints where tenant = $1::text and job_id = $2::text returning 1),
-    ${records("conversations", "conversation_jobs", "conversation_id", "cv")},
-    ${records("chunks", "chunk_jobs", "chunk_id", "ch")},
-    ${records("facts", "fact_jobs", "fact_id", "f")}
+    ${purgeJobRecordsCtes(s, RECORD_TABLES.conversations, "cv")},
+    ${purgeJobRecordsCtes(s, RECORD_TABLES.chunks, "ch")},
+    ${purgeJobRecordsCtes(s, RECORD_TABLES.facts, "f")},
+    ${purgeJobRecordsCtes(s, RECORD_TABLES.library, "lv")}
     select ((select count(*) from j) + (select count(*) from e) + (select count(*) from c)
-      + (select count(*) from cvm) + (select count(*) from chm) + (select count(*) from fm))::int as n`;
+      + (select count(*) from cvm) + (select count(*) from chm) + (select count(*) from fm)
+      + (select count(*) from lvm))::int as n`;
 }

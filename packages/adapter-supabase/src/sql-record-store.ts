@@ -1,17 +1,20 @@
-import type { Lease, ListRecordsOptions, RecordStore } from "@threadmill/core";
+import {
+  LIBRARY_MEMBERSHIP,
+  type Lease,
+  type ListRecordsOptions,
+  type RecordScope,
+  type RecordStore,
+} from "@threadmill/core";
 import { decodeRecord, encodeRecord } from "./record-codec.js";
+import {
+  purgeJobRecordsCtes,
+  RECORD_TABLES,
+  type RecordKind,
+  type RecordTable,
+  sinkGateSql,
+} from "./record-tables.js";
 import { assertId, assertLease, leaseLost, type SqlContext } from "./sql-context.js";
-
-const TABLES = {
-  conversations: { table: "conversations", members: "conversation_jobs", idCol: "conversation_id" },
-  chunks: { table: "chunks", members: "chunk_jobs", idCol: "chunk_id" },
-  facts: { table: "facts", members: "fact_jobs", idCol: "fact_id" },
-} as const;
-
-type RecordKind = keyof typeof TABLES;
-
-/** One kind of record: the context, the records' table, and the table of their job membership. */
-type RecordTable = { readonly ctx: SqlContext; readonly kind: RecordKind } & (typeof TABLES)[RecordKind];
+import { updateSqlMembership } from "./sql-update-membership.js";
 
 type RecordRow = { body: string; date_paths: string | null };
 
@@ -20,19 +23,21 @@ const BATCH = 500;
 
 /**
  * A RecordStore on SQL: batched `ON CONFLICT` upserts of whole records (JSON, `Date`s kept) with
- * their job membership, fenced by the lease epoch in the same statement when `fenced`.
+ * their job membership, fenced by the lease epoch in the same statement when `fenced`. The library
+ * is a membership like a job's (`LIBRARY_MEMBERSHIP`).
  */
 export function createSqlRecordStore<T extends { readonly id: string }>(
   ctx: SqlContext,
   kind: RecordKind,
 ): RecordStore<T> {
-  const t: RecordTable = { ctx, kind, ...TABLES[kind] };
+  const t: RecordTable = { ctx, kind, ...RECORD_TABLES[kind] };
   return {
     fenced: ctx.fencedSinks,
     upsert: (lease, records) => upsertRecords(t, lease, records),
     list: (tenant, options) => listRecords<T>(t, tenant, options),
     get: (tenant, ids) => getRecords<T>(t, tenant, ids),
     count: (tenant, options) => countRecords(t, tenant, options),
+    updateMembership: (lease, change) => updateSqlMembership(t, lease, change),
     purgeJob: (tenant, jobId) => purgeJobRecords(t, tenant, jobId),
     purgeTenant: (tenant) => purgeTenantRecords(t, tenant),
   };
@@ -75,14 +80,10 @@ async function upsertBatch<T extends { readonly id: string }>(
       return { id: record.id, body: encoded.body, date_paths: encoded.datePaths };
     }),
   );
-  const gate = ctx.fencedSinks
-    ? `select 1 as ok from ${s}.jobs where id = $2::text and tenant = $1::text and epoch = $3::int
-         and status = 'running' for share`
-    : "select 1 as ok";
   const rows = await ctx.run<{ current_epoch: number | null; ok: boolean }>(
     `${kind}.upsert`,
     `with cur as (select epoch from ${s}.jobs where id = $2::text and tenant = $1::text),
-     gate as (${gate}),
+     gate as (${sinkGateSql(ctx)}),
      input as (select * from jsonb_to_recordset($4::text::jsonb) as r(id text, body jsonb, date_paths jsonb)),
      up as (
        insert into ${s}.${table} (tenant, id, body, date_paths, written_at)
@@ -102,6 +103,11 @@ async function upsertBatch<T extends { readonly id: string }>(
   if (!row?.ok) throw leaseLost(lease.jobId, lease.epoch, row?.current_epoch);
 }
 
+/** The membership a scope reads (a job's or the library's), or undefined for all the tenant's records. */
+function membershipOf(options: RecordScope): string | undefined {
+  return options.jobId ?? (options.library === true ? LIBRARY_MEMBERSHIP : undefined);
+}
+
 async function listRecords<T>(
   { ctx, kind, table, members, idCol }: RecordTable,
   tenant: string,
@@ -110,18 +116,19 @@ async function listRecords<T>(
   const { s } = ctx;
   const limit = options.limit ?? 1000;
   if (limit <= 0) return [];
+  const member = membershipOf(options);
   const rows = await ctx.run<RecordRow>(
     `${kind}.list`,
-    options.jobId === undefined
+    member === undefined
       ? `select body::text as body, date_paths::text as date_paths from ${s}.${table}
          where tenant = $1::text and ($2::text is null or id > $2::text) order by id limit $3::int`
       : `select r.body::text as body, r.date_paths::text as date_paths
          from ${s}.${members} m join ${s}.${table} r on r.tenant = m.tenant and r.id = m.${idCol} collate "C"
          where m.tenant = $1::text and m.job_id = $4::text and ($2::text is null or r.id > $2::text)
          order by r.id limit $3::int`,
-    options.jobId === undefined
+    member === undefined
       ? [tenant, options.after ?? null, limit]
-      : [tenant, options.after ?? null, limit, options.jobId],
+      : [tenant, options.after ?? null, limit, member],
   );
   return decode<T>(rows);
 }
@@ -149,31 +156,23 @@ async function getRecords<T extends { readonly id: string }>(
 async function countRecords(
   { ctx, kind, table, members }: RecordTable,
   tenant: string,
-  options: { readonly jobId?: string } = {},
+  options: RecordScope = {},
 ): Promise<number> {
+  const member = membershipOf(options);
   const rows = await ctx.run<{ n: number }>(
     `${kind}.count`,
-    options.jobId === undefined
+    member === undefined
       ? `select count(*)::int as n from ${ctx.s}.${table} where tenant = $1::text`
       : `select count(*)::int as n from ${ctx.s}.${members} where tenant = $1::text and job_id = $2::text`,
-    options.jobId === undefined ? [tenant] : [tenant, options.jobId],
+    member === undefined ? [tenant] : [tenant, member],
   );
   return Number(rows[0]?.n ?? 0);
 }
 
-async function purgeJobRecords(
-  { ctx, kind, table, members, idCol }: RecordTable,
-  tenant: string,
-  jobId: string,
-): Promise<void> {
-  const { s } = ctx;
-  await ctx.run(
-    `${kind}.purgeJob`,
-    `with m as (delete from ${s}.${members} where tenant = $1::text and job_id = $2::text returning ${idCol})
-     delete from ${s}.${table} r using m
-     where r.tenant = $1::text and r.id = m.${idCol} collate "C"
-       and not exists (select 1 from ${s}.${members} o
-                       where o.tenant = $1::text and o.${idCol} = r.id collate "default" and o.job_id <> $2::text)`,
+async function purgeJobRecords(t: RecordTable, tenant: string, jobId: string): Promise<void> {
+  await t.ctx.run(
+    `${t.kind}.purgeJob`,
+    `with ${purgeJobRecordsCtes(t.ctx.s, t, "rec")} select count(*)::int as n from recm`,
     [tenant, jobId],
   );
 }

@@ -1,5 +1,5 @@
 import { StorageError } from "@threadmill/core";
-import postgres from "postgres";
+import postgres, { type Sql } from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { createPostgresAdapter, MIGRATIONS, migrate } from "../src/index.js";
 import { POSTGRES_URL, probePostgres, testClient, uniqueSchema } from "./support/test-postgres.js";
@@ -29,6 +29,8 @@ describe.skipIf(unreachable !== null)(`migrate on Postgres${unreachable ? ` (${u
       "fact_jobs",
       "facts",
       "jobs",
+      "library_version_jobs",
+      "library_versions",
       "migrations",
       "rate_limit_holds",
       "rate_limit_tats",
@@ -68,9 +70,11 @@ describe.skipIf(unreachable !== null)(`migrate on Postgres${unreachable ? ` (${u
     );
     await sql.unsafe(`insert into ${s}.fact_jobs (tenant, job_id, fact_id) values ('t', 'j-old', 'f-old')`);
 
-    expect(await migrate(sql, { schema })).toEqual({ applied: [6], version: 6 });
+    const latest = MIGRATIONS.at(-1)!.version;
+    const later = MIGRATIONS.filter((m) => m.version >= 6).map((m) => m.version);
+    expect(await migrate(sql, { schema })).toEqual({ applied: later, version: latest });
     await sql.unsafe(MIGRATIONS.find((m) => m.version === 6)!.sql(s));
-    expect(await migrate(sql, { schema })).toEqual({ applied: [], version: 6 });
+    expect(await migrate(sql, { schema })).toEqual({ applied: [], version: latest });
 
     const indexes = await sql.unsafe<{ indexdef: string }[]>(
       "select indexdef from pg_indexes where schemaname = $1 and tablename = 'fact_jobs' order by indexname",
@@ -81,21 +85,10 @@ describe.skipIf(unreachable !== null)(`migrate on Postgres${unreachable ? ` (${u
       "CREATE INDEX fact_jobs_record ON fact_jobs USING btree (tenant, fact_id)",
     ]);
     // Facts are secured exactly as chunks: row-level security, the one policy, the same grants.
-    const security = async (table: string, members: string) => {
-      const [row] = await sql.unsafe<Record<string, unknown>[]>(
-        `select array[(select relrowsecurity from pg_class where oid = format('%I.%I', $1::text, $2::text)::regclass),
-                      (select relrowsecurity from pg_class where oid = format('%I.%I', $1::text, $3::text)::regclass)] as rls,
-                (select array_agg(p.qual order by p.tablename) from pg_policies p
-                  where p.schemaname = $1::text and p.tablename in ($2::text, $3::text)) as policies,
-                (select array_agg(distinct g.grantee || ':' || g.privilege_type order by g.grantee || ':' || g.privilege_type)
-                  from information_schema.role_table_grants g
-                  where g.table_schema = $1::text and g.table_name in ($2::text, $3::text)) as grants`,
-        [schema, table, members],
-      );
-      return row;
-    };
-    expect(await security("facts", "fact_jobs")).toEqual(await security("chunks", "chunk_jobs"));
-    expect(await security("facts", "fact_jobs")).toMatchObject({
+    expect(await tableSecurity(sql, schema, "facts", "fact_jobs")).toEqual(
+      await tableSecurity(sql, schema, "chunks", "chunk_jobs"),
+    );
+    expect(await tableSecurity(sql, schema, "facts", "fact_jobs")).toMatchObject({
       rls: [true, true],
       policies: [expect.any(String), expect.any(String)],
     });
@@ -105,6 +98,48 @@ describe.skipIf(unreachable !== null)(`migrate on Postgres${unreachable ? ` (${u
       { id: "f-old", firstSeen: new Date("2024-01-02T03:04:05.678Z") },
     ]);
     expect(await adapter.facts.count("t", { jobId: "j-old" })).toBe(1);
+  });
+
+  it("migration 7 upgrades a schema at version 6 (a chunk in it): the library's tables, their membership index, the chunks' RLS and grants; its SQL runs again unchanged", async () => {
+    const schema = uniqueSchema(sql, "library");
+    const s = `"${schema}"`;
+    // The schema as migrate() left it before migration 7 shipped.
+    await sql.unsafe(`create schema ${s};
+      create table ${s}.migrations (version integer primary key, name text not null,
+        applied_at timestamptz not null default now())`);
+    for (const m of MIGRATIONS.filter((m) => m.version <= 6)) {
+      await sql.unsafe(m.sql(s));
+      await sql.unsafe(`insert into ${s}.migrations (version, name) values ($1, $2)`, [m.version, m.name]);
+    }
+    await sql.unsafe(`insert into ${s}.chunks (tenant, id, body) values ('t', 'c-old', '{"id": "c-old"}')`);
+    await sql.unsafe(`insert into ${s}.chunk_jobs (tenant, job_id, chunk_id) values ('t', 'j-old', 'c-old')`);
+
+    expect(await migrate(sql, { schema })).toEqual({ applied: [7], version: 7 });
+    await sql.unsafe(MIGRATIONS.find((m) => m.version === 7)!.sql(s));
+    expect(await migrate(sql, { schema })).toEqual({ applied: [], version: 7 });
+
+    const indexes = await sql.unsafe<{ indexdef: string }[]>(
+      `select indexdef from pg_indexes where schemaname = $1 and tablename like 'library%' order by indexname`,
+      [schema],
+    );
+    expect(indexes.map((i) => i.indexdef.replace(`${schema}.`, ""))).toEqual([
+      "CREATE UNIQUE INDEX library_version_jobs_pkey ON library_version_jobs USING btree (tenant, job_id, version_id)",
+      "CREATE INDEX library_version_jobs_record ON library_version_jobs USING btree (tenant, version_id)",
+      "CREATE UNIQUE INDEX library_versions_pkey ON library_versions USING btree (tenant, id)",
+    ]);
+    const [collation] = await sql.unsafe<{ collation_name: string }[]>(
+      `select collation_name from information_schema.columns
+       where table_schema = $1 and table_name = 'library_versions' and column_name = 'id'`,
+      [schema],
+    );
+    expect(collation?.collation_name).toBe("C");
+    const library = await tableSecurity(sql, schema, "library_versions", "library_version_jobs");
+    expect(library).toEqual(await tableSecurity(sql, schema, "chunks", "chunk_jobs"));
+    expect(library).toMatchObject({ rls: [true, true], policies: [expect.any(String), expect.any(String)] });
+
+    const adapter = createPostgresAdapter({ sql, schema });
+    expect(await adapter.chunks.get("t", ["c-old"])).toEqual([{ id: "c-old" }]);
+    expect(await adapter.library.count("t", { library: true })).toBe(0);
   });
 
   it("20 concurrent migrators (20 connections) on a fresh database apply each step exactly once", async () => {
@@ -166,3 +201,18 @@ describe("driver failures", () => {
     expect(String((error as Error).message)).toMatch(/^\[threadmill\] \[postgres\] jobs\.get failed/);
   });
 });
+
+/** Row-level security, policies and grants of a record table and its membership table. */
+async function tableSecurity(sql: Sql, schema: string, table: string, members: string) {
+  const [row] = await sql.unsafe<Record<string, unknown>[]>(
+    `select array[(select relrowsecurity from pg_class where oid = format('%I.%I', $1::text, $2::text)::regclass),
+                  (select relrowsecurity from pg_class where oid = format('%I.%I', $1::text, $3::text)::regclass)] as rls,
+            (select array_agg(p.qual order by p.tablename) from pg_policies p
+              where p.schemaname = $1::text and p.tablename in ($2::text, $3::text)) as policies,
+            (select array_agg(distinct g.grantee || ':' || g.privilege_type order by g.grantee || ':' || g.privilege_type)
+              from information_schema.role_table_grants g
+              where g.table_schema = $1::text and g.table_name in ($2::text, $3::text)) as grants`,
+    [schema, table, members],
+  );
+  return row;
+}

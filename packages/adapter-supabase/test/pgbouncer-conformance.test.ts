@@ -36,6 +36,7 @@ if (unreachable || missing) {
     },
     capabilities: { blockingRead: false, fencedSinks: true },
     requireFacts: true,
+    requireLibrary: true,
     countTenantEntries: countTenantRows(
       schemas,
       (text, params) => direct.unsafe(text, params as string[]) as never,

@@ -28,6 +28,7 @@ runAdapterConformance({
   },
   capabilities: { blockingRead: false, fencedSinks: true },
   requireFacts: true,
+  requireLibrary: true,
   countTenantEntries: countTenantRows(
     schemas,
     async (text, params) => (await db.query<{ n: number }>(text, params)).rows,

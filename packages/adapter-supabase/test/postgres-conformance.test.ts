@@ -25,6 +25,7 @@ if (unreachable) {
     },
     capabilities: { blockingRead: false, fencedSinks: true },
     requireFacts: true,
+    requireLibrary: true,
     countTenantEntries: countTenantRows(
       schemas,
       (text, params) => sql.unsafe(text, params as string[]) as never,

@@ -4,7 +4,7 @@ import { probePostgres, testClient, uniqueSchema } from "./support/test-postgres
 
 const unreachable = await probePostgres();
 
-// chunks.id, conversations.id and facts.id are collated "C", their membership tables' ids are not: a join of the
+// chunks.id, conversations.id, facts.id and library_versions.id are collated "C", their membership tables' ids are not: a join of the
 // two without an explicit collation cannot use the records' primary key, so listing a job's chunks
 // (every page of `threadmill export`) and getting chunks by id read every record of the tenant.
 describe.skipIf(unreachable !== null)(
@@ -12,7 +12,7 @@ describe.skipIf(unreachable !== null)(
   () => {
     const sql = unreachable ? (null as never) : testClient();
 
-    it("chunks, conversations and facts: list by job (first and later pages) and get by ids never scan the records table (20k records of other jobs)", async () => {
+    it("chunks, conversations, facts and library versions: list by job (first and later pages) and get by ids never scan the records table (20k records of other jobs)", async () => {
       const schema = uniqueSchema(sql, "reckey");
       await migrate(sql, { schema });
       const q = (table: string) => `"${schema}".${table}`;
@@ -25,6 +25,7 @@ describe.skipIf(unreachable !== null)(
         ["chunks", "chunk_jobs", "chunk_id"],
         ["conversations", "conversation_jobs", "conversation_id"],
         ["facts", "fact_jobs", "fact_id"],
+        ["library_versions", "library_version_jobs", "version_id"],
       ] as const) {
         await sql.unsafe(
           `insert into ${q(table)} (tenant, id, body) select 't', 'r-' || lpad(g::text, 6, '0'),
@@ -38,6 +39,11 @@ describe.skipIf(unreachable !== null)(
         );
         await sql.unsafe(`analyze ${q(table)}; analyze ${q(members)}`);
       }
+      // The library is a membership like a job's: 20 of the versions.
+      await sql.unsafe(
+        `insert into ${q("library_version_jobs")} (tenant, job_id, version_id)
+         select 't', '~library', 'r-' || lpad(g::text, 6, '0') from generate_series(101, 120) g`,
+      );
 
       const scans = await sql.begin(async (tx) => {
         // One transaction: pg_stat_xact_user_tables counts its own scans.
@@ -49,19 +55,29 @@ describe.skipIf(unreachable !== null)(
           return Number(row!.seq_scan);
         };
         const result: Record<string, number> = {};
-        for (const kind of ["chunks", "conversations", "facts"] as const) {
-          const before = await count(kind);
+        const tables = {
+          chunks: "chunks",
+          conversations: "conversations",
+          facts: "facts",
+          library: "library_versions",
+        };
+        for (const kind of ["chunks", "conversations", "facts", "library"] as const) {
+          const before = await count(tables[kind]);
           const store = adapter[kind];
           const listed = await store.list("t", { jobId: "job-0", limit: 10 });
           expect(listed).toHaveLength(10);
           const next = await store.list("t", { jobId: "job-0", after: "r-000010", limit: 100 });
           expect(next).toHaveLength(10);
           expect(await store.get("t", ["r-000003", "r-019999"])).toHaveLength(2);
-          result[kind] = (await count(kind)) - before;
+          if (kind === "library") {
+            expect(await store.list("t", { library: true, limit: 10 })).toHaveLength(10);
+            expect(await store.list("t", { library: true, after: "r-000110" })).toHaveLength(10);
+          }
+          result[kind] = (await count(tables[kind])) - before;
         }
         return result;
       });
-      expect(scans).toEqual({ chunks: 0, conversations: 0, facts: 0 });
+      expect(scans).toEqual({ chunks: 0, conversations: 0, facts: 0, library: 0 });
     });
   },
 );

@@ -142,6 +142,21 @@ describe.skipIf(missing !== null)("roles and row-level security (throwaway initd
             supersededBy: null,
           },
         ]);
+        await adapter.library.upsert(claim.lease, [
+          {
+            id,
+            conversationId: id,
+            fingerprint: id,
+            rawHash: null,
+            settings: "s",
+            chunkIds: [id],
+            jobId: job.id,
+            change: "new",
+            replacedChunkIds: [],
+            createdAt: new Date(0),
+          },
+        ]);
+        await adapter.library.updateMembership(claim.lease, { addToLibrary: [id] });
         await adapter.checkpoints.save(claim.lease, {
           stage: "import",
           cursors: {},
@@ -161,6 +176,8 @@ describe.skipIf(missing !== null)("roles and row-level security (throwaway initd
           "chunk_jobs",
           "facts",
           "fact_jobs",
+          "library_versions",
+          "library_version_jobs",
         ]) {
           const seen = await asRole<{ tenant: string }>(
             "authenticated",
@@ -193,12 +210,14 @@ describe.skipIf(missing !== null)("roles and row-level security (throwaway initd
 
   it("authenticated cannot write: RLS plus grants keep writes to the service", async () => {
     const sql = client("one", 1);
-    const write = sql.begin(async (tx) => {
-      await tx.unsafe("set local role authenticated");
-      await tx.unsafe("select set_config('request.jwt.claims', '{\"sub\":\"u1\"}', true)");
-      await tx.unsafe("delete from threadmill.jobs");
-    });
-    await expect(write).rejects.toThrow(/permission denied/);
+    for (const table of ["jobs", "library_versions", "library_version_jobs"]) {
+      const write = sql.begin(async (tx) => {
+        await tx.unsafe("set local role authenticated");
+        await tx.unsafe("select set_config('request.jwt.claims', '{\"sub\":\"u1\"}', true)");
+        await tx.unsafe(`delete from threadmill.${table}`);
+      });
+      await expect(write).rejects.toThrow(/permission denied/);
+    }
   });
 
   it("only service_role (and the owner) may call the queue functions: authenticated and anon cannot claim or complete, even their own job", async () => {

@@ -10,6 +10,8 @@ const TABLES = [
   "chunk_jobs",
   "facts",
   "fact_jobs",
+  "library_versions",
+  "library_version_jobs",
   "rate_limits",
 ];
 
