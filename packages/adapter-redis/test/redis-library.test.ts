@@ -85,6 +85,17 @@ describe.skipIf(!available)("redis library (single Redis, raw)", () => {
     expect(await control.hget(`${keysOf(tenant)}refs`, hold[0]!)).toBe("2");
   });
 
+  it("a change with more ids than a JS call takes as arguments still goes as one script", async () => {
+    const tenant = `t${tenantNo++}`;
+    const a = await claimed(tenant);
+    await adapter.chunks.upsert(a.lease, [chunk("kept")]);
+    await control.config("RESETSTAT");
+    const removeFromLibrary = range(300_000, "gone");
+    await adapter.chunks.updateMembership(a.lease, { addToLibrary: ["kept"], removeFromLibrary });
+    expect(await scriptRuns(control)).toBe(1);
+    expect(idsOf(await adapter.chunks.list(tenant, { library: true }))).toStrictEqual(["kept"]);
+  });
+
   it("the library is the reserved membership set: never a reference, never a job, gone with its records", async () => {
     const tenant = `t${tenantNo++}`;
     const a = await claimed(tenant);
