@@ -2,6 +2,8 @@ import type { Chunk } from "../chunk/chunk.js";
 import type { Chunker } from "../chunk/chunker.js";
 import type { Conversation } from "../export/conversation.js";
 import type { Cursor } from "../export/cursor.js";
+import type { ExportItem } from "../export/export-item.js";
+import type { LibraryChange, LibraryTracker } from "../library/library-tracker.js";
 import type { StoredConversation } from "../ports/conversation-store.js";
 import type { JobProgress } from "../ports/job.js";
 import type { PooledChunker } from "./import-pipeline-options.js";
@@ -16,7 +18,9 @@ export interface BatchLimits {
 
 /** The state of one opened import stage that successive batches read on from. */
 export interface ImportRead {
-  readonly iterator: AsyncIterator<Conversation>;
+  readonly iterator: AsyncIterator<ExportItem>;
+  /** The tenant's library, when the runner's store has one (set before the first batch). */
+  tracker: LibraryTracker | null;
   readonly pooled: PooledChunker | null;
   readonly chunker: Chunker | null;
   readonly signal: AbortSignal;
@@ -36,86 +40,120 @@ export interface ImportRead {
  */
 export async function readBatch(read: ImportRead, unit: UnitContext): Promise<UnitResult<Cursor | null>> {
   const startIssues = read.issues;
-  const conversations: StoredConversation[] = [];
-  const chunkLists: (Chunk[] | Promise<Chunk[]>)[] = [];
-  let messages = 0;
+  const batch: Batch = { conversations: [], changes: [], chunkLists: [], taken: 0, messages: 0 };
   try {
-    messages = await takeConversations(read, unit, conversations, chunkLists);
+    await takeConversations(read, unit, batch);
   } catch (error) {
     // Let chunks already sent to the pool finish, so nothing of this unit runs after it failed.
-    await Promise.allSettled(chunkLists);
+    await Promise.allSettled(batch.chunkLists);
     throw error;
   }
+  const { conversations } = batch;
   const chunks: Chunk[] = [];
-  for (const settled of await Promise.allSettled(chunkLists)) {
+  for (const [i, settled] of (await Promise.allSettled(batch.chunkLists)).entries()) {
     if (settled.status === "rejected") throw settled.reason;
     for (const chunk of settled.value) chunks.push(chunk);
+    const change = batch.changes[i];
+    if (change && read.tracker) {
+      read.tracker.written(
+        conversations[i]!,
+        change.rawHash,
+        change,
+        settled.value.map((c) => c.id),
+      );
+    }
   }
   read.signal.throwIfAborted();
+  if (read.finished && read.tracker) await read.tracker.finish();
+  const library = read.tracker?.take();
   const p =
     read.progress ?? (read.position ? { done: read.position.offset, total: null, unit: "bytes" } : undefined);
   return {
     cursor: read.position,
     done: read.finished,
     counts: {
-      conversations: conversations.length,
-      messages,
+      conversations: batch.taken,
+      messages: batch.messages,
       chunks: chunks.length,
       issues: read.issues - startIssues,
+      ...library?.counts,
     },
     ...(p ? { progress: read.finished && p.total !== null ? { ...p, done: p.total } : p } : {}),
     conversations,
     chunks,
+    ...(library ? { library: library.writes } : {}),
   };
 }
 
-/** Takes conversations into the batch until a limit is reached or the export ends; returns the messages taken. */
-async function takeConversations(
-  read: ImportRead,
-  unit: UnitContext,
-  conversations: StoredConversation[],
-  chunkLists: (Chunk[] | Promise<Chunk[]>)[],
-): Promise<number> {
+/** One unit's conversations to write, each with its chunks and (re-import) its library change. */
+interface Batch {
+  readonly conversations: StoredConversation[];
+  readonly changes: ((LibraryChange & { readonly rawHash: string | null }) | null)[];
+  readonly chunkLists: (Chunk[] | Promise<Chunk[]>)[];
+  /** Conversations read, unchanged ones included. */
+  taken: number;
+  /** Messages of the conversations to write. */
+  messages: number;
+}
+
+/** Takes conversations into the batch until a limit is reached or the export ends. */
+async function takeConversations(read: ImportRead, unit: UnitContext, batch: Batch): Promise<void> {
   const startedAt = Date.now();
-  let messages = 0;
   let fromOffset = read.position?.offset ?? 0;
   let fromEntry = read.position?.entry ?? null;
   for (;;) {
     const step = await read.iterator.next();
     if (step.done) {
       read.finished = true;
-      return messages;
+      return;
     }
-    const conversation: Conversation = step.value;
+    const item = step.value;
     read.beforeFirst = false;
-    const { cursor: at, ...stored } = conversation;
+    const at = "skipped" in item ? item.cursor : item.conversation.cursor;
     if (at.entry !== fromEntry) {
       fromEntry = at.entry;
       fromOffset = 0;
     }
-    conversations.push(stored);
-    messages += conversation.messages.length;
-    for (const branch of conversation.branches ?? []) messages += branch.messages.length;
-    if (read.pooled) {
-      const list = read.pooled.chunk(conversation);
-      // Awaited by readBatch; a rejection before then must not count as unhandled.
-      list.catch(() => {});
-      chunkLists.push(list);
-    } else {
-      chunkLists.push(await chunkInProcess(read.chunker!, conversation, unit));
-    }
+    batch.taken += 1;
+    if ("skipped" in item) read.tracker!.skipped(item.skipped);
+    else await takeConversation(read, unit, batch, item.conversation, item.rawHash);
     read.position = at;
     await unit.yield();
     read.signal.throwIfAborted();
     const now = Date.now();
     if (
-      conversations.length >= read.limits.conversations ||
+      batch.taken >= read.limits.conversations ||
       at.offset - fromOffset >= read.limits.bytes ||
       now - startedAt >= read.limits.ms ||
-      now >= unit.endBy - (now - startedAt) / conversations.length
+      now >= unit.endBy - (now - startedAt) / batch.taken
     ) {
-      return messages;
+      return;
     }
+  }
+}
+
+/** One parsed conversation: held when the library has it unchanged, else into the batch and chunked. */
+async function takeConversation(
+  read: ImportRead,
+  unit: UnitContext,
+  batch: Batch,
+  conversation: Conversation,
+  rawHash: string | null,
+): Promise<void> {
+  const { cursor: _cursor, ...stored } = conversation;
+  const change = read.tracker ? read.tracker.parsed(stored) : null;
+  if (read.tracker && change === null) return;
+  batch.conversations.push(stored);
+  batch.changes.push(change ? { ...change, rawHash } : null);
+  batch.messages += conversation.messages.length;
+  for (const branch of conversation.branches ?? []) batch.messages += branch.messages.length;
+  if (read.pooled) {
+    const list = read.pooled.chunk(conversation);
+    // Awaited by readBatch; a rejection before then must not count as unhandled.
+    list.catch(() => {});
+    batch.chunkLists.push(list);
+  } else {
+    batch.chunkLists.push(await chunkInProcess(read.chunker!, conversation, unit));
   }
 }
 

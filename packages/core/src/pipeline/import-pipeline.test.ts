@@ -157,6 +157,10 @@ describe("createImportPipeline", () => {
       messages: reference.messages,
       chunks: reference.ids.length,
       issues: 0,
+      new: 25,
+      changed: 0,
+      unchanged: 0,
+      missing: 0,
     });
     const chunks = await t.store.chunks.list(TENANT, { jobId: job.id, limit: 100_000 });
     expect(chunks.map((c) => c.id).sort()).toEqual(reference.ids);
@@ -192,7 +196,13 @@ describe("createImportPipeline", () => {
         messages: reference.messages,
         chunks: reference.ids.length,
         issues: 0,
+        new: 40,
+        changed: 0,
+        unchanged: 0,
+        missing: 0,
       });
+      const library = await store.chunks.list(TENANT, { library: true, limit: 100_000 });
+      expect(library.map((c) => c.id).sort()).toEqual(reference.ids);
     },
   );
 

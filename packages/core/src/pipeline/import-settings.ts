@@ -33,8 +33,16 @@ export function importSettings(defaults: ImportPipelineOptions, options: JsonObj
       `import option tokenizer must be one of ${TOKENIZERS.join(", ")}, got ${JSON.stringify(tokenizer)}`,
     );
   }
+  const missing = options.missing ?? "keep";
+  if (missing !== "keep" && missing !== "delete") {
+    throw new JobConfigurationError(
+      "INVALID_OPTIONS",
+      `import option missing must be "keep" or "delete", got ${JSON.stringify(missing)}`,
+    );
+  }
   return {
     branches: branches as "active" | "all",
+    missing: missing as "keep" | "delete",
     chunker: {
       maxTokens: positiveInt(options.maxTokens, defaults.maxTokens ?? 512, "maxTokens"),
       overlapTokens: positiveInt(options.overlapTokens, defaults.overlapTokens ?? 64, "overlapTokens"),

@@ -1,7 +1,9 @@
 import { createChunker } from "../chunk/chunker.js";
 import type { Cursor } from "../export/cursor.js";
 import type { ParseIssue } from "../export/parse-issue.js";
-import { type ReadExportOptions, readExport } from "../export/read-export.js";
+import { type ReadExportOptions, readExportItems } from "../export/read-export.js";
+import { LibraryTracker } from "../library/library-tracker.js";
+import { librarySettings } from "../library/library-settings.js";
 import { type BatchLimits, type ImportRead, readBatch } from "./import-batch.js";
 import type { ImportPipelineOptions } from "./import-pipeline-options.js";
 import { importSettings } from "./import-settings.js";
@@ -45,8 +47,15 @@ export function openImportStage(
       read.progress = { done: p.bytes, total: p.totalBytes, unit: "bytes" };
     },
   };
+  const library = context.library;
   const read: ImportRead = {
-    iterator: readExport(context.source, readOptions)[Symbol.asyncIterator](),
+    // Nothing is read before the first batch, by which time the tracker is loaded.
+    iterator: readExportItems(
+      context.source,
+      readOptions,
+      library ? (rawHash) => read.tracker!.known(rawHash) : null,
+    )[Symbol.asyncIterator](),
+    tracker: null,
     pooled,
     chunker: pooled ? null : createChunker(settings.chunker),
     signal: local.signal,
@@ -61,6 +70,15 @@ export function openImportStage(
   let ahead: Promise<UnitResult<Cursor | null>> | null = null;
   return {
     async next(unit: UnitContext): Promise<UnitResult<Cursor | null>> {
+      if (library && !read.tracker) {
+        read.tracker = await LibraryTracker.load({
+          store: library,
+          tenant: context.job.tenant,
+          jobId: context.job.id,
+          settings: librarySettings({ ...settings, options: context.options }),
+          missing: settings.missing,
+        });
+      }
       const result = await (ahead ?? readBatch(read, unit));
       ahead = null;
       if (prefetch && !result.done) {

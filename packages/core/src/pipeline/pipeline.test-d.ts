@@ -40,8 +40,8 @@ describe("pipeline types", () => {
     expectTypeOf<Runner["work"]>().returns.resolves.toEqualTypeOf<WorkResult>();
   });
 
-  it("a user's ChunkSink only upserts (it purges itself), and the runner purges a whole tenant", () => {
-    expectTypeOf<keyof ChunkSink>().toEqualTypeOf<"upsert">();
+  it("a user's ChunkSink upserts and deletes (it purges itself), and the runner purges a whole tenant", () => {
+    expectTypeOf<keyof ChunkSink>().toEqualTypeOf<"upsert" | "delete">();
     expectTypeOf<Runner["purgeTenant"]>().returns.resolves.toEqualTypeOf<number>();
   });
 

@@ -1,5 +1,7 @@
 import type { Chunk } from "../chunk/chunk.js";
 import type { Fact } from "../facts/fact.js";
+import type { LibraryWrites } from "../library/library-writes.js";
+import type { LibraryStore } from "../ports/library-store.js";
 import type { Job, JobProgress } from "../ports/job.js";
 import type { Lease } from "../ports/lease.js";
 import type { StoredConversation } from "../ports/conversation-store.js";
@@ -15,6 +17,11 @@ export interface StageContext {
   readonly source: Source;
   /** Aborts when the lease is lost, the job is cancelled, the worker stops or the deadline comes. */
   readonly signal: AbortSignal;
+  /**
+   * The tenant's library (the runner's `sink.library`, else its store's), which the import stage
+   * reads to tell unchanged conversations from changed ones; absent when the store has none.
+   */
+  readonly library?: LibraryStore;
 }
 
 /** What one unit of work sees. */
@@ -61,6 +68,8 @@ export interface UnitResult<C = JsonValue> {
   readonly wakeAt?: number;
   /** Facts to upsert (idempotent by id; the stage merged them with what was stored) before the checkpoint advances. */
   readonly facts?: readonly Fact[];
+  /** The library's changes (a re-import's holds and swaps), written after the records, before the checkpoint. */
+  readonly library?: LibraryWrites;
 }
 
 /** A stage opened for one claim: hands out units until it is done. */

@@ -85,7 +85,13 @@ export async function runClaim(
     if (job.cancelRequested) throw new CancelledError({ jobId: job.id });
     const pipeline = pipelineOf(context, job);
     const source = await resolveSource(context, job);
-    const stageContext: StageContext = { job, options: job.options, source, signal: session.signal };
+    const stageContext: StageContext = {
+      job,
+      options: job.options,
+      source,
+      signal: session.signal,
+      ...(context.librarySink ? { library: context.librarySink } : {}),
+    };
     let checkpoint: Checkpoint = (await store.checkpoints.load(job.tenant, job.id)) ?? {
       stage: pipeline.stages[0]!.name,
       cursors: {},

@@ -2,6 +2,7 @@ import type { ChunkSink, ChunkStore } from "../ports/chunk-store.js";
 import type { ConversationStore } from "../ports/conversation-store.js";
 import type { Adapter } from "../ports/adapter.js";
 import type { FactStore } from "../ports/fact-store.js";
+import type { LibraryStore } from "../ports/library-store.js";
 import { createJobId } from "../util/job-id.js";
 import { classifyError, type ErrorClass } from "./classify-error.js";
 import type { Pipeline } from "./pipeline.js";
@@ -16,6 +17,8 @@ export interface RunnerSink {
   readonly conversations?: ConversationStore;
   readonly chunks?: ChunkStore | ChunkSink;
   readonly facts?: FactStore;
+  /** Where the library's versions live. @default the store's `library` */
+  readonly library?: LibraryStore;
 }
 
 /** In-process retries of a failing unit (p-retry: exponential backoff with jitter). */
@@ -88,6 +91,8 @@ export interface RunnerContext {
   readonly chunkSink: ChunkStore | ChunkSink;
   /** `sink.facts`, else the store's `facts`; `undefined` when neither has one. */
   readonly factSink: FactStore | undefined;
+  /** `sink.library`, else the store's `library`; `undefined` when neither has one (no change detection). */
+  readonly librarySink: LibraryStore | undefined;
   /** Hands an error the runner recovers from to `onError`, which may not throw into the worker. */
   readonly report: (error: unknown, jobId?: string) => void;
   /** Unit durations per pipeline stage, shared by the claims of this runner. */
@@ -139,6 +144,7 @@ export function resolveRunnerOptions(options: RunnerOptions): RunnerContext {
     conversationSink: options.sink?.conversations ?? store.conversations,
     chunkSink: options.sink?.chunks ?? store.chunks,
     factSink: options.sink?.facts ?? store.facts,
+    librarySink: options.sink?.library ?? store.library,
     report: (error, jobId) => {
       try {
         options.onError?.(jobId === undefined ? { error } : { error, jobId });

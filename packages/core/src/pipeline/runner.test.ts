@@ -463,6 +463,7 @@ describe("createRunner", () => {
         list: async () => [],
         get: async () => [],
         count: async (tenant) => ids.get(tenant)?.size ?? 0,
+        async updateMembership() {},
         async purgeJob(tenant, jobId) {
           calls.push(`purgeJob ${tenant} ${jobId}`);
         },

@@ -5,7 +5,7 @@ import { type RunJobOptions, runJob } from "./run-job.js";
 import { type RunnerOptions, resolveRunnerOptions } from "./runner-options.js";
 import { assertSourceRef } from "./source-resolver.js";
 import { type WorkOptions, type WorkResult, workSlice } from "./work-slice.js";
-import { isChunkStore } from "./write-outputs.js";
+import { isChunkStore } from "./write-library.js";
 
 /** A worker that runs jobs from the store: serverless slices, long-lived loops, or one named job. */
 export interface Runner {
@@ -68,7 +68,7 @@ export interface Runner {
  */
 export function createRunner(options: RunnerOptions): Runner {
   const context = resolveRunnerOptions(options);
-  const { store, conversationSink, chunkSink, factSink } = context;
+  const { store, conversationSink, chunkSink, factSink, librarySink } = context;
   const loops = createClaimLoops(context);
   return {
     workerId: context.workerId,
@@ -114,6 +114,7 @@ export function createRunner(options: RunnerOptions): Runner {
       if (conversationSink !== store.conversations) await conversationSink.purgeJob(tenant, jobId);
       if (chunkSink !== store.chunks && isChunkStore(chunkSink)) await chunkSink.purgeJob(tenant, jobId);
       if (factSink && factSink !== store.facts) await factSink.purgeJob(tenant, jobId);
+      if (librarySink && librarySink !== store.library) await librarySink.purgeJob(tenant, jobId);
       return purged;
     },
 
@@ -122,6 +123,7 @@ export function createRunner(options: RunnerOptions): Runner {
       if (conversationSink !== store.conversations) await conversationSink.purgeTenant(tenant);
       if (chunkSink !== store.chunks && isChunkStore(chunkSink)) await chunkSink.purgeTenant(tenant);
       if (factSink && factSink !== store.facts) await factSink.purgeTenant(tenant);
+      if (librarySink && librarySink !== store.library) await librarySink.purgeTenant(tenant);
       return purged;
     },
   };

@@ -1,20 +1,20 @@
-import type { ChunkSink, ChunkStore } from "../ports/chunk-store.js";
 import { JobConfigurationError } from "../errors/job-configuration-error.js";
 import type { Lease } from "../ports/lease.js";
 import type { UnitResult } from "./pipeline.js";
 import type { RunnerContext } from "./runner-options.js";
+import { assertSinkCanDelete, isChunkStore, writeLibrary } from "./write-library.js";
 
-/** A `ChunkStore` (fenced, with membership) rather than a user's own `ChunkSink`. */
-export const isChunkStore = (sink: ChunkStore | ChunkSink): sink is ChunkStore =>
-  typeof (sink as ChunkStore).list === "function" && typeof (sink as ChunkStore).fenced === "boolean";
-
-/** Writes a unit's conversations, chunks and facts to the runner's sinks, before its checkpoint advances. */
+/**
+ * Writes a unit's conversations, chunks, facts and library changes to the runner's sinks, before its
+ * checkpoint advances. Facts join the tenant's library as they are written.
+ */
 export async function writeOutputs(
-  context: Pick<RunnerContext, "conversationSink" | "chunkSink" | "factSink">,
+  context: Pick<RunnerContext, "conversationSink" | "chunkSink" | "factSink" | "librarySink">,
   lease: Lease,
   result: UnitResult,
 ): Promise<void> {
-  const { conversationSink, chunkSink, factSink } = context;
+  const { conversationSink, chunkSink, factSink, librarySink } = context;
+  assertSinkCanDelete(chunkSink, result.library);
   if (result.conversations && result.conversations.length > 0) {
     await conversationSink.upsert(lease, result.conversations);
   }
@@ -30,5 +30,9 @@ export async function writeOutputs(
       );
     }
     await factSink.upsert(lease, result.facts);
+    await factSink.updateMembership(lease, { addToLibrary: result.facts.map((f) => f.id) });
+  }
+  if (result.library && librarySink) {
+    await writeLibrary({ conversationSink, chunkSink, librarySink }, lease, result.library);
   }
 }

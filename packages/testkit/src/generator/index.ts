@@ -18,3 +18,4 @@ export type { GeneratedExportFormat, GenerateExportOptions } from "./generate-ex
 export { generateFiles } from "./generate-files.js";
 export { type GeneratedFile, planFiles } from "./plan-files.js";
 export { generateExportToFile } from "./generate-export-to-file.js";
+export { type EvolvedExport, type EvolveExportOptions, evolveChatgptExport } from "./evolve-export.js";
