@@ -6,6 +6,7 @@ import type {
   EventLog,
   FactStore,
   JobStore,
+  LibraryStore,
   RateLimitStore,
   SpendLedgerStore,
 } from "@threadmill/core";
@@ -46,6 +47,8 @@ export interface RedisAdapter extends Adapter {
   readonly keyPrefix: string;
   /** The facts' store, under the tenant's record hash tag as conversations and chunks. */
   readonly facts: FactStore;
+  /** The tenants' library versions, under the tenant's record hash tag as the other sinks. */
+  readonly library: LibraryStore;
   /** The shared rate limiter's store: each limiter's keys under the hash tag `{keyPrefix:rl:<name>}`. */
   readonly rateLimits: RateLimitStore;
   /** The spend ledger's store: each tenant's keys under the hash tag `{keyPrefix:sp:<tenant>}`. */
@@ -98,7 +101,8 @@ export function createRedisAdapter(options: RedisAdapterOptions): RedisAdapter {
   const conversations: ConversationStore = createRedisRecordStore(ctx, "conversations");
   const chunks: ChunkStore = createRedisRecordStore(ctx, "chunks");
   const facts: FactStore = createRedisRecordStore(ctx, "facts");
-  const jobs: JobStore = createRedisJobStore(ctx, [conversations, chunks, facts]);
+  const library: LibraryStore = createRedisRecordStore(ctx, "library");
+  const jobs: JobStore = createRedisJobStore(ctx, [conversations, chunks, facts, library]);
   const queue = createRedisQueue(ctx);
   const checkpoints: CheckpointStore = createRedisCheckpointStore(ctx);
   const events: EventLog = createRedisEventLog(ctx);
@@ -112,6 +116,7 @@ export function createRedisAdapter(options: RedisAdapterOptions): RedisAdapter {
     conversations,
     chunks,
     facts,
+    library,
     rateLimits: createRedisRateLimitStore(ctx),
     spend: createRedisSpendLedger(ctx),
     capabilities: { blockingRead: true, fencedSinks: !ctx.isCluster },

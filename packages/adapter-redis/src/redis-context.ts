@@ -7,7 +7,7 @@ import type { RedisKeys } from "./redis-keys.js";
 /** An ioredis client: a single `Redis` connection or a `Cluster`. */
 export type RedisClient = Redis | Cluster;
 
-type ScriptCaller = (...args: (string | number)[]) => Promise<unknown>;
+type ScriptCaller = (...args: (string | number | (string | number)[])[]) => Promise<unknown>;
 
 const defined = new WeakMap<object, Set<string>>();
 
@@ -66,14 +66,17 @@ async function runScript(
   keys: readonly string[],
   args: readonly (string | number)[],
 ): Promise<unknown> {
+  // ARGV goes as one array (ioredis flattens a command's arguments one level): spread into the call,
+  // the many ids of one membership change would overflow the stack.
+  const argv = args as (string | number)[];
   try {
     // Called as a method: ioredis's defined commands read `this`.
     return await (withNumkeys
-      ? callers[command]!(keys.length, ...keys, ...args)
-      : callers[command]!(...keys, ...args));
+      ? callers[command]!(keys.length, ...keys, argv)
+      : callers[command]!(...keys, argv));
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-    return await client.eval(lua, keys.length, ...keys, ...args);
+    return await client.eval(lua, keys.length, [...keys, ...argv.map(String)]);
   }
 }
 

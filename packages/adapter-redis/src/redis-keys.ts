@@ -1,7 +1,9 @@
+import { LIBRARY_MEMBERSHIP } from "@threadmill/core";
+
 const encoder = new TextEncoder();
 
-/** Which sink a record key belongs to. */
-export type RecordKind = "conversations" | "chunks" | "facts";
+/** Which sink a record key belongs to (`library`: the tenant's library versions). */
+export type RecordKind = "conversations" | "chunks" | "facts" | "library";
 
 /** The keys of one record kind of one tenant; all share the tenant's record hash tag (one slot). */
 export interface RecordKeys {
@@ -13,8 +15,13 @@ export interface RecordKeys {
   readonly refs: string;
   /** SET of job ids that have a membership set. */
   readonly jobs: string;
-  /** ZSET (lexicographic) of the record ids a job produced. */
+  /** ZSET (lexicographic) of the record ids a job produced or holds. */
   membership(jobId: string): string;
+  /**
+   * ZSET (lexicographic) of the record ids in the tenant's library: the membership of the reserved id
+   * `LIBRARY_MEMBERSHIP`, never in `jobs` and never counted in `refs` (it is no reference).
+   */
+  readonly library: string;
 }
 
 /** The keys of one tenant's spend ledger; all share the tag `{prefix:sp:<tenant>}` (one slot). */
@@ -70,12 +77,14 @@ export function createRedisKeys(prefix: string): RedisKeys {
     tenantJobs: (tenant) => `${base}tjobs:${tenantPart(tenant)}`,
     records: (tenant, kind) => {
       const root = `{${prefix}:r:${tenantPart(tenant)}}:${kind}:`;
+      const membership = (jobId: string) => `${root}m:${jobId}`;
       return {
         data: `${root}data`,
         ids: `${root}ids`,
         refs: `${root}refs`,
         jobs: `${root}jobs`,
-        membership: (jobId) => `${root}m:${jobId}`,
+        membership,
+        library: membership(LIBRARY_MEMBERSHIP),
       };
     },
     rateLimiter: (limiter) => `{${prefix}:rl:${tenantPart(limiter)}}:`,

@@ -1,6 +1,14 @@
-import type { Lease, ListRecordsOptions, RecordStore } from "@threadmill/core";
+import {
+  LIBRARY_MEMBERSHIP,
+  type Lease,
+  type ListRecordsOptions,
+  type MembershipChange,
+  type RecordScope,
+  type RecordStore,
+} from "@threadmill/core";
 import { checkFence, type RedisContext } from "./redis-context.js";
-import type { RecordKind } from "./redis-keys.js";
+import type { RecordKeys, RecordKind } from "./redis-keys.js";
+import { assertNotReserved, updateRedisMembership } from "./redis-membership-change.js";
 import { recordCodec } from "./record-codec.js";
 
 const BATCH_RECORDS = 500;
@@ -9,10 +17,21 @@ const PURGE_BATCH = 1000;
 const GET_BATCH = 1000;
 
 /**
- * A sink (`ConversationStore`, `ChunkStore` or `FactStore`) under the tenant's record hash tag: data, the tenant's
- * id index, per-job membership and reference counts share one slot, so each batch is one script. On a
- * single Redis the script also checks the lease's epoch (fenced); on a Cluster the job's key lives in
- * another slot, so writes are unfenced and idempotent by id.
+ * The ZSET a scope reads: one job's membership, the tenant's library, or every id of the tenant;
+ * `null` for the reserved library id given as a job (no job has it, so it has nothing).
+ */
+function scopeIndex(keys: RecordKeys, scope: RecordScope | undefined): string | null {
+  if (scope?.jobId === LIBRARY_MEMBERSHIP) return null;
+  if (scope?.jobId !== undefined) return keys.membership(scope.jobId);
+  return scope?.library ? keys.library : keys.ids;
+}
+
+/**
+ * A sink (`ConversationStore`, `ChunkStore`, `FactStore` or `LibraryStore`) under the tenant's record
+ * hash tag: data, the tenant's id index, per-job membership, the tenant's library and reference counts
+ * share one slot, so each batch is one script. On a single Redis the script also checks the lease's
+ * epoch (fenced); on a Cluster the job's key lives in another slot, so writes are unfenced and
+ * idempotent by id.
  */
 export function createRedisRecordStore<T extends { readonly id: string }>(
   ctx: RedisContext,
@@ -22,6 +41,7 @@ export function createRedisRecordStore<T extends { readonly id: string }>(
   return {
     fenced,
     async upsert(lease: Lease, records: readonly T[]): Promise<void> {
+      assertNotReserved(lease);
       const keys = ctx.keys.records(lease.tenant, kind);
       const scriptKeys = [
         keys.data,
@@ -54,9 +74,12 @@ export function createRedisRecordStore<T extends { readonly id: string }>(
         checkFence(reply, lease.jobId, lease.epoch);
       } while (index < entries.length);
     },
+    updateMembership: (lease: Lease, change: MembershipChange) =>
+      updateRedisMembership(ctx, kind, lease, change),
     async list(tenant: string, options?: ListRecordsOptions): Promise<T[]> {
       const keys = ctx.keys.records(tenant, kind);
-      const index = options?.jobId === undefined ? keys.ids : keys.membership(options.jobId);
+      const index = scopeIndex(keys, options);
+      if (index === null) return [];
       const limit = Math.max(0, Math.floor(options?.limit ?? 1000));
       const out: T[] = [];
       let after = options?.after ?? "";
@@ -88,15 +111,16 @@ export function createRedisRecordStore<T extends { readonly id: string }>(
       }
       return out;
     },
-    async count(tenant: string, options?: { readonly jobId?: string }): Promise<number> {
-      const keys = ctx.keys.records(tenant, kind);
-      return ctx.call(`count ${kind}`, () =>
-        ctx.client.zcard(options?.jobId === undefined ? keys.ids : keys.membership(options.jobId)),
-      );
+    async count(tenant: string, options?: RecordScope): Promise<number> {
+      const index = scopeIndex(ctx.keys.records(tenant, kind), options);
+      if (index === null) return 0;
+      return ctx.call(`count ${kind}`, () => ctx.client.zcard(index));
     },
     async purgeJob(tenant: string, jobId: string): Promise<void> {
+      // No job has the reserved id; its "membership" is the library, which holds no references.
+      if (jobId === LIBRARY_MEMBERSHIP) return;
       const keys = ctx.keys.records(tenant, kind);
-      const scriptKeys = [keys.data, keys.ids, keys.membership(jobId), keys.refs, keys.jobs];
+      const scriptKeys = [keys.data, keys.ids, keys.membership(jobId), keys.refs, keys.jobs, keys.library];
       for (;;) {
         const [, left] = (await ctx.script("purgeRecordsOfJob", `purge ${kind}`, scriptKeys, [
           jobId,
@@ -108,7 +132,14 @@ export function createRedisRecordStore<T extends { readonly id: string }>(
     async purgeTenant(tenant: string): Promise<void> {
       const keys = ctx.keys.records(tenant, kind);
       const jobs = await ctx.call(`purge ${kind}`, () => ctx.client.smembers(keys.jobs));
-      const all = [keys.data, keys.ids, keys.refs, keys.jobs, ...jobs.map((id) => keys.membership(id))];
+      const all = [
+        keys.data,
+        keys.ids,
+        keys.refs,
+        keys.jobs,
+        keys.library,
+        ...jobs.map((id) => keys.membership(id)),
+      ];
       for (let i = 0; i < all.length; i += 500) {
         await ctx.call(`purge ${kind}`, () => ctx.client.unlink(...all.slice(i, i + 500)));
       }

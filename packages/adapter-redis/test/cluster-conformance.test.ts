@@ -2,6 +2,7 @@
 // redis-server (cluster mode, free ports) and torn down afterwards. Sinks are declared unfenced there
 // (their keys live in the tenant's slot, not the lease's). No command may ever answer CROSSSLOT.
 import { runAdapterConformance } from "@threadmill/testkit/vitest";
+import { LeaseLostError, LIBRARY_MEMBERSHIP } from "@threadmill/core";
 import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisAdapter } from "../src/index.js";
@@ -37,6 +38,7 @@ describe.skipIf(!available)("redis cluster", () => {
     },
     capabilities: { blockingRead: true, fencedSinks: false },
     requireFacts: true,
+    requireLibrary: true,
     // The cluster client is made in beforeAll: resolve it when the case runs.
     countTenantEntries: (adapter, tenant) => tenantEntryCounter(client)(adapter, tenant),
   });
@@ -80,6 +82,55 @@ describe.skipIf(!available)("redis cluster", () => {
       nodes.add(String(owner?.[2][1]));
     }
     expect(nodes.size).toBe(3);
+    await adapter.close();
+    expect(await cluster.crossSlotErrors()).toBe(0);
+  });
+
+  it("a library change of thousands of ids and the purges stay in the tenant's slot; the reserved id is no job's", async () => {
+    const adapter = createRedisAdapter({ client, keyPrefix: uniquePrefix("lib") });
+    const tenant = "library-tenant";
+    const { job } = await adapter.jobs.create({
+      tenant,
+      pipeline: "import",
+      input: { kind: "file", path: "x" },
+    });
+    const { lease } = (await adapter.queue.claim("w", 10_000, { tenant, jobId: job.id }))!;
+    const ids = Array.from({ length: 3000 }, (_, i) => `v${String(i).padStart(4, "0")}`);
+    const version = (id: string) => ({
+      id,
+      conversationId: id,
+      fingerprint: "f",
+      rawHash: null,
+      settings: "s",
+      chunkIds: [],
+      jobId: job.id,
+      change: "new" as const,
+      replacedChunkIds: [],
+      createdAt: new Date(0),
+    });
+    await adapter.library.upsert(lease, ids.map(version));
+    await adapter.library.updateMembership(lease, { hold: ids, addToLibrary: ids.slice(1000) });
+    await adapter.library.updateMembership(lease, {
+      addToLibrary: ids.slice(0, 1000),
+      removeFromLibrary: ids.slice(2000),
+    });
+    expect(await adapter.library.count(tenant, { library: true })).toBe(2000);
+    // Unfenced here, so only the adapter stands between a forged lease and the library's keys.
+    const forged = { ...lease, jobId: LIBRARY_MEMBERSHIP };
+    await expect(adapter.library.upsert(forged, [version("forged")])).rejects.toSatisfy((e) =>
+      LeaseLostError.isInstance(e),
+    );
+    await expect(adapter.library.updateMembership(forged, { hold: ids })).rejects.toSatisfy((e) =>
+      LeaseLostError.isInstance(e),
+    );
+    await adapter.library.purgeJob(tenant, LIBRARY_MEMBERSHIP);
+    expect(await adapter.library.count(tenant)).toBe(3000);
+    expect(await adapter.library.get(tenant, ["forged"])).toStrictEqual([]);
+    await adapter.queue.complete(lease, { status: "succeeded" });
+    expect(await adapter.jobs.purge(tenant, job.id)).toBe(true);
+    expect(await adapter.library.count(tenant, { library: true })).toBe(0);
+    await adapter.jobs.purgeTenant(tenant);
+    expect(await tenantEntryCounter(client)(adapter, tenant)).toBe(0);
     await adapter.close();
     expect(await cluster.crossSlotErrors()).toBe(0);
   });

@@ -20,6 +20,7 @@ if (redisAvailable) {
     },
     capabilities: { blockingRead: true, fencedSinks: true },
     requireFacts: true,
+    requireLibrary: true,
     countTenantEntries: tenantEntryCounter(client),
   });
 } else {

@@ -8,13 +8,14 @@ import coordination from "./includes/coordination.lua";
 import listJobs from "./list-jobs-1.lua";
 import listRecords from "./list-records-2.lua";
 import purgeJobs from "./purge-jobs-1.lua";
-import purgeRecordsOfJob from "./purge-records-of-job-5.lua";
+import purgeRecordsOfJob from "./purge-records-of-job-6.lua";
 import readEvents from "./read-events-1.lua";
 import release from "./release-1.lua";
 import requestCancel from "./request-cancel-1.lua";
 import retry from "./retry-1.lua";
 import saveCheckpoint from "./save-checkpoint-1.lua";
 import transition from "./transition-1.lua";
+import updateMembership from "./update-membership-6.lua";
 import upsertRecords from "./upsert-records-6.lua";
 
 /** A Lua script registered on the client with `defineCommand` (EVALSHA, reloaded on NOSCRIPT). */
@@ -66,7 +67,8 @@ export const REDIS_SCRIPTS = {
   purgeJobs: script("threadmill_purge_jobs_v1", "purge-jobs-1.lua", purgeJobs),
   upsertRecords: script("threadmill_upsert_records_v1", "upsert-records-6.lua", upsertRecords),
   listRecords: script("threadmill_list_records_v1", "list-records-2.lua", listRecords),
-  purgeRecordsOfJob: script("threadmill_purge_records_v1", "purge-records-of-job-5.lua", purgeRecordsOfJob),
+  purgeRecordsOfJob: script("threadmill_purge_records_v2", "purge-records-of-job-6.lua", purgeRecordsOfJob),
+  updateMembership: script("threadmill_update_membership_v1", "update-membership-6.lua", updateMembership),
 } as const satisfies Record<string, RedisScript>;
 
 /** Names of the adapter's scripts. */

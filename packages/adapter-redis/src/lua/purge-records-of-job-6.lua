@@ -1,14 +1,16 @@
 --[[
   Removes a batch of a job's records from its membership; a record no other job holds any more loses
-  its data and its place in the tenant's index. The job leaves the set of jobs with a membership when
+  its data, its place in the tenant's index and its place in the tenant's library (library membership
+  is no reference, so it never keeps a record). The job leaves the set of jobs with a membership when
   its membership is empty. Called again until nothing is left.
 
   Input:
     KEYS[1]  HASH id -> encoded record
     KEYS[2]  ZSET of the tenant's record ids
-    KEYS[3]  ZSET of the record ids the job produced (its membership)
+    KEYS[3]  ZSET of the record ids the job produced or holds (its membership)
     KEYS[4]  HASH id -> number of jobs whose membership holds the record
     KEYS[5]  SET of job ids that have a membership
+    KEYS[6]  ZSET of the record ids in the tenant's library
 
     ARGV[1]  job id
     ARGV[2]  most records to remove in this call
@@ -21,6 +23,7 @@ local idsKey = KEYS[2]
 local membershipKey = KEYS[3]
 local refsKey = KEYS[4]
 local jobsKey = KEYS[5]
+local libraryKey = KEYS[6]
 local jobId = ARGV[1]
 local batch = tonumber(ARGV[2])
 
@@ -31,6 +34,7 @@ for _, id in ipairs(members) do
     redis.call('HDEL', refsKey, id)
     redis.call('HDEL', dataKey, id)
     redis.call('ZREM', idsKey, id)
+    redis.call('ZREM', libraryKey, id)
   end
 end
 local left = redis.call('ZCARD', membershipKey)
