@@ -88,7 +88,8 @@ async function retireUnit(options: FactsStageOptions, job: { readonly tenant: st
   const next: FactsCursor = { ...START, phase: "extract" };
   const { library } = options.store;
   const changes = library ? await jobLibraryChanges(library, job.tenant, job.id) : null;
-  if (!changes || changes.changed.size + changes.deleted.size === 0) return { cursor: next, done: false as const };
+  if (!changes || changes.changed.size + changes.deleted.size === 0)
+    return { cursor: next, done: false as const };
   const retired = retireUnsupportedFacts(await allFacts(options.store.facts!, job.tenant), changes);
   return {
     cursor: next,

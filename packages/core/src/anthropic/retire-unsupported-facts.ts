@@ -8,7 +8,8 @@ import type { JobLibraryChanges } from "../library/job-library-changes.js";
  * deleted. Returns the facts that changed.
  */
 export function retireUnsupportedFacts(facts: readonly Fact[], changes: JobLibraryChanges): Fact[] {
-  const stale = (conversationId: string) => changes.changed.has(conversationId) || changes.deleted.has(conversationId);
+  const stale = (conversationId: string) =>
+    changes.changed.has(conversationId) || changes.deleted.has(conversationId);
   const out: Fact[] = [];
   for (const fact of facts) {
     if (!fact.sources.some((s) => stale(s.conversationId))) continue;

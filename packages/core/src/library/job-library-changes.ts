@@ -20,7 +20,11 @@ export async function jobLibraryChanges(
   const changed = new Set<string>();
   const deleted = new Set<string>();
   for (let after: string | undefined; ; ) {
-    const page = await library.list(tenant, { jobId, limit: 1000, ...(after === undefined ? {} : { after }) });
+    const page = await library.list(tenant, {
+      jobId,
+      limit: 1000,
+      ...(after === undefined ? {} : { after }),
+    });
     for (const v of page) {
       if (v.jobId !== jobId) continue;
       if (v.change === "deleted") deleted.add(v.conversationId);

@@ -23,8 +23,6 @@ interface Pending {
   remove: { chunks: string[]; conversations: string[]; versions: string[] };
   sinkDeletes: string[];
   counts: LibraryCounts;
-  /** Conversations this unit saw, in the library after it. */
-  seen: Set<string>;
 }
 
 const emptyPending = (): Pending => ({
@@ -34,7 +32,6 @@ const emptyPending = (): Pending => ({
   remove: { chunks: [], conversations: [], versions: [] },
   sinkDeletes: [],
   counts: { unchanged: 0, changed: 0, new: 0, missing: 0 },
-  seen: new Set(),
 });
 
 /** Options of `LibraryTracker.load`. */
@@ -55,6 +52,8 @@ export interface LibraryTrackerOptions {
  */
 export class LibraryTracker {
   private pending = emptyPending();
+  /** Conversations this stage run saw (those of units not yet written included). */
+  private readonly seen = new Set<string>();
 
   private constructor(
     private readonly options: LibraryTrackerOptions,
@@ -125,7 +124,7 @@ export class LibraryTracker {
     p.add.versions.push(version.id);
     if (previous && previous.id !== version.id) p.remove.versions.push(previous.id);
     p.sinkDeletes.push(...replaced);
-    p.seen.add(conversation.id);
+    this.seen.add(conversation.id);
     this.current.set(conversation.id, version);
     if (previous?.rawHash) this.byRaw.delete(previous.rawHash);
     if (rawHash !== null) this.byRaw.set(rawHash, version);
@@ -133,12 +132,13 @@ export class LibraryTracker {
 
   /**
    * The end of the export: the library's conversations this job neither held nor wrote are missing;
-   * counted, and with `missing: "delete"` taken out of the library (a tombstone records it).
+   * counted, and with `missing: "delete"` taken out of the library (a tombstone records it). Call it
+   * once every earlier unit's writes are done: it reads what the job holds from the store.
    */
   async finish(): Promise<void> {
     const { store, tenant, jobId, settings } = this.options;
     const p = this.pending;
-    const held = new Set(p.seen);
+    const held = new Set(this.seen);
     const tombstoned: LibraryVersion[] = [];
     for await (const version of pages(store, tenant, { jobId })) {
       if (version.change === "deleted" && version.jobId === jobId) tombstoned.push(version);
@@ -198,7 +198,7 @@ export class LibraryTracker {
   /** An unchanged conversation (held by this job), or one this job wrote in an earlier run of the unit. */
   private keep(version: LibraryVersion): void {
     const p = this.pending;
-    p.seen.add(version.conversationId);
+    this.seen.add(version.conversationId);
     if (version.jobId === this.options.jobId) {
       p.counts[version.change === "deleted" ? "changed" : version.change] += 1;
       p.sinkDeletes.push(...version.replacedChunkIds);

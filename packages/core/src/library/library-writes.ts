@@ -35,3 +35,21 @@ export function isEmptyLibraryWrites(writes: LibraryWrites): boolean {
     writes.sinkDeletes.length === 0
   );
 }
+
+const join = (a: MembershipChange, b: MembershipChange): MembershipChange => ({
+  hold: [...(a.hold ?? []), ...(b.hold ?? [])],
+  addToLibrary: [...(a.addToLibrary ?? []), ...(b.addToLibrary ?? [])],
+  removeFromLibrary: [...(a.removeFromLibrary ?? []), ...(b.removeFromLibrary ?? [])],
+});
+
+/** `a`'s writes, then `b`'s, as one unit's. */
+export function mergeLibraryWrites(a: LibraryWrites | undefined, b: LibraryWrites): LibraryWrites {
+  if (!a) return b;
+  return {
+    versions: [...a.versions, ...b.versions],
+    chunks: join(a.chunks, b.chunks),
+    conversations: join(a.conversations, b.conversations),
+    library: join(a.library, b.library),
+    sinkDeletes: [...a.sinkDeletes, ...b.sinkDeletes],
+  };
+}

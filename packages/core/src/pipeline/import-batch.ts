@@ -64,7 +64,6 @@ export async function readBatch(read: ImportRead, unit: UnitContext): Promise<Un
     }
   }
   read.signal.throwIfAborted();
-  if (read.finished && read.tracker) await read.tracker.finish();
   const library = read.tracker?.take();
   const p =
     read.progress ?? (read.position ? { done: read.position.offset, total: null, unit: "bytes" } : undefined);

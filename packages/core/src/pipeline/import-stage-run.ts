@@ -3,6 +3,7 @@ import type { Cursor } from "../export/cursor.js";
 import type { ParseIssue } from "../export/parse-issue.js";
 import { type ReadExportOptions, readExportItems } from "../export/read-export.js";
 import { LibraryTracker } from "../library/library-tracker.js";
+import { mergeLibraryWrites } from "../library/library-writes.js";
 import { librarySettings } from "../library/library-settings.js";
 import { type BatchLimits, type ImportRead, readBatch } from "./import-batch.js";
 import type { ImportPipelineOptions } from "./import-pipeline-options.js";
@@ -17,6 +18,18 @@ import type { StageContext, StageRun, UnitContext, UnitResult } from "./pipeline
 function beforeCursor(issue: ParseIssue, start: Cursor): boolean {
   if (issue.offset === undefined) return issue.code === "skipped-entry";
   return (issue.entry ?? null) === start.entry && issue.offset <= start.offset;
+}
+
+/** The last unit's result with the library's missing conversations counted (and, to delete, their writes). */
+async function withMissing(
+  tracker: LibraryTracker,
+  result: UnitResult<Cursor | null>,
+): Promise<UnitResult<Cursor | null>> {
+  await tracker.finish();
+  const { writes, counts } = tracker.take();
+  const sum = { ...result.counts };
+  for (const [name, n] of Object.entries(counts)) sum[name] = (sum[name] ?? 0) + n;
+  return { ...result, counts: sum, library: mergeLibraryWrites(result.library, writes) };
 }
 
 /** Opens the import stage of one job at `cursor`: a reader of its export, a chunker, and the prefetch of the next batch. */
@@ -79,8 +92,11 @@ export function openImportStage(
           missing: settings.missing,
         });
       }
-      const result = await (ahead ?? readBatch(read, unit));
+      let result = await (ahead ?? readBatch(read, unit));
       ahead = null;
+      // Only now, with the earlier units' writes done (a prefetched last batch was read while they
+      // were being written), does the store say which conversations this job holds.
+      if (result.done && read.tracker) result = await withMissing(read.tracker, result);
       if (prefetch && !result.done) {
         ahead = readBatch(read, unit);
         ahead.catch(() => {});

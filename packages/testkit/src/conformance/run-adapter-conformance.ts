@@ -7,12 +7,13 @@ import { runPurgeConformance } from "./purge/run-purge-conformance.js";
 import { runQueueConformance } from "./queue/run-queue-conformance.js";
 import { runRaceConformance } from "./race/run-race-conformance.js";
 import { runRecordStoreConformance } from "./record-store/run-record-store-conformance.js";
+import { runReimportConformance } from "./reimport/run-reimport-conformance.js";
 import { runTenantIsolationConformance } from "./tenant-isolation/run-tenant-isolation-conformance.js";
 
 /**
  * Registers every port's conformance suite for one adapter as vitest `describe`/`it` blocks: JobStore,
- * Queue, CheckpointStore, EventLog, ConversationStore, ChunkStore and FactStore (see `requireFacts`),
- * purge, tenant isolation and races.
+ * Queue, CheckpointStore, EventLog, ConversationStore, ChunkStore, FactStore and LibraryStore (see
+ * `requireFacts`, `requireLibrary`), purge, tenant isolation, races, and a re-import through the runner.
  * Each test gets a fresh adapter from `create` and closes it. Cases that need a capability the
  * adapter does not declare are registered as skipped, with the capability named in the title.
  * @example
@@ -35,5 +36,6 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
     runPurgeConformance(options);
     runTenantIsolationConformance(options);
     runRaceConformance(options);
+    runReimportConformance(options);
   });
 }
