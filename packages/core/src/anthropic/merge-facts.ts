@@ -66,13 +66,13 @@ export function factsOfAnswer(
 
 /**
  * One fact from two sightings of it (same id): every source once, the widest firstSeen/lastSeen, the
- * higher confidence; `supersededBy` is the stored one's (`a`), which only supersession changes, but
- * for an unsupported fact: said again, it stands again.
+ * higher confidence; `supersededBy` is the stored one's (`a`), which only supersession changes. An
+ * unsupported fact said again stands again, on the new sighting alone (its old sources were stale).
  */
 export function mergeFact(a: Fact, b: Fact): Fact {
+  if (a.supersededBy === FACT_UNSUPPORTED) return { ...b, id: a.id };
   return {
     ...a,
-    supersededBy: a.supersededBy === FACT_UNSUPPORTED ? b.supersededBy : a.supersededBy,
     confidence: Math.max(a.confidence, b.confidence),
     sources: sortSources([...a.sources, ...b.sources]),
     firstSeen: new Date(Math.min(a.firstSeen.getTime(), b.firstSeen.getTime())),
