@@ -9,7 +9,13 @@ import Anthropic from "@anthropic-ai/sdk";
 import { createMemoryAdapter } from "@threadmill/adapter-memory";
 import { createPostgresAdapter, migrate } from "@threadmill/adapter-supabase";
 import { createFactsStage } from "@threadmill/core/anthropic";
-import { type Adapter, createImportPipeline, createRunner, type Pipeline } from "@threadmill/core/node";
+import {
+  type Adapter,
+  createImportPipeline,
+  createRunner,
+  type JsonObject,
+  type Pipeline,
+} from "@threadmill/core/node";
 import {
   collectBytes,
   createFakeAnthropic,
@@ -69,7 +75,7 @@ async function inputs(): Promise<Inputs> {
 }
 
 /** Runs an import of `path` to its end; its seconds and its job. */
-async function importFile(store: Adapter, pipeline: Pipeline, path: string, options: object = {}) {
+async function importFile(store: Adapter, pipeline: Pipeline, path: string, options: JsonObject = {}) {
   const runner = createRunner({ store, pipelines: { import: pipeline }, pollMs: 10 });
   const started = performance.now();
   const { job } = await runner.submit({ tenant: TENANT, pipeline: "import", input: { kind: "file", path }, options });
