@@ -150,7 +150,10 @@ function defineExport(program: Command, dispatch: Dispatch): void {
     .description("what a job produced, or the tenant's library (--library), on stdout")
     .argument("[jobId]")
     .requiredOption("--what <what>", "conversations, chunks or facts")
-    .option("--library", "the latest version of every conversation across imports, instead of one job's output")
+    .option(
+      "--library",
+      "the latest version of every conversation across imports, instead of one job's output",
+    )
     .addOption(
       new Option("--format <format>", "JSON lines or Markdown").choices(["jsonl", "md"]).default("jsonl"),
     )

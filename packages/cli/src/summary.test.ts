@@ -32,7 +32,16 @@ const job = (patch: Partial<Job>): Job => ({
 
 describe("toSummary", () => {
   it("is the design's summary line, from the job record's counts", () => {
-    expect(toSummary(job({ counts: { conversations: 3, messages: 40, chunks: 12, issues: 1 } }))).toEqual({
+    const counts = {
+      conversations: 3,
+      messages: 40,
+      chunks: 12,
+      issues: 1,
+      unchanged: 1,
+      changed: 1,
+      new: 1,
+    };
+    expect(toSummary(job({ counts }))).toEqual({
       type: "summary",
       jobId: "j1",
       status: "succeeded",
@@ -40,6 +49,7 @@ describe("toSummary", () => {
       messages: 40,
       chunks: 12,
       issues: 1,
+      library: { unchanged: 1, changed: 1, new: 1, missing: 0 },
       durationMs: 3_500,
     });
   });

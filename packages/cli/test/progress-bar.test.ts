@@ -65,6 +65,7 @@ describe.skipIf(!hasScript)("on a terminal", { timeout: 180_000 }, () => {
     expect(text).toMatch(
       /done: [\d,]+ conversations, [\d,]+ messages -> [\d,]+ chunks.* in [\d.]+ s \u00b7 job \S+/,
     );
+    expect(text).toMatch(/library: 0 unchanged, 0 changed, [\d,]+ new, 0 missing/);
     expect(text).not.toContain('"type":"summary"');
   });
 

@@ -94,7 +94,11 @@ async function* pages<T extends { readonly id: string }>(
 ): AsyncGenerator<T> {
   let after: string | undefined;
   for (;;) {
-    const page = await sink.list(tenant, { ...scope, limit: PAGE, ...(after === undefined ? {} : { after }) });
+    const page = await sink.list(tenant, {
+      ...scope,
+      limit: PAGE,
+      ...(after === undefined ? {} : { after }),
+    });
     yield* page;
     if (page.length < PAGE) return;
     after = page[page.length - 1]!.id;
