@@ -7,11 +7,10 @@ import {
   byConversation,
   chunkIds,
   flat,
-  freshChunks,
   importNamed,
+  reimportFixture,
   reimportRunner,
   TENANT,
-  twoExports,
 } from "./support/reimport-setup.js";
 
 let exports: EvolvedExport;
@@ -19,8 +18,7 @@ let before: Map<string, Set<string>>;
 let after: Map<string, Set<string>>;
 
 beforeAll(async () => {
-  exports = await twoExports(11, 24);
-  [before, after] = await Promise.all([freshChunks(exports.base), freshChunks(exports.bytes)]);
+  ({ exports, before, after } = await reimportFixture(11, 24));
 });
 
 const same = (a: Set<string> | undefined, b: Set<string> | undefined) =>

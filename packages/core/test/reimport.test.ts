@@ -6,11 +6,10 @@ import {
   byConversation,
   chunkIds,
   flat,
-  freshChunks,
   importNamed,
+  reimportFixture,
   reimportRunner,
   TENANT,
-  twoExports,
 } from "./support/reimport-setup.js";
 
 let exports: EvolvedExport;
@@ -18,8 +17,7 @@ let before: Map<string, Set<string>>;
 let after: Map<string, Set<string>>;
 
 beforeAll(async () => {
-  exports = await twoExports(7, 40);
-  [before, after] = await Promise.all([freshChunks(exports.base), freshChunks(exports.bytes)]);
+  ({ exports, before, after } = await reimportFixture(7, 40));
 });
 
 const named = () => ({ base: exports.base, next: exports.bytes });

@@ -95,3 +95,10 @@ export function byConversation(chunks: readonly Chunk[]): Map<string, Set<string
 
 /** All ids of a per-conversation map, sorted. */
 export const flat = (m: Map<string, Set<string>>) => [...m.values()].flatMap((s) => [...s]).sort();
+
+/** Two exports (`twoExports`) and a fresh import's chunks of each, per conversation. */
+export async function reimportFixture(seed: number, conversations: number) {
+  const exports = await twoExports(seed, conversations);
+  const [before, after] = await Promise.all([freshChunks(exports.base), freshChunks(exports.bytes)]);
+  return { exports, before, after };
+}
