@@ -30,26 +30,58 @@ export function assertSinkCanDelete(
   }
 }
 
+/** The sinks a unit's library changes go to. */
+export interface LibrarySinks {
+  readonly conversationSink: ConversationStore;
+  readonly chunkSink: ChunkStore | ChunkSink;
+  readonly librarySink: LibraryStore;
+}
+
+const holdOnly = (c: MembershipChange): MembershipChange => ({ hold: c.hold ?? [] });
+const libraryOnly = (c: MembershipChange): MembershipChange => ({
+  addToLibrary: c.addToLibrary ?? [],
+  removeFromLibrary: c.removeFromLibrary ?? [],
+});
+
 /**
- * Writes a unit's library changes in the order that keeps every reader of the library on the old
- * version or the new one of each conversation (see `LibraryWrites`).
+ * The unchanged conversations' holds (their chunks, conversations and versions, recorded as held by
+ * this job), all at once: nothing a reader of the library sees changes, so they need no order.
  */
-export async function writeLibrary(
-  sinks: {
-    readonly conversationSink: ConversationStore;
-    readonly chunkSink: ChunkStore | ChunkSink;
-    readonly librarySink: LibraryStore;
-  },
-  lease: Lease,
-  writes: LibraryWrites,
-): Promise<void> {
+export async function writeHolds(sinks: LibrarySinks, lease: Lease, writes: LibraryWrites): Promise<void> {
+  const { conversationSink, chunkSink, librarySink } = sinks;
+  const holds: Promise<void>[] = [];
+  const chunks = writes.chunks.hold ?? [];
+  if (isChunkStore(chunkSink) && chunks.length > 0) {
+    // Two halves at once: a server store inserts the rows on two connections (two cores).
+    const half = Math.ceil(chunks.length / 2);
+    for (const part of [chunks.slice(0, half), chunks.slice(half)]) {
+      if (part.length > 0) holds.push(chunkSink.updateMembership(lease, { hold: part }));
+    }
+  }
+  if (writes.conversations.hold?.length) {
+    holds.push(conversationSink.updateMembership(lease, holdOnly(writes.conversations)));
+  }
+  if (writes.library.hold?.length) holds.push(librarySink.updateMembership(lease, holdOnly(writes.library)));
+  const settled = await Promise.allSettled(holds);
+  for (const s of settled) if (s.status === "rejected") throw s.reason;
+}
+
+/**
+ * Writes a unit's library swaps in the order that keeps every reader of the library on the old
+ * version or the new one of each conversation (see `LibraryWrites`); the holds went with
+ * `writeHolds`.
+ */
+export async function writeLibrary(sinks: LibrarySinks, lease: Lease, writes: LibraryWrites): Promise<void> {
   const { conversationSink, chunkSink, librarySink } = sinks;
   if (writes.versions.length > 0) await librarySink.upsert(lease, writes.versions);
   if (isChunkStore(chunkSink)) {
-    if (changes(writes.chunks)) await chunkSink.updateMembership(lease, writes.chunks);
+    if (changes(libraryOnly(writes.chunks)))
+      await chunkSink.updateMembership(lease, libraryOnly(writes.chunks));
   }
-  if (changes(writes.conversations)) await conversationSink.updateMembership(lease, writes.conversations);
-  if (changes(writes.library)) await librarySink.updateMembership(lease, writes.library);
+  const conversations = libraryOnly(writes.conversations);
+  if (changes(conversations)) await conversationSink.updateMembership(lease, conversations);
+  const versions = libraryOnly(writes.library);
+  if (changes(versions)) await librarySink.updateMembership(lease, versions);
   if (!isChunkStore(chunkSink) && writes.sinkDeletes.length > 0) {
     await chunkSink.delete!(lease.tenant, [...new Set(writes.sinkDeletes)]);
   }

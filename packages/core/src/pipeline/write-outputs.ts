@@ -2,7 +2,7 @@ import { JobConfigurationError } from "../errors/job-configuration-error.js";
 import type { Lease } from "../ports/lease.js";
 import type { UnitResult } from "./pipeline.js";
 import type { RunnerContext } from "./runner-options.js";
-import { assertSinkCanDelete, isChunkStore, writeLibrary } from "./write-library.js";
+import { assertSinkCanDelete, isChunkStore, writeHolds, writeLibrary } from "./write-library.js";
 
 /**
  * Writes a unit's conversations, chunks, facts and library changes to the runner's sinks, before its
@@ -15,6 +15,25 @@ export async function writeOutputs(
 ): Promise<void> {
   const { conversationSink, chunkSink, factSink, librarySink } = context;
   assertSinkCanDelete(chunkSink, result.library);
+  const sinks = librarySink ? { conversationSink, chunkSink, librarySink } : null;
+  // A re-import's holds touch no record a reader of the library sees: they go beside the writes.
+  const holds = result.library && sinks ? writeHolds(sinks, lease, result.library) : null;
+  const [held, written] = await Promise.allSettled([holds, writeRecords(context, lease, result)]);
+  if (written.status === "rejected") throw written.reason;
+  if (held.status === "rejected") throw held.reason;
+  if (result.library && sinks) await writeLibrary(sinks, lease, result.library);
+}
+
+/** The unit's conversations, chunks and facts. */
+async function writeRecords(
+  {
+    conversationSink,
+    chunkSink,
+    factSink,
+  }: Pick<RunnerContext, "conversationSink" | "chunkSink" | "factSink">,
+  lease: Lease,
+  result: UnitResult,
+): Promise<void> {
   if (result.conversations && result.conversations.length > 0) {
     await conversationSink.upsert(lease, result.conversations);
   }
@@ -31,8 +50,5 @@ export async function writeOutputs(
     }
     await factSink.upsert(lease, result.facts);
     await factSink.updateMembership(lease, { addToLibrary: result.facts.map((f) => f.id) });
-  }
-  if (result.library && librarySink) {
-    await writeLibrary({ conversationSink, chunkSink, librarySink }, lease, result.library);
   }
 }
