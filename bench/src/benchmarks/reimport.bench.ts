@@ -78,7 +78,12 @@ async function inputs(): Promise<Inputs> {
 async function importFile(store: Adapter, pipeline: Pipeline, path: string, options: JsonObject = {}) {
   const runner = createRunner({ store, pipelines: { import: pipeline }, pollMs: 10 });
   const started = performance.now();
-  const { job } = await runner.submit({ tenant: TENANT, pipeline: "import", input: { kind: "file", path }, options });
+  const { job } = await runner.submit({
+    tenant: TENANT,
+    pipeline: "import",
+    input: { kind: "file", path },
+    options,
+  });
   for (;;) {
     await runner.work({});
     const now = (await store.jobs.get(TENANT, job.id))!;
@@ -141,7 +146,9 @@ async function reimport(kind: "memory" | "postgres"): Promise<Metrics> {
     const stale = [...library].filter((id) => !expected.has(id)).length;
     const lost = [...expected].filter((id) => !library.has(id)).length;
     if (job.counts.changed !== edited || job.counts.new !== added) {
-      throw new Error(`counted ${job.counts.changed} changed, ${job.counts.new} new; expected ${edited}, ${added}`);
+      throw new Error(
+        `counted ${job.counts.changed} changed, ${job.counts.new} new; expected ${edited}, ${added}`,
+      );
     }
     return { seconds, "chunks written": job.counts.chunks ?? 0, "stale chunks": stale + lost };
   } finally {
@@ -167,7 +174,9 @@ async function withFacts(): Promise<Metrics> {
       fake.log
         .slice(from)
         .filter((e) => e.kind === "messages")
-        .flatMap((e) => [...JSON.stringify(e.body).matchAll(/<conversation id=\\"([^\\]+)\\"/g)].map((m) => m[1])),
+        .flatMap((e) =>
+          [...JSON.stringify(e.body).matchAll(/<conversation id=\\"([^\\]+)\\"/g)].map((m) => m[1]),
+        ),
     );
     const requests = fake.messageRequestCount() - full;
     return {

@@ -13,7 +13,7 @@ export async function writeOutputs(
   lease: Lease,
   result: UnitResult,
 ): Promise<void> {
-  const { conversationSink, chunkSink, factSink, librarySink } = context;
+  const { conversationSink, chunkSink, librarySink } = context;
   assertSinkCanDelete(chunkSink, result.library);
   const sinks = librarySink ? { conversationSink, chunkSink, librarySink } : null;
   // A re-import's holds touch no record a reader of the library sees: they go beside the writes.
