@@ -7,8 +7,14 @@ import type { LibraryWrites } from "./library-writes.js";
 /** What a re-import does with conversations of the library that its export no longer has. */
 export type MissingConversations = "keep" | "delete";
 
-/** The counts a re-import reports, per unit and summed in the job's result. */
-export type LibraryCounts = Record<"unchanged" | "changed" | "new" | "missing", number>;
+/**
+ * The counts a re-import reports, per unit and summed in the job's result; `messages` and `chunks`
+ * are those of conversations a cut-short run of the unit wrote (counted as that run would have).
+ */
+export type LibraryCounts = Record<
+  "unchanged" | "changed" | "new" | "missing" | "messages" | "chunks",
+  number
+>;
 
 /** A parsed conversation the library has no current version of with its fingerprint: to chunk and write. */
 export interface LibraryChange {
@@ -31,7 +37,7 @@ const emptyPending = (): Pending => ({
   add: { chunks: [], conversations: [], versions: [] },
   remove: { chunks: [], conversations: [], versions: [] },
   sinkDeletes: [],
-  counts: { unchanged: 0, changed: 0, new: 0, missing: 0 },
+  counts: { unchanged: 0, changed: 0, new: 0, missing: 0, messages: 0, chunks: 0 },
 });
 
 /** Options of `LibraryTracker.load`. */
@@ -98,6 +104,7 @@ export class LibraryTracker {
     rawHash: string | null,
     change: LibraryChange,
     chunkIds: string[],
+    messages: number,
   ): void {
     const { jobId, settings } = this.options;
     const { previous, fingerprint } = change;
@@ -110,6 +117,7 @@ export class LibraryTracker {
       rawHash,
       settings,
       chunkIds,
+      messages,
       jobId,
       change: previous === undefined ? "new" : previous.jobId === jobId ? previous.change : "changed",
       replacedChunkIds: replaced,
@@ -156,6 +164,7 @@ export class LibraryTracker {
         rawHash: null,
         settings,
         chunkIds: [],
+        messages: 0,
         jobId,
         change: "deleted",
         replacedChunkIds: version.chunkIds,
@@ -201,6 +210,8 @@ export class LibraryTracker {
     this.seen.add(version.conversationId);
     if (version.jobId === this.options.jobId) {
       p.counts[version.change === "deleted" ? "changed" : version.change] += 1;
+      p.counts.messages += version.messages;
+      p.counts.chunks += version.chunkIds.length;
       p.sinkDeletes.push(...version.replacedChunkIds);
       return;
     }

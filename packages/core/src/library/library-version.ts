@@ -20,6 +20,8 @@ export interface LibraryVersion {
   readonly settings: string;
   /** The chunks of this version, in order (the library's membership follows them). */
   readonly chunkIds: string[];
+  /** Its messages, branches included (what a resumed unit counts again for it). */
+  readonly messages: number;
   /** The job that wrote this version. */
   readonly jobId: string;
   /** New to the library, a changed conversation, or the tombstone of one deleted as missing. */

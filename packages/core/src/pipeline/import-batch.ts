@@ -55,11 +55,15 @@ export async function readBatch(read: ImportRead, unit: UnitContext): Promise<Un
     for (const chunk of settled.value) chunks.push(chunk);
     const change = batch.changes[i];
     if (change && read.tracker) {
+      const c = conversations[i]!;
+      let messages = c.messages.length;
+      for (const b of c.branches ?? []) messages += b.messages.length;
       read.tracker.written(
-        conversations[i]!,
+        c,
         change.rawHash,
         change,
-        settled.value.map((c) => c.id),
+        settled.value.map((x) => x.id),
+        messages,
       );
     }
   }
@@ -71,11 +75,11 @@ export async function readBatch(read: ImportRead, unit: UnitContext): Promise<Un
     cursor: read.position,
     done: read.finished,
     counts: {
-      conversations: batch.taken,
-      messages: batch.messages,
-      chunks: chunks.length,
-      issues: read.issues - startIssues,
       ...library?.counts,
+      conversations: batch.taken,
+      messages: batch.messages + (library?.counts.messages ?? 0),
+      chunks: chunks.length + (library?.counts.chunks ?? 0),
+      issues: read.issues - startIssues,
     },
     ...(p ? { progress: read.finished && p.total !== null ? { ...p, done: p.total } : p } : {}),
     conversations,

@@ -216,6 +216,7 @@ export function sampleLibraryVersion(id: string, variant = 0): LibraryVersion {
     rawHash: variant % 2 === 1 ? null : `raw-${variant}`,
     settings: "s-עברית",
     chunkIds: Array.from({ length: variant % 4 }, (_, i) => `c-${variant}-${i}`),
+    messages: variant * 3,
     jobId: `job-${variant}`,
     change: (["new", "changed", "deleted"] as const)[variant % 3]!,
     replacedChunkIds: variant % 2 === 0 ? [] : [`old-${variant}`],
