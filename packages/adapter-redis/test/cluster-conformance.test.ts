@@ -106,6 +106,7 @@ describe.skipIf(!available)("redis cluster", () => {
       jobId: job.id,
       change: "new" as const,
       replacedChunkIds: [],
+      messages: 0,
       createdAt: new Date(0),
     });
     await adapter.library.upsert(lease, ids.map(version));

@@ -17,6 +17,7 @@ function version(id: string, jobId = "j"): LibraryVersion {
     jobId,
     change: "new",
     replacedChunkIds: [],
+    messages: 0,
     createdAt: new Date("2026-01-02T03:04:05.678Z"),
   };
 }

@@ -153,6 +153,7 @@ describe.skipIf(missing !== null)("roles and row-level security (throwaway initd
             jobId: job.id,
             change: "new",
             replacedChunkIds: [],
+            messages: 0,
             createdAt: new Date(0),
           },
         ]);
