@@ -88,6 +88,7 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
     const roomy: RateLimitCharge = {
       kind: "rate",
       key: "g:roomy",
+      group: "g",
       emissionMs: 60_000,
       toleranceMs: 6_000_000,
       cost: 1,
@@ -95,6 +96,7 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
     const tight: RateLimitCharge = {
       kind: "rate",
       key: "g:tight",
+      group: "g",
       emissionMs: 5_000,
       toleranceMs: 5_000,
       cost: 1,
@@ -103,7 +105,8 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
     const first = await store.acquire({ limiter: "raw", charges: [roomy, tight, slots], holdId: "h1" });
     expect(first).toMatchObject({ allowed: true, remaining: [99, 0, 1], denied: [] });
 
-    const before = await control.mget(`${base}t:g:roomy`, `${base}t:g:tight`);
+    // One group: both TATs are fields of one hash.
+    const before = await control.hmget(`${base}t:g`, "g:roomy", "g:tight");
     const serverNow = async () => {
       const [s, us] = await control.time();
       return Number(s) * 1000 + Number(us) / 1000;
@@ -117,22 +120,31 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
     const tightTat = Number(before[1]);
     expect(denied.retryAfterMs).toBeGreaterThanOrEqual(Math.ceil(tightTat - to));
     expect(denied.retryAfterMs).toBeLessThanOrEqual(Math.ceil(tightTat - from));
-    expect(await control.mget(`${base}t:g:roomy`, `${base}t:g:tight`)).toEqual(before);
+    expect(await control.hmget(`${base}t:g`, "g:roomy", "g:tight")).toEqual(before);
     expect(await control.zrange(`${base}h:g:slots`, 0, -1)).toEqual(["h1"]);
 
-    // A TAT lives until it runs out (plus 1 ms for Redis's whole-ms expiry); holds as long as the latest.
-    const roomyTtl = await control.pttl(`${base}t:g:roomy`);
-    expect(roomyTtl).toBeGreaterThan(0);
-    expect(roomyTtl).toBeLessThanOrEqual(60_001);
+    // A group's hash lives until its latest TAT runs out (plus 1 ms for Redis's whole-ms expiry), a
+    // hold set until its latest hold does; each is extended twice as far when it must be.
+    const groupTtl = await control.pttl(`${base}t:g`);
+    expect(groupTtl).toBeGreaterThan(59_000);
+    expect(groupTtl).toBeLessThanOrEqual(120_002);
     const slotsTtl = await control.pttl(`${base}h:g:slots`);
-    expect(slotsTtl).toBeGreaterThan(20_000);
-    expect(slotsTtl).toBeLessThanOrEqual(30_001);
+    expect(slotsTtl).toBeGreaterThan(29_000);
+    expect(slotsTtl).toBeLessThanOrEqual(60_002);
 
     await store.release({ limiter: "raw", keys: ["g:slots"], holdId: "h1" });
     expect(await control.exists(`${base}h:g:slots`)).toBe(0);
-    // A refund of the whole charge empties the bucket: the key goes.
-    await store.adjust({ limiter: "raw", adjustments: [{ key: "g:tight", emissionMs: 5_000, delta: -1 }] });
-    expect(await control.exists(`${base}t:g:tight`)).toBe(0);
+    // A refund of the whole charge empties the bucket: its field goes, and the hash with the last one.
+    await store.adjust({
+      limiter: "raw",
+      adjustments: [{ key: "g:tight", group: "g", emissionMs: 5_000, delta: -1 }],
+    });
+    expect(await control.hexists(`${base}t:g`, "g:tight")).toBe(0);
+    await store.adjust({
+      limiter: "raw",
+      adjustments: [{ key: "g:roomy", group: "g", emissionMs: 60_000, delta: -1 }],
+    });
+    expect(await control.exists(`${base}t:g`)).toBe(0);
   });
 
   it("ends every hold of releases made together, which share one batch", async () => {
@@ -179,7 +191,9 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
         const limit = 1 + Math.floor(rand() * 40);
         const emissionMs = (1 + Math.floor(rand() * 9_999)) / limit; // fractional, as periodMs / limit
         const burst = 1 + Math.floor(rand() * limit * 2);
-        return { key: `g:r${i}`, emissionMs, toleranceMs: burst * emissionMs, burst };
+        // Odd scenarios keep their TATs in one group (fields of one hash), even ones a key each.
+        const group = scenario % 2 === 1 ? "g" : undefined;
+        return { key: `g:r${i}`, group, emissionMs, toleranceMs: burst * emissionMs, burst };
       });
       const concurrency = {
         key: "g:c",
@@ -200,6 +214,7 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
             const charges: RateLimitCharge[] = rates.map((r) => ({
               kind: "rate",
               key: r.key,
+              ...(r.group ? { group: r.group } : {}),
               emissionMs: r.emissionMs,
               toleranceMs: r.toleranceMs,
               cost: Math.floor(rand() * (r.burst + 1)),
@@ -224,7 +239,9 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
           });
         } else if (pick < 0.9) {
           const r = rates[Math.floor(rand() * rates.length)]!;
-          const adjustments = [{ key: r.key, emissionMs: r.emissionMs, delta: Math.floor(rand() * 9) - 5 }];
+          const adjustments = [
+            { key: r.key, group: r.group, emissionMs: r.emissionMs, delta: Math.floor(rand() * 9) - 5 },
+          ];
           applyAdjustments(state, adjustments, at);
           await store.adjust({ limiter, adjustments });
         } else if (holdIds.length > 0) {
@@ -251,7 +268,7 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
         // The stored TATs are the reference's doubles, bit for bit.
         for (const r of rates) {
           const tat = state.tats.get(r.key);
-          const stored = await control.get(`${base}t:${r.key}`);
+          const stored = await control.hget(`${base}t:${r.group ?? r.key}`, r.key);
           if (tat !== undefined && tat > at) expect(Number(stored), `${limiter} ${r.key}`).toBe(tat);
         }
       }

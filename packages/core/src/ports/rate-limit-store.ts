@@ -6,6 +6,12 @@ export interface RateCharge {
   readonly kind: "rate";
   /** The dimension's key inside the limiter (`k:<rule>:<key>` or `g:<rule>`). */
   readonly key: string;
+  /**
+   * Rate dimensions of one group may be stored together (Redis keeps a group's TATs as fields of one
+   * hash: one read and one write per check, however many dimensions it charges). Absent, the
+   * dimension is a group of its own. Stores may ignore it.
+   */
+  readonly group?: string;
   /** Milliseconds one unit takes to come back: `periodMs / limit` (fractional). */
   readonly emissionMs: number;
   /** How far past the store's now the TAT may run after a charge: `burst * emissionMs`. */
@@ -52,6 +58,8 @@ export interface RateLimitDecision {
 /** A correction of a rate dimension after the fact. */
 export interface RateLimitAdjustment {
   readonly key: string;
+  /** The rate dimension's group, as its charge gave it. */
+  readonly group?: string;
   readonly emissionMs: number;
   /**
    * Units to give back (negative: the TAT moves back, never before the store's now, so a refund never

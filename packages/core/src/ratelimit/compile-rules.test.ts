@@ -1,6 +1,6 @@
 import { createMemoryAdapter } from "@threadmill/adapter-memory";
 import { describe, expect, it } from "vitest";
-import { compileRules } from "./compile-rules.js";
+import { chargesOf, compileRules } from "./compile-rules.js";
 import { createRateLimiter, type RateLimiterOptions } from "./create-rate-limiter.js";
 import type { RateLimitRule } from "./rate-limit-rule.js";
 
@@ -137,6 +137,24 @@ describe("compileRules", () => {
       { kind: "rate", name: "a", global: false, burst: 4, emissionMs: 250, toleranceMs: 1000 },
       { kind: "rate", name: "b", global: true, burst: 2, emissionMs: 250, toleranceMs: 500 },
       { kind: "concurrency", name: "c", global: false, limit: 3, holdMs: 500 },
+    ]);
+  });
+});
+
+describe("chargesOf", () => {
+  it("groups a call's rate dimensions by scope: per key, or the limiter's global group", () => {
+    const rules = compileRules([
+      { name: "requests", limit: 4, periodMs: 1000 },
+      { name: "tokens", limit: 400, periodMs: 1000 },
+      { name: "all", limit: 40, periodMs: 1000, scope: "global" },
+      { name: "slots", concurrency: 3, holdMs: 500 },
+    ]);
+    const charges = chargesOf(rules, "model-a", new Map([["tokens", 7]]));
+    expect(charges.map((c) => [c.key, c.kind === "rate" ? c.group : undefined])).toEqual([
+      ["k:requests:model-a", "k:model-a"],
+      ["k:tokens:model-a", "k:model-a"],
+      ["g:all", "g"],
+      ["k:slots:model-a", undefined],
     ]);
   });
 });

@@ -68,6 +68,11 @@ export function ruleKey(rule: CompiledRule, key: string): string {
   return rule.global ? `g:${rule.name}` : `k:${rule.name}:${key}`;
 }
 
+/** The group of a rule's key for `key`: a call's dimensions of one scope are stored together. */
+export function ruleGroup(rule: CompiledRule, key: string): string {
+  return rule.global ? "g" : `k:${key}`;
+}
+
 /**
  * Checks a cost against the rules: every name must be a rate rule's, every value an integer >= 0 no
  * larger than the rule's burst (a call that could never be admitted is a RangeError, not a wait).
@@ -108,6 +113,7 @@ export function chargesOf(
       ? {
           kind: "rate",
           key: ruleKey(rule, key),
+          group: ruleGroup(rule, key),
           emissionMs: rule.emissionMs,
           toleranceMs: rule.toleranceMs,
           cost: units.get(rule.name) ?? 0,

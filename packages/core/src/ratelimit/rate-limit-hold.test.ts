@@ -36,7 +36,7 @@ describe("RateLimitHold.settle", () => {
     expect(store.adjust).toHaveBeenCalledOnce();
     expect(store.adjust).toHaveBeenCalledWith({
       limiter: "hold",
-      adjustments: [{ key: "k:tokens:k", emissionMs: HOUR / 100, delta: -15 }],
+      adjustments: [{ key: "k:tokens:k", group: "k:k", emissionMs: HOUR / 100, delta: -15 }],
     });
   });
 

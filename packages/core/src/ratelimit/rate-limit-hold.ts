@@ -1,6 +1,6 @@
 import type { RateLimitAdjustment, RateLimitStore } from "../ports/rate-limit-store.js";
 import type { CompiledRule } from "./compile-rules.js";
-import { ruleKey } from "./compile-rules.js";
+import { ruleGroup, ruleKey } from "./compile-rules.js";
 import type { RateLimitCost } from "./rate-limit-rule.js";
 
 /** What `acquire` returns: the call may go ahead. */
@@ -49,7 +49,14 @@ function adjustmentsOf(
       throw invalid(`actual.${rule.name} must be an integer >= 0 (got ${String(used)}).`);
     }
     const delta = used - (fields.reserved.get(rule.name) ?? 0);
-    if (delta !== 0) adjustments.push({ key: ruleKey(rule, fields.key), emissionMs: rule.emissionMs, delta });
+    if (delta === 0) continue;
+    const { key } = fields;
+    adjustments.push({
+      key: ruleKey(rule, key),
+      group: ruleGroup(rule, key),
+      emissionMs: rule.emissionMs,
+      delta,
+    });
   }
   return adjustments;
 }

@@ -3,19 +3,20 @@
   port of decideAcquire (rate-limit-algorithm.ts) run on the state the earlier ones left, exactly as
   if they had arrived one after another at the same instant. Per call: GCRA with a cost per rate
   charge (TAT = max(TAT, now) + cost x emission, admitted while TAT - now <= tolerance + EPSILON), a
-  hold per concurrency charge, all recorded or none. A batch reads each key once and writes it once,
-  and a rule's constants come once per batch, so a busy limiter costs a few commands per batch
-  rather than per call. `-n`: the key count varies and the caller passes it (numkeys).
+  hold per concurrency charge, all recorded or none. A batch reads each key once and writes it once:
+  a group's TATs are fields of one hash (HMGET, HSET), so a check costs a few commands whatever the
+  number of its dimensions. `-n`: the key count varies and the caller passes it (numkeys).
 
   Input:
-    KEYS[k]  the batch's distinct keys, all under the limiter's hash tag: a string holding a TAT
-             (rate charge) or a sorted set of hold id -> expiry in epoch ms (concurrency charge)
+    KEYS[k]  the batch's distinct keys, all under the limiter's hash tag: a hash of a rate group's
+             TATs (field -> TAT in epoch ms) or a sorted set of hold id -> expiry in epoch ms
 
-    ARGV[1]  the number of charge specs, then 4 fields per spec:
-             the index of its key in KEYS, then 'r', emissionMs, toleranceMs
-                                              or 'c', limit, holdMs
-    then     the number of calls, then per call: its hold id, its number of charges, and per charge
-             the index of its spec and its cost (ignored for a concurrency charge)
+    ARGV[1]  JSON (decoded in C, so nothing is parsed in Lua): [specs, templates, calls]
+             specs      5 numbers per charge spec, flat: 1 (rate), key index, field, emissionMs,
+                        toleranceMs; or 0 (concurrency), key index, 0, limit, holdMs
+             templates  the distinct charge lists of the batch, each flat: spec index, cost, ...
+                        (the cost is ignored for a concurrency spec)
+             calls      2 per call, flat: its hold id, its template's index
 
   Output:
     one flat array, per call in order: allowed (1 or 0), retryAfterMs, then per charge the units left
@@ -25,34 +26,64 @@
 --- @include "shared/store-clock"
 --- @include "includes/gcra"
 
--- Locals, not globals: a global read goes through Redis's protected environment on every use, and
--- this loop runs a few dozen of them per call.
-local tonumber, max, min, floor, ceil, huge = tonumber, math.max, math.min, math.floor, math.ceil, math.huge
+-- Locals, not globals: a global read goes through Redis's protected environment on every use.
+local max, min, floor, ceil, huge = math.max, math.min, math.floor, math.ceil, math.huge
 
+local input = cjson.decode(ARGV[1])
+local specs, templates, calls = input[1], input[2], input[3]
 local now = now_ms()
-local tats = {}      -- key index -> TAT, read once
-local changed = {}   -- key index -> true when its TAT changed
-local dirty = {}     -- those key indexes, in order
-local counts = {}    -- key index -> live holds, read once
+
+-- State, read once per batch. A rate spec points at a slot (its hash and field); specs of one slot
+-- share its TAT. A concurrency spec points at its key's live hold count.
+local slotOf = {}    -- spec index -> rate slot, or concurrency key index
+local isRate, specA, specB = {}, {}, {} -- spec index -> its kind and constants, out of the flat list
+local tats = {}      -- slot -> TAT
+local slotKey, slotField = {}, {}
+local counts = {}    -- key index -> live holds
 local oldest = {}    -- key index -> earliest expiry of the holds stored before the batch
 local added = {}     -- key index -> {score, member, ...} to ZADD
 local addedKeys = {} -- those key indexes, in order
-local addedMin = {}  -- key index -> earliest / latest expiry added by the batch
-local addedMax = {}
+local addedMin, addedMax = {}, {}
+
+do
+  local slotByName = {}
+  local fieldsOf, slotsOf, hashes = {}, {}, {}
+  for s = 1, #specs / 5 do
+    local at = s * 5 - 4
+    local k = specs[at + 1]
+    isRate[s], specA[s], specB[s] = specs[at] == 1, specs[at + 3], specs[at + 4]
+    if isRate[s] then
+      local field = specs[at + 2]
+      local name = k .. '\0' .. field
+      local slot = slotByName[name]
+      if slot == nil then
+        slot = #slotKey + 1
+        slotByName[name], slotKey[slot], slotField[slot] = slot, k, field
+        if fieldsOf[k] == nil then
+          fieldsOf[k], slotsOf[k] = {}, {}
+          hashes[#hashes + 1] = k
+        end
+        fieldsOf[k][#fieldsOf[k] + 1] = field
+        slotsOf[k][#slotsOf[k] + 1] = slot
+      end
+      slotOf[s] = slot
+    else
+      slotOf[s] = k
+      if counts[k] == nil then counts[k] = live_holds(KEYS[k], now) end
+    end
+  end
+  for _, k in ipairs(hashes) do
+    local values = redis.call('HMGET', KEYS[k], unpack(fieldsOf[k]))
+    for i, slot in ipairs(slotsOf[k]) do
+      -- A missing field is an empty bucket (TAT = now, as the reference's `?? now`).
+      tats[slot] = values[i] and tonumber(values[i]) or now
+    end
+  end
+end
 
 -- The reference's units(): whole units that fit in roomMs.
 local function units(roomMs, emissionMs)
   return max(0, floor((roomMs + EPSILON) / emissionMs))
-end
-
-local function tat_of(k)
-  if tats[k] == nil then tats[k] = get_tat(KEYS[k], now) end
-  return tats[k]
-end
-
-local function count_of(k)
-  if counts[k] == nil then counts[k] = live_holds(KEYS[k], now) end
-  return counts[k]
 end
 
 -- The earliest live hold: stored before the batch, or added by an earlier call of it.
@@ -64,6 +95,9 @@ local function earliest_of(k)
   return min(oldest[k], addedMin[k] or huge)
 end
 
+-- Every hold a batch adds to one key ends at the same time (now + holdMs): its score is written out
+-- once, since redis.call formats a number argument anew each time (about half a microsecond).
+local scoreText = {}
 local function add_hold(k, holdId, expiresAt)
   counts[k] = counts[k] + 1
   local list = added[k]
@@ -72,49 +106,31 @@ local function add_hold(k, holdId, expiresAt)
     added[k] = list
     addedKeys[#addedKeys + 1] = k
   end
-  list[#list + 1] = expiresAt
+  local text = scoreText[expiresAt]
+  if text == nil then
+    text = fmt(expiresAt)
+    scoreText[expiresAt] = text
+  end
+  list[#list + 1] = text
   list[#list + 1] = holdId
   addedMin[k] = min(addedMin[k] or huge, expiresAt)
   addedMax[k] = max(addedMax[k] or 0, expiresAt)
 end
 
--- tonumber costs about 0.3 µs a string; a batch repeats the same few (spec indexes, charge counts,
--- costs), and a table lookup of an interned string is far cheaper.
-local parsed = {}
-local function num(s)
-  local v = parsed[s]
-  if v == nil then
-    v = tonumber(s)
-    parsed[s] = v
-  end
-  return v
-end
-
-local specKey, specRate, specA, specB = {}, {}, {}, {}
-local at = 2
-for s = 1, tonumber(ARGV[1]) do
-  specKey[s] = tonumber(ARGV[at])
-  specRate[s] = ARGV[at + 1] == 'r'
-  specA[s] = tonumber(ARGV[at + 2])
-  specB[s] = tonumber(ARGV[at + 3])
-  at = at + 4
-end
-
+local changed = {}   -- slot -> true when its TAT changed
+local dirty = {}     -- those slots, in order
 -- Scratch space reused by every call: units left after / before, refusals, pending writes.
 local after, left, denied, writes = {}, {}, {}, {}
 local out, o = {}, 0
-local calls = tonumber(ARGV[at])
-at = at + 1
-for _ = 1, calls do
-  local holdId, n = ARGV[at], num(ARGV[at + 1])
-  at = at + 2
+for c = 1, #calls, 2 do
+  local holdId, template = calls[c], templates[calls[c + 1]]
+  local n = #template / 2
   local nd, nw, retryAfter = 0, 0, 0
   for i = 1, n do
-    local s = num(ARGV[at])
-    local k, a, b = specKey[s], specA[s], specB[s]
-    if specRate[s] then
-      local cost = num(ARGV[at + 1])
-      local tat = max(tat_of(k), now)
+    local s, cost = template[2 * i - 1], template[2 * i]
+    local a, b, slot = specA[s], specB[s], slotOf[s]
+    if isRate[s] then
+      local tat = max(tats[slot], now)
       local nextTat = tat + cost * a
       left[i] = units(b - (tat - now), a)
       if nextTat - now > b + EPSILON then
@@ -124,24 +140,23 @@ for _ = 1, calls do
       else
         after[i] = units(b - (nextTat - now), a)
         if cost > 0 then
-          writes[nw + 1], writes[nw + 2] = k, nextTat
+          writes[nw + 1], writes[nw + 2] = slot, nextTat
           nw = nw + 2
         end
       end
     else
-      local size = count_of(k)
+      local size = counts[slot]
       left[i] = max(0, a - size)
       if size + 1 > a then
         nd = nd + 1
         denied[nd] = i - 1
-        retryAfter = max(retryAfter, earliest_of(k) - now)
+        retryAfter = max(retryAfter, earliest_of(slot) - now)
       else
         after[i] = a - size - 1
-        writes[nw + 1], writes[nw + 2] = -k, now + b
+        writes[nw + 1], writes[nw + 2] = -slot, now + b
         nw = nw + 2
       end
     end
-    at = at + 2
   end
   local reported = after
   if nd > 0 then
@@ -149,17 +164,17 @@ for _ = 1, calls do
     reported = left
   else
     out[o + 1], out[o + 2] = 1, 0
-    -- Admitted: its writes join the batch's state (a negative key index marks a hold).
+    -- Admitted: its writes join the batch's state (a negative index marks a hold's key).
     for j = 1, nw, 2 do
-      local k = writes[j]
-      if k > 0 then
-        if not changed[k] then
-          changed[k] = true
-          dirty[#dirty + 1] = k
+      local slot = writes[j]
+      if slot > 0 then
+        if not changed[slot] then
+          changed[slot] = true
+          dirty[#dirty + 1] = slot
         end
-        tats[k] = writes[j + 1]
+        tats[slot] = writes[j + 1]
       else
-        add_hold(-k, holdId, writes[j + 1])
+        add_hold(-slot, holdId, writes[j + 1])
       end
     end
   end
@@ -171,9 +186,26 @@ for _ = 1, calls do
   o = o + nd
 end
 
-for _, k in ipairs(dirty) do set_tat(KEYS[k], tats[k], now) end
+-- One HSET per hash of the changed TATs (an admitted charge only moves a TAT past now).
+local sets, latest, order = {}, {}, {}
+for _, slot in ipairs(dirty) do
+  local k = slotKey[slot]
+  local list = sets[k]
+  if list == nil then
+    list = {}
+    sets[k] = list
+    order[#order + 1] = k
+  end
+  list[#list + 1] = slotField[slot]
+  list[#list + 1] = tats[slot]
+  latest[k] = max(latest[k] or 0, tats[slot])
+end
+for _, k in ipairs(order) do
+  redis.call('HSET', KEYS[k], unpack(sets[k]))
+  extend_ttl(KEYS[k], latest[k], now)
+end
 for _, k in ipairs(addedKeys) do
   redis.call('ZADD', KEYS[k], unpack(added[k]))
-  extend_holds(KEYS[k], addedMax[k], now)
+  extend_ttl(KEYS[k], addedMax[k], now)
 end
 return out
