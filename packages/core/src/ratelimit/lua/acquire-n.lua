@@ -81,11 +81,6 @@ do
   end
 end
 
--- The reference's units(): whole units that fit in roomMs.
-local function units(roomMs, emissionMs)
-  return max(0, floor((roomMs + EPSILON) / emissionMs))
-end
-
 -- The earliest live hold: stored before the batch, or added by an earlier call of it.
 local function earliest_of(k)
   if oldest[k] == nil then
@@ -113,32 +108,58 @@ local function add_hold(k, holdId, expiresAt)
   end
   list[#list + 1] = text
   list[#list + 1] = holdId
-  addedMin[k] = min(addedMin[k] or huge, expiresAt)
-  addedMax[k] = max(addedMax[k] or 0, expiresAt)
+  if expiresAt < (addedMin[k] or huge) then addedMin[k] = expiresAt end
+  if expiresAt > (addedMax[k] or 0) then addedMax[k] = expiresAt end
+end
+
+local out, o = {}, 0
+
+-- Units left after a charge, or before it when the call is refused: the reference's units(), whole
+-- units that fit in roomMs. Inline arithmetic (x - x % 1 is floor(x) for x >= 1, exactly): a batch
+-- runs this per charge per call, and a call of a Lua or C function costs more than the sum.
+local function units(roomMs, emissionMs)
+  local x = (roomMs + EPSILON) / emissionMs
+  if x < 1 then return 0 end
+  return x - x % 1
+end
+
+-- Fills out[o + 1 ..] with the units each charge of a refused call has now (it took nothing).
+local function report_left(template, n, o)
+  for i = 1, n do
+    local s = template[2 * i - 1]
+    local a, b, slot = specA[s], specB[s], slotOf[s]
+    if isRate[s] then
+      local tat = tats[slot]
+      if tat < now then tat = now end
+      out[o + i] = units(b - (tat - now), a)
+    else
+      local free = a - counts[slot]
+      out[o + i] = free > 0 and free or 0
+    end
+  end
 end
 
 local changed = {}   -- slot -> true when its TAT changed
 local dirty = {}     -- those slots, in order
--- Scratch space reused by every call: units left after / before, refusals, pending writes.
-local after, left, denied, writes = {}, {}, {}, {}
-local out, o = {}, 0
+local denied, writes = {}, {} -- scratch space reused by every call
 for c = 1, #calls, 2 do
   local holdId, template = calls[c], templates[calls[c + 1]]
   local n = #template / 2
   local nd, nw, retryAfter = 0, 0, 0
+  -- Units left after each charge go straight into the reply; a refusal overwrites them below.
   for i = 1, n do
     local s, cost = template[2 * i - 1], template[2 * i]
     local a, b, slot = specA[s], specB[s], slotOf[s]
     if isRate[s] then
-      local tat = max(tats[slot], now)
+      local tat = tats[slot]
+      if tat < now then tat = now end
       local nextTat = tat + cost * a
-      left[i] = units(b - (tat - now), a)
       if nextTat - now > b + EPSILON then
         nd = nd + 1
         denied[nd] = i - 1
-        retryAfter = max(retryAfter, nextTat - now - b)
+        if nextTat - now - b > retryAfter then retryAfter = nextTat - now - b end
       else
-        after[i] = units(b - (nextTat - now), a)
+        out[o + 2 + i] = units(b - (nextTat - now), a)
         if cost > 0 then
           writes[nw + 1], writes[nw + 2] = slot, nextTat
           nw = nw + 2
@@ -146,22 +167,21 @@ for c = 1, #calls, 2 do
       end
     else
       local size = counts[slot]
-      left[i] = max(0, a - size)
       if size + 1 > a then
         nd = nd + 1
         denied[nd] = i - 1
-        retryAfter = max(retryAfter, earliest_of(slot) - now)
+        local wait = earliest_of(slot) - now
+        if wait > retryAfter then retryAfter = wait end
       else
-        after[i] = a - size - 1
+        out[o + 2 + i] = a - size - 1
         writes[nw + 1], writes[nw + 2] = -slot, now + b
         nw = nw + 2
       end
     end
   end
-  local reported = after
   if nd > 0 then
     out[o + 1], out[o + 2] = 0, max(1, ceil(retryAfter))
-    reported = left
+    report_left(template, n, o + 2)
   else
     out[o + 1], out[o + 2] = 1, 0
     -- Admitted: its writes join the batch's state (a negative index marks a hold's key).
@@ -178,9 +198,7 @@ for c = 1, #calls, 2 do
       end
     end
   end
-  o = o + 2
-  for i = 1, n do out[o + i] = reported[i] end
-  o = o + n + 1
+  o = o + n + 3
   out[o] = nd
   for j = 1, nd do out[o + j] = denied[j] end
   o = o + nd
