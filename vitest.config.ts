@@ -31,15 +31,27 @@ export default defineConfig({
     ],
   },
   test: {
-    projects: PACKAGES.map((name) => ({
-      extends: true,
-      test: {
-        name,
-        root: pkg(name),
-        include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-        testTimeout: 30_000,
-        hookTimeout: 60_000,
+    projects: [
+      ...PACKAGES.map((name) => ({
+        extends: true,
+        test: {
+          name,
+          root: pkg(name),
+          include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      })),
+      {
+        extends: true,
+        test: {
+          name: "example-vercel-next",
+          root: fileURLToPath(new URL("./examples/vercel-next", import.meta.url)),
+          include: ["test/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+        },
       },
-    })),
+    ],
   },
 });

@@ -37,12 +37,16 @@ const requestChars = (request: ChunkerPoolRequest): number =>
     ? request.paths.reduce((n, path) => n + path.text.length, 0)
     : request.layout.text.length;
 
+const SOURCE_WORKER = ["./chunker-pool-worker", "ts"].join(".");
+
 // Built package: dist/chunker-pool-worker.js beside the bundle (ESM; the CJS bundle starts it too).
 // Sources (this repo's tests): the .ts worker, loaded through tsx's module hooks.
 function workerEntry(): { code: URL | string; evaluate: boolean } {
   const built = new URL("./chunker-pool-worker.js", import.meta.url);
   if (existsSync(fileURLToPath(built))) return { code: built, evaluate: false };
-  const source = new URL("./chunker-pool-worker.ts", import.meta.url);
+  // Not a literal: a bundler (Next.js's Turbopack) resolves `new URL("<literal>", import.meta.url)` at
+  // build time, and the sources are not in a published package.
+  const source = new URL(SOURCE_WORKER, import.meta.url);
   if (existsSync(fileURLToPath(source))) {
     const tsx = createRequire(import.meta.url).resolve("tsx/package.json");
     const api = pathToFileURL(join(dirname(tsx), "dist", "esm", "api", "index.mjs")).href;

@@ -1,0 +1,36 @@
+import { after } from "next/server";
+import { appRunner } from "../../../lib/runner";
+import { currentTenant } from "../../../lib/session";
+import { sliceAndChain } from "../../../lib/slices";
+import { SHA256, uploadPath, uploadSize } from "../../../lib/uploads";
+
+export const runtime = "nodejs";
+/** Vercel stops the function here; the slice ends before it (lib/slices.ts). */
+export const maxDuration = 300;
+
+/**
+ * Creates the import of an upload and answers at once; the import runs in `after()`, in slices.
+ * The idempotency key is the upload's SHA-256, so the same file from two tabs or after a refresh is
+ * one job.
+ */
+export async function POST(request: Request): Promise<Response> {
+  const startedAt = Date.now();
+  const tenant = await currentTenant();
+  if (!tenant) return Response.json({ error: "No session." }, { status: 401 });
+  const body = (await request.json().catch(() => null)) as { hash?: unknown } | null;
+  const hash = typeof body?.hash === "string" ? body.hash : "";
+  if (!SHA256.test(hash))
+    return Response.json({ error: "hash must be the upload's SHA-256." }, { status: 400 });
+  if ((await uploadSize(tenant, hash)) === null) {
+    return Response.json({ error: "No upload with this SHA-256: upload it first." }, { status: 409 });
+  }
+  const runner = await appRunner();
+  const { job, created } = await runner.submit({
+    tenant,
+    pipeline: "import",
+    input: { kind: "file", path: uploadPath(tenant, hash) },
+    idempotencyKey: `upload:${hash}`,
+  });
+  after(() => sliceAndChain(startedAt, maxDuration, new URL(request.url).origin));
+  return Response.json({ jobId: job.id, created, status: job.status }, { status: created ? 201 : 200 });
+}

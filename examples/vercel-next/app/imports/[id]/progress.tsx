@@ -1,0 +1,132 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useRef, useState } from "react";
+
+interface ProgressEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly status?: string;
+  readonly stage?: string;
+  readonly done?: number;
+  readonly total?: number | null;
+  readonly unit?: string;
+  readonly message?: string;
+  readonly at: number;
+}
+
+interface View {
+  state: string;
+  stage: string | null;
+  done: number;
+  total: number | null;
+  unit: string | null;
+  message: string | null;
+  terminal: boolean;
+  /** Recent (time, done) points of this stage, for the ETA. */
+  samples: [number, number][];
+}
+
+const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+const WORDS: Record<string, string> = {
+  queued: "Queued",
+  started: "Importing",
+  stage: "Importing",
+  progress: "Importing",
+  yielded: "Paused between slices; continuing",
+  retrying: "Retrying after an error",
+  succeeded: "Done",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+function apply(view: View, event: ProgressEvent): View {
+  const next: View = { ...view, state: WORDS[event.type] ?? view.state, terminal: TERMINAL.has(event.type) };
+  if (event.type === "stage" && event.stage !== view.stage) {
+    Object.assign(next, { stage: event.stage ?? null, done: 0, total: null, samples: [] });
+  }
+  if (event.type === "progress") {
+    next.done = event.done ?? view.done;
+    next.total = event.total ?? null;
+    next.unit = event.unit ?? view.unit;
+    next.samples = [...view.samples, [event.at, next.done] as [number, number]].slice(-20);
+  }
+  if (event.type === "reset") next.state = event.status ? (WORDS[event.status] ?? next.state) : next.state;
+  if (event.message && (event.type === "failed" || event.type === "retrying")) next.message = event.message;
+  return next;
+}
+
+function eta(view: View): string | null {
+  if (view.total === null || view.samples.length < 2 || view.terminal) return null;
+  const [t0, d0] = view.samples[0]!;
+  const [t1, d1] = view.samples[view.samples.length - 1]!;
+  if (d1 <= d0 || t1 <= t0) return null;
+  const seconds = ((view.total - d1) * (t1 - t0)) / (d1 - d0) / 1000;
+  return seconds < 60 ? `${Math.ceil(seconds)} s left` : `${Math.ceil(seconds / 60)} min left`;
+}
+
+function amount(value: number, unit: string | null): string {
+  if (unit === "bytes") return `${(value / 1024 / 1024).toFixed(1)} MB`;
+  return `${value.toLocaleString()}${unit ? ` ${unit}` : ""}`;
+}
+
+/**
+ * The import's live progress from its SSE stream. The browser's EventSource reconnects by itself
+ * after a network drop and sends Last-Event-ID, so the stream resumes where it was; a reload or a
+ * second tab replays the events from the start and lands on the same state.
+ */
+export function Progress({ jobId }: { jobId: string }) {
+  const router = useRouter();
+  const [view, setView] = useState<View>({
+    state: "Connecting",
+    stage: null,
+    done: 0,
+    total: null,
+    unit: null,
+    message: null,
+    terminal: false,
+    samples: [],
+  });
+  const refreshed = useRef(false);
+
+  useEffect(() => {
+    const source = new EventSource(`/api/imports/${jobId}/events`);
+    const onEvent = (message: MessageEvent<string>) => {
+      const event = JSON.parse(message.data) as ProgressEvent;
+      setView((current) => apply(current, event));
+      if (TERMINAL.has(event.type)) {
+        source.close();
+        if (!refreshed.current) {
+          refreshed.current = true;
+          router.refresh(); // the server renders the result
+        }
+      }
+    };
+    for (const type of [...Object.keys(WORDS), "reset"]) source.addEventListener(type, onEvent);
+    return () => source.close();
+  }, [jobId, router]);
+
+  const percent = view.total ? Math.min(100, (100 * view.done) / view.total) : view.terminal ? 100 : 0;
+  return (
+    <section data-testid="progress">
+      <p className="state" data-testid="state">
+        {view.state}
+        {view.stage ? ` (${view.stage})` : ""}
+      </p>
+      <div className="bar" role="progressbar" aria-valuenow={Math.round(percent)} data-testid="bar">
+        <div style={{ width: `${percent}%` }} />
+      </div>
+      <p data-testid="amount">
+        {amount(view.done, view.unit)}
+        {view.total ? ` of ${amount(view.total, view.unit)}` : ""}
+        {eta(view) ? ` · ${eta(view)}` : ""}
+      </p>
+      {view.message && <p className="error">{view.message}</p>}
+      {!view.terminal && (
+        <button type="button" onClick={() => void fetch(`/api/imports/${jobId}`, { method: "DELETE" })}>
+          Cancel
+        </button>
+      )}
+    </section>
+  );
+}
