@@ -23,13 +23,49 @@ function put(url: string, file: File, onProgress: (sent: number) => void): Promi
   });
 }
 
-/** Hashes the export, uploads it unless it is already stored, creates the import, opens its page. */
+interface Estimate {
+  readonly conversations: number;
+  readonly requests: number;
+  readonly usd: number;
+  /** The most one request may cost, which it reserves before it is sent. */
+  readonly reserveUsd: number;
+}
+
+async function post<T>(url: string, body: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json()) as T & { error?: string };
+  if (!response.ok) throw new Error(json.error ?? response.statusText);
+  return json;
+}
+
+const dollars = (usd: number) => `$${usd < 1 ? usd.toFixed(4) : usd.toFixed(2)}`;
+
+/**
+ * Hashes the export, uploads it unless it is already stored, then creates the import and opens its
+ * page; with facts, it first shows what they would cost and starts only once the budget is confirmed.
+ */
 export function Upload() {
   const router = useRouter();
   const [state, setState] = useState<string | null>(null);
   const [sent, setSent] = useState(0);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const [facts, setFacts] = useState(false);
+  const [pending, setPending] = useState<{ hash: string; estimate: Estimate } | null>(null);
+  const [budget, setBudget] = useState("");
+
+  async function begin(hash: string, budgetUsd?: number) {
+    setState("Starting the import");
+    const { jobId } = await post<{ jobId: string }>("/api/imports", {
+      hash,
+      ...(budgetUsd ? { budgetUsd } : {}),
+    });
+    router.push(`/imports/${jobId}`);
+  }
 
   async function start(file: File) {
     setError(null);
@@ -43,15 +79,25 @@ export function Upload() {
         await put(`/api/uploads/${hash}`, file, setSent);
       }
       setSent(file.size);
-      setState("Starting the import");
-      const response = await fetch("/api/imports", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ hash }),
-      });
-      const body = (await response.json()) as { jobId?: string; error?: string };
-      if (!response.ok || !body.jobId) throw new Error(body.error ?? response.statusText);
-      router.push(`/imports/${body.jobId}`);
+      if (!facts) return await begin(hash);
+      setState("Estimating the cost of facts");
+      const estimate = await post<Estimate>("/api/estimates", { hash });
+      // The estimate plus one request's worst case, rounded up to the cent; the user can change it.
+      setBudget(String(Math.max(0.01, Math.ceil((estimate.usd + estimate.reserveUsd) * 100) / 100)));
+      setPending({ hash, estimate });
+      setState(null);
+    } catch (caught) {
+      setState(null);
+      setError((caught as Error).message);
+    }
+  }
+
+  async function confirm() {
+    if (!pending) return;
+    const budgetUsd = Number(budget);
+    if (!(budgetUsd > 0)) return setError("The budget must be a number of dollars above 0.");
+    try {
+      await begin(pending.hash, budgetUsd);
     } catch (caught) {
       setState(null);
       setError((caught as Error).message);
@@ -60,11 +106,17 @@ export function Upload() {
 
   return (
     <section>
+      <p>
+        <label>
+          <input type="checkbox" checked={facts} onChange={(e) => setFacts(e.target.checked)} /> Also extract
+          facts about me (sends my messages to Anthropic, within a budget I confirm)
+        </label>
+      </p>
       <input
         type="file"
         accept=".zip,.json,application/zip,application/json"
         aria-label="export file"
-        disabled={state !== null}
+        disabled={state !== null || pending !== null}
         onChange={(event) => {
           const file = event.target.files?.[0];
           if (file) void start(file);
@@ -78,6 +130,24 @@ export function Upload() {
               <div style={{ width: `${(100 * sent) / total}%` }} />
             </div>
           )}
+        </div>
+      )}
+      {pending && (
+        <div data-testid="estimate">
+          <p>
+            Facts from {pending.estimate.conversations.toLocaleString()} conversations take{" "}
+            {pending.estimate.requests.toLocaleString()} requests, about{" "}
+            <strong data-testid="estimate-usd">{dollars(pending.estimate.usd)}</strong>. The budget below
+            leaves room for one request's worst case ({dollars(pending.estimate.reserveUsd)}), which each
+            request sets aside before it is sent; nothing is ever spent past it.
+          </p>
+          <label>
+            Stop at a budget of $
+            <input aria-label="budget" value={budget} onChange={(e) => setBudget(e.target.value)} size={8} />
+          </label>{" "}
+          <button type="button" onClick={() => void confirm()}>
+            Import and extract facts
+          </button>
         </div>
       )}
       {error && <p className="error">{error}</p>}

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createPostgresAdapter } from "@threadmill/adapter-supabase";
-import { collectBytes, generateExport } from "@threadmill/testkit";
+import { collectBytes, createFakeAnthropic, type FakeAnthropic, generateExport } from "@threadmill/testkit";
 import postgres from "postgres";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +22,7 @@ const DATABASE_URL = process.env.THREADMILL_TEST_DATABASE_URL ?? "postgres://pos
 const CLI = join(APP_DIR, "../../packages/cli/dist/bin.js");
 const ARTIFACTS = join(APP_DIR, "test-results");
 const CRON_SECRET = randomBytes(16).toString("hex");
+const ANTHROPIC_KEY = `sk-ant-test-${randomBytes(8).toString("hex")}`;
 const SCHEMA = `e2e_${randomBytes(4).toString("hex")}`;
 const CI = process.env.CI === "true";
 
@@ -48,6 +49,7 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
   let file: string;
   let browser: Browser;
   let server: NextServer;
+  let fake: FakeAnthropic;
   const port = 3200 + Math.floor(Math.random() * 500);
   const env = () => ({
     DATABASE_URL,
@@ -61,6 +63,10 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
     // A killed server's job comes back after its lease: 4 s here instead of 15.
     THREADMILL_LEASE_MS: "4000",
     CRON_SECRET,
+    // Facts go to testkit's fake Anthropic server through the real SDK.
+    ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+    ANTHROPIC_BASE_URL: fake.url,
+    THREADMILL_ANTHROPIC_TIER: "4",
   });
 
   beforeAll(async () => {
@@ -71,6 +77,7 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
       file,
       await collectBytes(generateExport({ format: "chatgpt-zip", seed: 21, targetBytes: 20e6 }).bytes()),
     );
+    fake = await createFakeAnthropic({ apiKey: ANTHROPIC_KEY });
     server = await startNext(port, env());
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -86,6 +93,7 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
   afterAll(async () => {
     await browser?.close();
     await server?.kill("SIGKILL");
+    await fake?.close();
     const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
     await sql.unsafe(`drop schema if exists ${SCHEMA} cascade`);
     await sql.end();
@@ -169,6 +177,53 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
     }
     await context.close();
   }, 300_000);
+
+  it("with facts: shows the estimate, spends only once confirmed, and shows the spend and the facts", async () => {
+    const small = join(dir, "small-export.zip");
+    await writeFile(
+      small,
+      await collectBytes(
+        generateExport({
+          format: "chatgpt-zip",
+          seed: 5,
+          conversations: 40,
+          facts: { perConversation: 2, seed: 5 },
+        }).bytes(),
+      ),
+    );
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel("Also extract facts").check();
+    await page.getByLabel("export file").setInputFiles(small);
+    await expect.poll(() => page.getByTestId("estimate").isVisible(), { timeout: 60_000 }).toBe(true);
+    expect(await page.getByTestId("estimate-usd").textContent()).toMatch(/^\$\d+\.\d+$/);
+    // Nothing is sent before the user confirms.
+    const before = fake.messageRequestCount();
+    await page.waitForTimeout(500);
+    expect(fake.messageRequestCount()).toBe(before);
+
+    await page.getByRole("button", { name: "Import and extract facts" }).click();
+    await page.waitForURL(/\/imports\/[0-9a-f-]+$/, { timeout: 30_000 });
+    const spent = async () => Number((await page.getByTestId("spent").textContent())?.replace("$", ""));
+    // The spend starts at nothing and rises as the facts stage answers.
+    await expect.poll(() => page.getByTestId("spend").isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(() => page.getByTestId("state").textContent(), { timeout: 120_000 })
+      .toMatch(/Done|Failed|Cancelled/);
+    const facted = page.url().split("/").pop()!;
+    const job = (await (await page.request.get(`${server.url}/api/imports/${facted}`)).json()) as {
+      status: string;
+      error: unknown;
+    };
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    await expect.poll(spent, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(fake.messageRequestCount()).toBeGreaterThan(before);
+    await expect.poll(() => page.getByTestId("facts").isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await page.getByTestId("fact").count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(ARTIFACTS, "facts.png"), fullPage: true });
+    await context.close();
+  }, 180_000);
 
   async function cliChunkIds(): Promise<string[]> {
     const store = join(dir, "cli-store");

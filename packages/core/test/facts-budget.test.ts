@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_FACTS_MODEL, priceOf } from "../src/anthropic/model-prices.js";
+import { maxRequestCostMicroUsd } from "../src/anthropic/request-cost.js";
 import {
   cleanFactsRun,
   type FactsSetup,
@@ -60,6 +62,39 @@ describe("the facts stage's budget", () => {
     expect((await t.ledger.spent(scope)).spent.microUsd).toBe(full.spent);
     expect(t.fake.messageRequestCount()).toBe(full.requests);
     expect((await t.store.facts!.list(TENANT, { limit: 10_000 })).map((f) => f.id)).toEqual(full.facts);
+  });
+
+  it("runs fewer requests at once, rather than stopping, when the budget fits the run but not concurrency x the most a request may cost", async () => {
+    // A large max_tokens: each request reserves far more than it will cost.
+    const wide = { ...FACTS, maxTokens: 16_384 };
+    const { bytes } = await factsExport(33, 20);
+    const run = await cleanFactsRun(bytes, wide);
+    const full = { spent: run.spentMicroUsd, requests: run.requests };
+    expect(full.requests).toBeGreaterThan(3);
+    // The most one request may cost: what each reserves before it is sent.
+    const most = maxRequestCostMicroUsd(
+      wide.requestTokens,
+      wide.maxTokens,
+      priceOf(DEFAULT_FACTS_MODEL)!,
+      false,
+    );
+    // Room for the whole run and for its last request's reservation, but not for three reservations at once.
+    const budget = full.spent + most * 1.05;
+    expect(budget).toBeLessThan(FACTS.concurrency * most); // three at once could never all reserve
+    t = await factsSetup(bytes);
+    const runner = t.runner();
+    const { job } = await runner.submit({
+      tenant: TENANT,
+      pipeline: "import",
+      input: { kind: "memory" },
+      options: { facts: { ...wide, budgetUsd: budget / 1e6 } },
+    });
+    await runToEnd(runner, t.store, job.id);
+    const ended = (await t.store.jobs.get(TENANT, job.id))!;
+    expect(ended.error).toBeNull();
+    expect(ended.status).toBe("succeeded");
+    expect((await t.ledger.spent({ tenant: TENANT, jobId: job.id })).spent.microUsd).toBe(full.spent);
+    expect(t.fake.messageRequestCount()).toBe(full.requests);
   });
 
   it("stops at the tenant's monthly cap too", async () => {

@@ -1,5 +1,7 @@
 import type Anthropic from "@anthropic-ai/sdk";
-import type { SpendScope } from "../ports/spend-ledger-store.js";
+import { BudgetExceededError } from "../errors/budget-exceeded-error.js";
+import { sleep } from "../pipeline/sleep.js";
+import type { SpendAmount, SpendReservation, SpendScope } from "../ports/spend-ledger-store.js";
 import type { RateLimiter } from "../ratelimit/create-rate-limiter.js";
 import type { RateLimitHold } from "../ratelimit/rate-limit-hold.js";
 import type { SpendLedger } from "../spend/create-spend-ledger.js";
@@ -31,6 +33,34 @@ function limiterCost(limiter: RateLimiter, cost: Record<string, number>): Record
   return Object.fromEntries(Object.entries(cost).filter(([name]) => names.has(name)));
 }
 
+/** How often a request refused for want of room re-asks while other requests hold reservations. */
+const RESERVE_RETRY_MS = 250;
+
+/**
+ * Reserves a request's most possible cost. A refusal while other requests of the budget hold
+ * reservations, for a request that would fit beside what is spent, waits for them to settle (they
+ * settle at what they really cost, mostly far below what they reserved) and asks again: a budget
+ * smaller than `concurrency` times the most a request can cost then runs fewer requests at once
+ * instead of ending the stage with money left. Only a request that cannot fit at all is refused.
+ */
+async function reserveWhenRoom(
+  ledger: SpendLedger,
+  scope: SpendScope,
+  amount: SpendAmount,
+  signal: AbortSignal | undefined,
+): Promise<SpendReservation> {
+  for (;;) {
+    try {
+      return await ledger.reserve(scope, amount);
+    } catch (error) {
+      if (!BudgetExceededError.isInstance(error) || error.reserved <= 0) throw error;
+      const needed = error.unit === "usd" ? amount.microUsd / 1e6 : amount.tokens;
+      if (error.spent + needed > error.limit) throw error;
+      await sleep(RESERVE_RETRY_MS, signal);
+    }
+  }
+}
+
 /** An answer with an HTTP status was not billed; a dropped connection may have been. */
 const billedUnknown = (error: unknown) => typeof (error as { status?: unknown })?.status !== "number";
 
@@ -48,10 +78,15 @@ export async function sendFactTry(
 ): Promise<FactTryResult> {
   const { ledger, limiter, price, maxTokens } = context;
   const reservation = ledger
-    ? await ledger.reserve(context.scope, {
-        microUsd: maxRequestCostMicroUsd(inputTokens, maxTokens, price, false),
-        tokens: inputTokens + maxTokens,
-      })
+    ? await reserveWhenRoom(
+        ledger,
+        context.scope,
+        {
+          microUsd: maxRequestCostMicroUsd(inputTokens, maxTokens, price, false),
+          tokens: inputTokens + maxTokens,
+        },
+        context.signal,
+      )
     : null;
   let hold: RateLimitHold | null = null;
   let sent = false;

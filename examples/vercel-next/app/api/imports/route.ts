@@ -9,7 +9,8 @@ export const runtime = "nodejs";
 export const maxDuration = 300;
 
 /**
- * Creates the import of an upload and answers at once; the import runs in `after()`, in slices.
+ * Creates the import of an upload (with facts when `budgetUsd` is given) and answers at once; the
+ * import runs in `after()`, in slices.
  * The idempotency key is the upload's SHA-256, so the same file from two tabs or after a refresh is
  * one job.
  */
@@ -17,10 +18,17 @@ export async function POST(request: Request): Promise<Response> {
   const startedAt = Date.now();
   const tenant = await currentTenant();
   if (!tenant) return Response.json({ error: "No session." }, { status: 401 });
-  const body = (await request.json().catch(() => null)) as { hash?: unknown } | null;
+  const body = (await request.json().catch(() => null)) as { hash?: unknown; budgetUsd?: unknown } | null;
   const hash = typeof body?.hash === "string" ? body.hash : "";
   if (!SHA256.test(hash))
     return Response.json({ error: "hash must be the upload's SHA-256." }, { status: 400 });
+  const budgetUsd = body?.budgetUsd;
+  if (budgetUsd !== undefined && !(typeof budgetUsd === "number" && budgetUsd > 0 && budgetUsd <= 1000)) {
+    return Response.json(
+      { error: "budgetUsd must be a number of dollars above 0, at most 1000." },
+      { status: 400 },
+    );
+  }
   if ((await uploadSize(tenant, hash)) === null) {
     return Response.json({ error: "No upload with this SHA-256: upload it first." }, { status: 409 });
   }
@@ -29,7 +37,10 @@ export async function POST(request: Request): Promise<Response> {
     tenant,
     pipeline: "import",
     input: { kind: "file", path: uploadPath(tenant, hash) },
-    idempotencyKey: `upload:${hash}`,
+    // One job per file and choice: the same file from two tabs or after a refresh is the same job.
+    idempotencyKey: budgetUsd === undefined ? `upload:${hash}` : `upload:${hash}:facts`,
+    // Facts spend against a hard budget, confirmed by the user after the estimate.
+    ...(budgetUsd === undefined ? {} : { options: { facts: { budgetUsd } } }),
   });
   after(() => sliceAndChain(startedAt, maxDuration, new URL(request.url).origin));
   return Response.json({ jobId: job.id, created, status: job.status }, { status: created ? 201 : 200 });

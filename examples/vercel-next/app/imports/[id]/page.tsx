@@ -19,8 +19,14 @@ export default async function ImportPage({ params }: { params: Promise<{ id: str
   const { adapter } = await appStore();
   const job = await adapter.jobs.get(tenant, id);
   if (!job) notFound();
-  const conversations =
-    job.status === "succeeded" ? await adapter.conversations.list(tenant, { jobId: id, limit: SHOWN }) : [];
+  const done = job.status === "succeeded";
+  const conversations = done ? await adapter.conversations.list(tenant, { jobId: id, limit: SHOWN }) : [];
+  const facts = done && adapter.facts ? await adapter.facts.list(tenant, { jobId: id, limit: SHOWN }) : [];
+  // The facts' sources, by title: their conversations may lie beyond the first page above.
+  const sources = await adapter.conversations.get(tenant, [
+    ...new Set(facts.flatMap((f) => f.sources.map((s) => s.conversationId))),
+  ]);
+  const titles = new Map(sources.map((c) => [c.id, c.title ?? "(untitled)"]));
   return (
     <>
       <h1>Import</h1>
@@ -60,6 +66,38 @@ export default async function ImportPage({ params }: { params: Promise<{ id: str
             </tbody>
           </table>
           {conversations.length === SHOWN && <p>The first {SHOWN} are shown.</p>}
+        </section>
+      )}
+      {facts.length > 0 && (
+        <section data-testid="facts">
+          <h2>{facts.length === SHOWN ? `The first ${SHOWN} facts` : `${facts.length} facts`}</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>Fact</th>
+                <th>Confidence</th>
+                <th>Said in</th>
+              </tr>
+            </thead>
+            <tbody>
+              {facts.map((f) => (
+                <tr key={f.id} data-testid="fact">
+                  <td>
+                    {f.subject} <em>{f.predicate.replaceAll("_", " ")}</em> {f.object}
+                    {f.supersededBy ? " (replaced)" : ""}
+                  </td>
+                  <td>{Math.round(f.confidence * 100)}%</td>
+                  <td>
+                    {[...new Set(f.sources.map((s) => s.conversationId))].map((cid) => (
+                      <a key={cid} href={`/imports/${id}/conversations/${encodeURIComponent(cid)}`}>
+                        {titles.get(cid) ?? cid}{" "}
+                      </a>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </section>
       )}
     </>

@@ -65,6 +65,29 @@ function eta(view: View): string | null {
   return seconds < 60 ? `${Math.ceil(seconds)} s left` : `${Math.ceil(seconds / 60)} min left`;
 }
 
+interface JobView {
+  readonly status: string;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly options: { readonly facts?: { readonly budgetUsd?: number } | boolean };
+  readonly error: { readonly code: string; readonly message: string } | null;
+}
+
+const dollars = (micro: number) => `$${(micro / 1e6).toFixed(4)}`;
+
+/** Requests and dollars spent so far, from the job record (its counts), against the budget. */
+function Spend({ job }: { job: JobView }) {
+  const facts = job.options.facts;
+  if (!facts) return null;
+  const budget = typeof facts === "object" ? facts.budgetUsd : undefined;
+  return (
+    <p data-testid="spend">
+      Facts: {(job.counts.factRequests ?? 0).toLocaleString()} requests,{" "}
+      <strong data-testid="spent">{dollars(job.counts.factCostMicroUsd ?? 0)}</strong> spent
+      {budget ? ` of a $${budget} budget` : ""}
+    </p>
+  );
+}
+
 function amount(value: number, unit: string | null): string {
   if (unit === "bytes") return `${(value / 1024 / 1024).toFixed(1)} MB`;
   return `${value.toLocaleString()}${unit ? ` ${unit}` : ""}`;
@@ -88,6 +111,7 @@ export function Progress({ jobId }: { jobId: string }) {
     samples: [],
   });
   const refreshed = useRef(false);
+  const [job, setJob] = useState<JobView | null>(null);
 
   useEffect(() => {
     const source = new EventSource(`/api/imports/${jobId}/events`);
@@ -106,6 +130,22 @@ export function Progress({ jobId }: { jobId: string }) {
     return () => source.close();
   }, [jobId, router]);
 
+  // The spend is in the job's counts, not in the events: read it while the job runs, and once at the end.
+  useEffect(() => {
+    let stopped = false;
+    const read = async () => {
+      const response = await fetch(`/api/imports/${jobId}`).catch(() => null);
+      if (response?.ok && !stopped) setJob((await response.json()) as JobView);
+    };
+    void read();
+    if (view.terminal) return;
+    const timer = setInterval(() => void read(), 1000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [jobId, view.terminal]);
+
   const percent = view.total ? Math.min(100, (100 * view.done) / view.total) : view.terminal ? 100 : 0;
   return (
     <section data-testid="progress">
@@ -121,6 +161,14 @@ export function Progress({ jobId }: { jobId: string }) {
         {view.total ? ` of ${amount(view.total, view.unit)}` : ""}
         {eta(view) ? ` · ${eta(view)}` : ""}
       </p>
+      {job && <Spend job={job} />}
+      {job?.error?.code === "BUDGET_EXCEEDED" && (
+        <p className="error" data-testid="budget-reached">
+          The budget is reached: facts cover {view.done.toLocaleString()} of{" "}
+          {(view.total ?? 0).toLocaleString()} conversations. Everything imported is kept; raise the budget
+          and retry to go on.
+        </p>
+      )}
       {view.message && <p className="error">{view.message}</p>}
       {!view.terminal && (
         <button type="button" onClick={() => void fetch(`/api/imports/${jobId}`, { method: "DELETE" })}>
