@@ -123,6 +123,13 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
     await page.reload();
     await expect.poll(() => barValue(page), { timeout: 30_000 }).toBeGreaterThan(beforeReload);
 
+    // A network drop: the EventSource reconnects by itself, sends Last-Event-ID, and the bar goes on.
+    await context.setOffline(true);
+    await page.waitForTimeout(1_500);
+    const offlineAt = await barValue(page);
+    await context.setOffline(false);
+    await expect.poll(() => barValue(page), { timeout: 30_000 }).toBeGreaterThan(offlineAt);
+
     // A second tab uploading the same file lands on the same job.
     const second = await context.newPage();
     expect(await upload(second)).toBe(jobId);
