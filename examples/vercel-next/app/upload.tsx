@@ -8,11 +8,23 @@ async function sha256Hex(file: File): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+async function post<T>(url: string, body: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json()) as T & { error?: string };
+  if (!response.ok) throw new Error(json.error ?? response.statusText);
+  return json;
+}
+
 /** Sends the file with progress; resolves when the server has stored it. */
-function put(url: string, file: File, onProgress: (sent: number) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
+function put(url: string, file: File, headers: Record<string, string>, onProgress: (sent: number) => void) {
+  return new Promise<void>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("PUT", url);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (event) => onProgress(event.loaded);
     xhr.onload = () =>
       xhr.status < 300
@@ -23,23 +35,71 @@ function put(url: string, file: File, onProgress: (sent: number) => void): Promi
   });
 }
 
+type UploadPlan =
+  | { readonly mode: "local"; readonly stored: boolean; readonly url: string }
+  | { readonly mode: "supabase"; readonly stored: true }
+  | {
+      readonly mode: "supabase";
+      readonly stored: false;
+      readonly resumable: boolean;
+      readonly signedUrl: string;
+      readonly token: string;
+      readonly endpoint: string;
+      readonly anonKey: string;
+      readonly bucket: string;
+      readonly path: string;
+    };
+
+/**
+ * A resumable upload (TUS) to a signed upload URL, in 6 MB chunks as Supabase asks: a dropped
+ * connection resumes from the last chunk, and so does the same file chosen again after a reload.
+ */
+async function resumable(
+  plan: Extract<UploadPlan, { resumable: boolean }>,
+  file: File,
+  onProgress: (n: number) => void,
+) {
+  const { Upload } = await import("tus-js-client");
+  await new Promise<void>((resolve, reject) => {
+    const upload = new Upload(file, {
+      endpoint: plan.endpoint,
+      chunkSize: 6 * 1024 * 1024,
+      retryDelays: [0, 1000, 3000, 5000],
+      headers: { "x-signature": plan.token, apikey: plan.anonKey, "x-upsert": "true" },
+      uploadDataDuringCreation: true,
+      removeFingerprintOnSuccess: true,
+      metadata: { bucketName: plan.bucket, objectName: plan.path, contentType: "application/octet-stream" },
+      onProgress: (sent) => onProgress(sent),
+      onError: (error) => reject(new Error(`The upload failed: ${error.message.split("\n")[0]}`)),
+      onSuccess: () => resolve(),
+    });
+    void upload.findPreviousUploads().then((previous) => {
+      if (previous[0]) upload.resumeFromPreviousUpload(previous[0]);
+      upload.start();
+    });
+  });
+}
+
+/** Stores the file as the server's plan says: nothing, a local PUT, or straight to Supabase Storage. */
+async function store(file: File, hash: string, onProgress: (n: number) => void): Promise<void> {
+  const plan = await post<UploadPlan>("/api/uploads", { hash, size: file.size });
+  if (plan.stored) return;
+  if (plan.mode === "local") return put(plan.url, file, {}, onProgress);
+  if (plan.resumable) return resumable(plan, file, onProgress);
+  return put(
+    plan.signedUrl,
+    file,
+    { "content-type": "application/octet-stream", "x-upsert": "true" },
+    onProgress,
+  );
+}
+
 interface Estimate {
   readonly conversations: number;
   readonly requests: number;
   readonly usd: number;
   /** The most one request may cost, which it reserves before it is sent. */
   readonly reserveUsd: number;
-}
-
-async function post<T>(url: string, body: unknown): Promise<T> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const json = (await response.json()) as T & { error?: string };
-  if (!response.ok) throw new Error(json.error ?? response.statusText);
-  return json;
 }
 
 const dollars = (usd: number) => `$${usd < 1 ? usd.toFixed(4) : usd.toFixed(2)}`;
@@ -73,11 +133,8 @@ export function Upload() {
       setState("Reading the file");
       const hash = await sha256Hex(file);
       setTotal(file.size);
-      const stored = await fetch(`/api/uploads/${hash}`, { method: "HEAD" });
-      if (!stored.ok) {
-        setState("Uploading");
-        await put(`/api/uploads/${hash}`, file, setSent);
-      }
+      setState("Uploading");
+      await store(file, hash, setSent);
       setSent(file.size);
       if (!facts) return await begin(hash);
       setState("Estimating the cost of facts");

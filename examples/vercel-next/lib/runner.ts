@@ -3,6 +3,7 @@ import { anthropicLimitRules, createFactsStage } from "@threadmill/core/anthropi
 import { createImportPipeline, createRunner } from "@threadmill/core/node";
 import { paced } from "./paced";
 import { appStore } from "./store";
+import { storageSources } from "./upload-input";
 
 const shared = globalThis as { __threadmillRunner?: Promise<Runner> };
 
@@ -46,16 +47,17 @@ function importStages() {
 
 /**
  * The runner over the app's store: import, then facts when a job asks for them. Resolves
- * `{ kind: "file" }` inputs (local uploads).
+ * `{ kind: "file" }` inputs (local uploads) and `{ kind: "supabase" }` ones (Supabase Storage).
  */
 export function appRunner(): Promise<Runner> {
   // A dead instance's job is claimed again once its lease expires (15 s by default; tests shorten it).
   const leaseMs = Number(process.env.THREADMILL_LEASE_MS) || undefined;
   const delayMs = Number(process.env.THREADMILL_UNIT_DELAY_MS) || 0;
-  shared.__threadmillRunner ??= appStore().then(({ adapter }) => {
+  shared.__threadmillRunner ??= Promise.all([appStore(), storageSources()]).then(([{ adapter }, sources]) => {
     const stages = [...importStages(), factsStage(adapter)];
     return createRunner({
       store: adapter,
+      sources,
       pipelines: { import: { stages: delayMs > 0 ? stages.map((stage) => paced(stage, delayMs)) : stages } },
       ...(leaseMs ? { leaseMs } : {}),
     });

@@ -12,9 +12,10 @@ import { promisify } from "node:util";
 import { createPostgresAdapter } from "@threadmill/adapter-supabase";
 import { collectBytes, createFakeAnthropic, type FakeAnthropic, generateExport } from "@threadmill/testkit";
 import postgres from "postgres";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_DIR, type NextServer, startNext } from "./next-server.js";
+import { startStorageStandIn } from "./storage-stand-in.js";
 
 const run = promisify(execFile);
 const CHROMIUM = "/usr/bin/chromium";
@@ -100,6 +101,12 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  /** The tenant of a browser context's session (the cookie is `<tenant>.<signature>`). */
+  const tenantOf = async (context: BrowserContext) => {
+    const session = (await context.cookies()).find((c) => c.name === "tm_session")!.value;
+    return session.slice(0, session.lastIndexOf("."));
+  };
+
   const barValue = async (page: Page) => Number(await page.getByTestId("bar").getAttribute("aria-valuenow"));
 
   async function upload(page: Page): Promise<string> {
@@ -162,23 +169,18 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
     await page.screenshot({ path: join(ARTIFACTS, "result.png"), fullPage: false });
 
     // Exactly the chunk ids of a CLI import of the same file.
-    const session = (await context.cookies()).find((c) => c.name === "tm_session")!.value;
-    const tenant = session.slice(0, session.lastIndexOf("."));
-    const sql = postgres(DATABASE_URL, { max: 2, onnotice: () => {} });
+    const tenant = await tenantOf(context);
+    const ids = await chunkIdsOf(tenant, jobId);
+    expect(ids.length).toBeGreaterThan(1000);
+    expect(ids).toEqual(await cliChunkIds());
+    // The import ran in more than one 10-second slice (the kill cut one more).
+    const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
     try {
-      const adapter = createPostgresAdapter({ sql, schema: SCHEMA });
-      const ids: string[] = [];
-      for (let after: string | undefined; ; ) {
-        const page = await adapter.chunks.list(tenant, { jobId, limit: 5000, ...(after ? { after } : {}) });
-        if (page.length === 0) break;
-        ids.push(...page.map((c) => c.id));
-        after = page[page.length - 1]!.id;
-      }
-      // The import ran in more than one 10-second slice, and one of them was cut by the kill.
-      const events = await adapter.events.read(tenant, jobId, null, { limit: 10_000, waitMs: 0 });
+      const events = await createPostgresAdapter({ sql, schema: SCHEMA }).events.read(tenant, jobId, null, {
+        limit: 10_000,
+        waitMs: 0,
+      });
       expect(events.filter((e) => e.type === "yielded").length).toBeGreaterThanOrEqual(1);
-      expect(ids.length).toBeGreaterThan(1000);
-      expect(ids.sort()).toEqual(await cliChunkIds());
     } finally {
       await sql.end();
     }
@@ -232,7 +234,103 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
     await context.close();
   }, 180_000);
 
-  async function cliChunkIds(): Promise<string[]> {
+  /** The chunk ids of a job, read from the store. */
+  async function chunkIdsOf(tenant: string, jobId: string): Promise<string[]> {
+    const sql = postgres(DATABASE_URL, { max: 2, onnotice: () => {} });
+    try {
+      const adapter = createPostgresAdapter({ sql, schema: SCHEMA });
+      const ids: string[] = [];
+      for (let after: string | undefined; ; ) {
+        const page = await adapter.chunks.list(tenant, { jobId, limit: 5000, ...(after ? { after } : {}) });
+        if (page.length === 0) break;
+        ids.push(...page.map((c) => c.id));
+        after = page[page.length - 1]!.id;
+      }
+      return ids.sort();
+    } finally {
+      await sql.end();
+    }
+  }
+
+  it("uploads straight to Supabase Storage (TUS above 6 MB, a signed PUT below), and the worker signs its own downloads", async () => {
+    const serviceRoleKey = `service-${randomBytes(8).toString("hex")}`;
+    const storage = await startStorageStandIn(serviceRoleKey);
+    const supabasePort = port + 1000;
+    const supabaseServer = await startNext(supabasePort, {
+      ...env(),
+      THREADMILL_UNIT_DELAY_MS: "0",
+      SUPABASE_URL: storage.url,
+      SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
+      SUPABASE_ANON_KEY: "anon-key",
+    });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const done = async (jobId: string) =>
+        (
+          (await (await page.request.get(`${supabaseServer.url}/api/imports/${jobId}`)).json()) as {
+            status: string;
+          }
+        ).status;
+      const uploadTo = async (path: string) => {
+        await page.goto(supabaseServer.url);
+        await page.getByLabel("export file").setInputFiles(path);
+        await page.waitForURL(/\/imports\/[0-9a-f-]+$/, { timeout: 60_000 });
+        const jobId = page.url().split("/").pop()!;
+        await expect.poll(() => done(jobId), { timeout: 120_000 }).toBe("succeeded");
+        return jobId;
+      };
+      // 14 MB of JSON: resumable, in 6 MB chunks (the first with the creation request), stored whole.
+      const large = join(dir, "large-upload.json");
+      const largeBytes = await collectBytes(
+        generateExport({ format: "chatgpt-json", seed: 8, targetBytes: 14e6 }).bytes(),
+      );
+      await writeFile(large, largeBytes);
+      await uploadTo(large);
+      const patches = storage.seen.filter(
+        (r) => r.method === "PATCH" && r.path.includes("/upload/resumable/sign/"),
+      );
+      expect(patches.length).toBeGreaterThanOrEqual(2);
+      expect(storage.objects.size).toBe(1);
+      expect(Buffer.from(largeBytes).equals([...storage.objects.values()][0]!)).toBe(true);
+      // The 20 MB export, a ZIP of a few MB: one signed PUT.
+      const big = await uploadTo(file);
+      expect(
+        storage.seen.some((r) => r.method === "PUT" && r.path.startsWith("/storage/v1/object/upload/sign/")),
+      ).toBe(true);
+      expect(storage.objects.size).toBe(2);
+
+      // The job holds a reference to the object, never a signed URL; the worker signed its own download.
+      const tenant = await tenantOf(context);
+      const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
+      try {
+        const job = await createPostgresAdapter({ sql, schema: SCHEMA }).jobs.get(tenant, big);
+        expect(job!.input).toEqual({
+          kind: "supabase",
+          bucket: "exports",
+          path: expect.stringMatching(new RegExp(`^${tenant}/[0-9a-f]{64}\\.export$`)),
+        });
+      } finally {
+        await sql.end();
+      }
+      expect(
+        storage.seen.some((r) => r.method === "GET" && r.path.startsWith("/storage/v1/object/sign/")),
+      ).toBe(true);
+      expect(await chunkIdsOf(tenant, big)).toEqual(await cliChunkIds());
+    } finally {
+      await context.close();
+      await supabaseServer.kill("SIGKILL");
+      await storage.close();
+    }
+  }, 240_000);
+
+  let reference: Promise<string[]> | undefined;
+  function cliChunkIds(): Promise<string[]> {
+    reference ??= runCli();
+    return reference;
+  }
+
+  async function runCli(): Promise<string[]> {
     const store = join(dir, "cli-store");
     const imported = await run(process.execPath, [CLI, "import", file, "--store", store, "--json"], {
       maxBuffer: 64 * 1024 * 1024,

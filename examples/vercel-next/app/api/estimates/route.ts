@@ -4,9 +4,10 @@ import {
   maxRequestCostMicroUsd,
   priceOf,
 } from "@threadmill/core/anthropic";
-import { createFileSource, readExport } from "@threadmill/core/node";
+import { readExport } from "@threadmill/core/node";
 import { currentTenant } from "../../../lib/session";
-import { SHA256, uploadPath, uploadSize } from "../../../lib/uploads";
+import { uploadInput, uploadSource } from "../../../lib/upload-input";
+import { SHA256 } from "../../../lib/uploads";
 
 export const runtime = "nodejs";
 export const maxDuration = 60;
@@ -22,10 +23,10 @@ export async function POST(request: Request): Promise<Response> {
   const hash = typeof body?.hash === "string" ? body.hash : "";
   if (!SHA256.test(hash))
     return Response.json({ error: "hash must be the upload's SHA-256." }, { status: 400 });
-  if ((await uploadSize(tenant, hash)) === null) {
+  const input = await uploadInput(tenant, hash);
+  if (!input)
     return Response.json({ error: "No upload with this SHA-256: upload it first." }, { status: 409 });
-  }
-  const estimate = await estimateFacts(readExport(createFileSource(uploadPath(tenant, hash))), {});
+  const estimate = await estimateFacts(readExport(await uploadSource(input, tenant)), {});
   // Each request reserves the most it may cost before it is sent, so a budget needs that much room
   // above what the run is expected to cost for its last request to go out.
   const { requestTokens, maxTokens } = factsJobOptionsSchema.parse({});

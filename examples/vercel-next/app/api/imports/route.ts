@@ -2,7 +2,8 @@ import { after } from "next/server";
 import { appRunner } from "../../../lib/runner";
 import { currentTenant } from "../../../lib/session";
 import { sliceAndChain } from "../../../lib/slices";
-import { SHA256, uploadPath, uploadSize } from "../../../lib/uploads";
+import { uploadInput } from "../../../lib/upload-input";
+import { SHA256 } from "../../../lib/uploads";
 
 export const runtime = "nodejs";
 /** Vercel stops the function here; the slice ends before it (lib/slices.ts). */
@@ -29,14 +30,14 @@ export async function POST(request: Request): Promise<Response> {
       { status: 400 },
     );
   }
-  if ((await uploadSize(tenant, hash)) === null) {
+  const input = await uploadInput(tenant, hash);
+  if (!input)
     return Response.json({ error: "No upload with this SHA-256: upload it first." }, { status: 409 });
-  }
   const runner = await appRunner();
   const { job, created } = await runner.submit({
     tenant,
     pipeline: "import",
-    input: { kind: "file", path: uploadPath(tenant, hash) },
+    input,
     // One job per file and choice: the same file from two tabs or after a refresh is the same job.
     idempotencyKey: budgetUsd === undefined ? `upload:${hash}` : `upload:${hash}:facts`,
     // Facts spend against a hard budget, confirmed by the user after the estimate.
