@@ -3,7 +3,7 @@
 // tab with the same file, SIGKILL the server mid-import and start it again, and see the job finish
 // with exactly the chunk ids of a CLI import of the same file, in 10-second slices.
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -231,6 +231,72 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
     await expect.poll(() => page.getByTestId("facts").isVisible(), { timeout: 30_000 }).toBe(true);
     expect(await page.getByTestId("fact").count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(ARTIFACTS, "facts.png"), fullPage: true });
+    await context.close();
+  }, 180_000);
+
+  it("the local upload route: stores per session, only a body whose SHA-256 is its name, and dedupes", async () => {
+    const body = new TextEncoder().encode('[{"id":"c1","title":"t","mapping":{}}]');
+    const hash = createHash("sha256").update(body).digest("hex");
+    const route = `${server.url}/api/uploads/${hash}`;
+    // A visit gives a session cookie (proxy.ts); every call carries it.
+    const cookie = (await fetch(server.url)).headers.get("set-cookie")!.split(";")[0]!;
+    const as = (init: RequestInit) => fetch(route, { ...init, headers: { cookie } });
+    expect((await as({ method: "HEAD" })).status).toBe(404);
+    const altered = await fetch(`${server.url}/api/uploads/${"0".repeat(64)}`, {
+      method: "PUT",
+      body,
+      headers: { cookie },
+    });
+    expect(altered.status).toBe(422);
+    expect(
+      (await fetch(`${server.url}/api/uploads/not-a-hash`, { method: "PUT", body, headers: { cookie } }))
+        .status,
+    ).toBe(400);
+    expect(await (await as({ method: "PUT", body })).json()).toEqual({ hash, size: body.length });
+    expect((await as({ method: "HEAD" })).headers.get("x-upload-size")).toBe(String(body.length));
+    // Another session does not see it.
+    const other = (await fetch(server.url)).headers.get("set-cookie")!.split(";")[0]!;
+    expect((await fetch(route, { method: "HEAD", headers: { cookie: other } })).status).toBe(404);
+  });
+
+  it("says when the budget is reached and what the facts cover, having spent no more than it", async () => {
+    const small = join(dir, "budget-export.zip");
+    await writeFile(
+      small,
+      await collectBytes(
+        generateExport({
+          format: "chatgpt-zip",
+          seed: 9,
+          conversations: 60,
+          facts: { perConversation: 2, seed: 9 },
+        }).bytes(),
+      ),
+    );
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel("Also extract facts").check();
+    await page.getByLabel("export file").setInputFiles(small);
+    await expect.poll(() => page.getByTestId("estimate").isVisible(), { timeout: 60_000 }).toBe(true);
+    // Room for one request's worst case and little more: the run cannot finish within it.
+    const reserve = Number(
+      (await page.getByTestId("estimate").textContent())!.match(/worst case \(\$([\d.]+)\)/)![1],
+    );
+    const budgetUsd = Math.ceil(reserve * 1.2 * 10_000) / 10_000;
+    await page.getByLabel("budget", { exact: true }).fill(String(budgetUsd));
+    await page.getByRole("button", { name: "Import and extract facts" }).click();
+    await page.waitForURL(/\/imports\/[0-9a-f-]+$/, { timeout: 30_000 });
+    await expect.poll(() => page.getByTestId("budget-reached").isVisible(), { timeout: 120_000 }).toBe(true);
+    expect(await page.getByTestId("budget-reached").textContent()).toMatch(
+      /facts cover \d+ of 60 conversations/,
+    );
+    expect(await page.getByTestId("state").textContent()).toContain("Failed");
+    const jobId = page.url().split("/").pop()!;
+    const job = (await (await page.request.get(`${server.url}/api/imports/${jobId}`)).json()) as {
+      counts: Record<string, number>;
+    };
+    expect(job.counts.factCostMicroUsd ?? 0).toBeLessThanOrEqual(budgetUsd * 1e6);
+    await page.screenshot({ path: join(ARTIFACTS, "budget-reached.png") });
     await context.close();
   }, 180_000);
 
