@@ -1,3 +1,4 @@
+import type { Adapter } from "@threadmill/core";
 import { notFound } from "next/navigation";
 import { currentTenant } from "../../../lib/session";
 import { appStore } from "../../../lib/store";
@@ -6,6 +7,23 @@ import { Progress } from "./progress";
 export const dynamic = "force-dynamic";
 
 const SHOWN = 200;
+
+/**
+ * Chunks per shown conversation, from the job's library versions (one per conversation, holding its
+ * chunk ids): read page by page until every shown conversation is found.
+ */
+async function chunkCounts(adapter: Adapter, tenant: string, jobId: string, ids: readonly string[]) {
+  const counts = new Map<string, number>();
+  const wanted = new Set(ids);
+  if (!adapter.library) return counts;
+  for (let after: string | undefined; counts.size < wanted.size; ) {
+    const page = await adapter.library.list(tenant, { jobId, limit: 1000, ...(after ? { after } : {}) });
+    if (page.length === 0) break;
+    for (const v of page) if (wanted.has(v.conversationId)) counts.set(v.conversationId, v.chunkIds.length);
+    after = page[page.length - 1]!.id;
+  }
+  return counts;
+}
 
 function day(value: Date | string | null): string {
   return value ? new Date(value).toISOString().slice(0, 10) : "";
@@ -27,6 +45,14 @@ export default async function ImportPage({ params }: { params: Promise<{ id: str
     ...new Set(facts.flatMap((f) => f.sources.map((s) => s.conversationId))),
   ]);
   const titles = new Map(sources.map((c) => [c.id, c.title ?? "(untitled)"]));
+  const chunks = done
+    ? await chunkCounts(
+        adapter,
+        tenant,
+        id,
+        conversations.map((c) => c.id),
+      )
+    : new Map<string, number>();
   return (
     <>
       <h1>Import</h1>
@@ -48,6 +74,7 @@ export default async function ImportPage({ params }: { params: Promise<{ id: str
                 <th>Created</th>
                 <th>Updated</th>
                 <th>Messages</th>
+                <th>Chunks</th>
               </tr>
             </thead>
             <tbody>
@@ -61,6 +88,7 @@ export default async function ImportPage({ params }: { params: Promise<{ id: str
                   <td>{day(c.createdAt)}</td>
                   <td>{day(c.updatedAt)}</td>
                   <td>{c.messages.length}</td>
+                  <td>{chunks.get(c.id) ?? ""}</td>
                 </tr>
               ))}
             </tbody>

@@ -74,6 +74,17 @@ interface JobView {
 
 const dollars = (micro: number) => `$${(micro / 1e6).toFixed(4)}`;
 
+/** What the import has written so far, from the job record's counts. */
+function Written({ job }: { job: JobView }) {
+  const { conversations, chunks } = job.counts;
+  if (conversations === undefined && chunks === undefined) return null;
+  return (
+    <p data-testid="written">
+      {(conversations ?? 0).toLocaleString()} conversations, {(chunks ?? 0).toLocaleString()} chunks
+    </p>
+  );
+}
+
 /** Requests and dollars spent so far, from the job record (its counts), against the budget. */
 function Spend({ job }: { job: JobView }) {
   const facts = job.options.facts;
@@ -161,6 +172,7 @@ export function Progress({ jobId }: { jobId: string }) {
         {view.total ? ` of ${amount(view.total, view.unit)}` : ""}
         {eta(view) ? ` · ${eta(view)}` : ""}
       </p>
+      {job && <Written job={job} />}
       {job && <Spend job={job} />}
       {job?.error?.code === "BUDGET_EXCEEDED" && (
         <p className="error" data-testid="budget-reached">
