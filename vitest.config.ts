@@ -42,16 +42,16 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       })),
-      {
+      ...["vercel-next", "render-worker"].map((name) => ({
         extends: true,
         test: {
-          name: "example-vercel-next",
-          root: fileURLToPath(new URL("./examples/vercel-next", import.meta.url)),
+          name: `example-${name}`,
+          root: fileURLToPath(new URL(`./examples/${name}`, import.meta.url)),
           include: ["test/**/*.test.ts"],
           testTimeout: 300_000,
           hookTimeout: 120_000,
         },
-      },
+      })),
     ],
   },
 });

@@ -101,6 +101,23 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  /** A new session uploads a generated export with planted facts, asking for facts: the estimate shows. */
+  async function estimateFacts(name: string, seed: number, conversations: number) {
+    const path = join(dir, name);
+    const facts = { perConversation: 2, seed };
+    await writeFile(
+      path,
+      await collectBytes(generateExport({ format: "chatgpt-zip", seed, conversations, facts }).bytes()),
+    );
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel("Also extract facts").check();
+    await page.getByLabel("export file").setInputFiles(path);
+    await expect.poll(() => page.getByTestId("estimate").isVisible(), { timeout: 60_000 }).toBe(true);
+    return { context, page };
+  }
+
   /** The tenant of a browser context's session (the cookie is `<tenant>.<signature>`). */
   const tenantOf = async (context: BrowserContext) => {
     const session = (await context.cookies()).find((c) => c.name === "tm_session")!.value;
@@ -188,24 +205,7 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
   }, 300_000);
 
   it("with facts: shows the estimate, spends only once confirmed, and shows the spend and the facts", async () => {
-    const small = join(dir, "small-export.zip");
-    await writeFile(
-      small,
-      await collectBytes(
-        generateExport({
-          format: "chatgpt-zip",
-          seed: 5,
-          conversations: 40,
-          facts: { perConversation: 2, seed: 5 },
-        }).bytes(),
-      ),
-    );
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(server.url);
-    await page.getByLabel("Also extract facts").check();
-    await page.getByLabel("export file").setInputFiles(small);
-    await expect.poll(() => page.getByTestId("estimate").isVisible(), { timeout: 60_000 }).toBe(true);
+    const { context, page } = await estimateFacts("small-export.zip", 5, 40);
     expect(await page.getByTestId("estimate-usd").textContent()).toMatch(/^\$\d+\.\d+$/);
     // Nothing is sent before the user confirms.
     const before = fake.messageRequestCount();
@@ -288,24 +288,7 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
   }, 120_000);
 
   it("says when the budget is reached and what the facts cover, having spent no more than it", async () => {
-    const small = join(dir, "budget-export.zip");
-    await writeFile(
-      small,
-      await collectBytes(
-        generateExport({
-          format: "chatgpt-zip",
-          seed: 9,
-          conversations: 60,
-          facts: { perConversation: 2, seed: 9 },
-        }).bytes(),
-      ),
-    );
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(server.url);
-    await page.getByLabel("Also extract facts").check();
-    await page.getByLabel("export file").setInputFiles(small);
-    await expect.poll(() => page.getByTestId("estimate").isVisible(), { timeout: 60_000 }).toBe(true);
+    const { context, page } = await estimateFacts("budget-export.zip", 9, 60);
     // Room for one request's worst case and little more: the run cannot finish within it.
     const reserve = Number(
       (await page.getByTestId("estimate").textContent())!.match(/worst case \(\$([\d.]+)\)/)![1],

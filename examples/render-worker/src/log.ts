@@ -1,0 +1,11 @@
+import { redactSecrets } from "@threadmill/core";
+
+/**
+ * One JSON line per event on stdout, which Render's log stream keeps and searches. Every message
+ * goes through the redaction threadmill's errors use, so a URL with a password or a token in an
+ * error's text never reaches the logs.
+ */
+export function log(event: string, fields: Record<string, unknown> = {}): void {
+  const line = JSON.stringify({ at: new Date().toISOString(), event, ...fields });
+  process.stdout.write(`${redactSecrets(line)}\n`);
+}
