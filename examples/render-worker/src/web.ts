@@ -15,13 +15,16 @@ const store = await openStore();
 const runner = createRunner({ store: store.adapter, pipelines: { import: createImportPipeline() } });
 
 async function json(req: IncomingMessage): Promise<Record<string, unknown> | null> {
-  let text = "";
-  for await (const part of req) {
-    text += part;
-    if (text.length > 64 * 1024) return null;
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of req as AsyncIterable<Buffer>) {
+    size += part.length;
+    if (size > 64 * 1024) return null;
+    parts.push(part);
   }
   try {
-    const value = JSON.parse(text) as unknown;
+    // Decoded whole: a character split across two chunks stays one character.
+    const value = JSON.parse(Buffer.concat(parts).toString("utf8")) as unknown;
     return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : null;
   } catch {
     return null;

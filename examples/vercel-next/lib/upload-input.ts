@@ -1,5 +1,5 @@
 import type { Source, SourceRef, SourceResolver } from "@threadmill/core";
-import { createFileSource } from "@threadmill/core/node";
+import { nodeSources } from "@threadmill/core/node";
 import { objectExists, objectPath, supabaseClient, supabaseStorageConfig } from "./supabase-storage";
 import { uploadPath, uploadSize } from "./uploads";
 
@@ -25,10 +25,9 @@ export async function storageSources(): Promise<Record<string, SourceResolver>> 
   return { supabase: supabaseStorageResolver(await supabaseClient(config)) };
 }
 
-/** A stored upload as a readable source (the estimate reads it before any job exists). */
+/** A stored upload as a readable source (the estimate reads it before any job exists), as a worker opens it. */
 export async function uploadSource(input: SourceRef, tenant: string): Promise<Source> {
-  if (input.kind === "file") return createFileSource((input as { path: string }).path);
-  const resolve = (await storageSources())[input.kind];
+  const resolve = { ...nodeSources, ...(await storageSources()) }[input.kind];
   if (!resolve) throw new Error(`No source for inputs of kind "${input.kind}".`);
   return resolve(input, { tenant, jobId: "estimate" });
 }

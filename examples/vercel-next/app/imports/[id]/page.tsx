@@ -41,9 +41,8 @@ export default async function ImportPage({ params }: { params: Promise<{ id: str
   const conversations = done ? await adapter.conversations.list(tenant, { jobId: id, limit: SHOWN }) : [];
   const facts = done && adapter.facts ? await adapter.facts.list(tenant, { jobId: id, limit: SHOWN }) : [];
   // The facts' sources, by title: their conversations may lie beyond the first page above.
-  const sources = await adapter.conversations.get(tenant, [
-    ...new Set(facts.flatMap((f) => f.sources.map((s) => s.conversationId))),
-  ]);
+  const sourceIds = [...new Set(facts.flatMap((f) => f.sources.map((s) => s.conversationId)))];
+  const sources = sourceIds.length > 0 ? await adapter.conversations.get(tenant, sourceIds) : [];
   const titles = new Map(sources.map((c) => [c.id, c.title ?? "(untitled)"]));
   const chunks = done
     ? await chunkCounts(

@@ -27,7 +27,7 @@
 --- @include "includes/gcra"
 
 -- Locals, not globals: a global read goes through Redis's protected environment on every use.
-local max, min, floor, ceil, huge = math.max, math.min, math.floor, math.ceil, math.huge
+local max, min, ceil, huge = math.max, math.min, math.ceil, math.huge
 
 local input = cjson.decode(ARGV[1])
 local specs, templates, calls = input[1], input[2], input[3]
@@ -90,17 +90,24 @@ local function earliest_of(k)
   return min(oldest[k], addedMin[k] or huge)
 end
 
+-- The list of `k` in `lists`, created on first use with `k` appended to `order`: writes grouped by
+-- key, each key once, in the order first seen.
+local function list_of(lists, order, k)
+  local list = lists[k]
+  if list == nil then
+    list = {}
+    lists[k] = list
+    order[#order + 1] = k
+  end
+  return list
+end
+
 -- Every hold a batch adds to one key ends at the same time (now + holdMs): its score is written out
 -- once, since redis.call formats a number argument anew each time (about half a microsecond).
 local scoreText = {}
 local function add_hold(k, holdId, expiresAt)
   counts[k] = counts[k] + 1
-  local list = added[k]
-  if list == nil then
-    list = {}
-    added[k] = list
-    addedKeys[#addedKeys + 1] = k
-  end
+  local list = list_of(added, addedKeys, k)
   local text = scoreText[expiresAt]
   if text == nil then
     text = fmt(expiresAt)
@@ -208,12 +215,7 @@ end
 local sets, latest, order = {}, {}, {}
 for _, slot in ipairs(dirty) do
   local k = slotKey[slot]
-  local list = sets[k]
-  if list == nil then
-    list = {}
-    sets[k] = list
-    order[#order + 1] = k
-  end
+  local list = list_of(sets, order, k)
   list[#list + 1] = slotField[slot]
   list[#list + 1] = tats[slot]
   latest[k] = max(latest[k] or 0, tats[slot])
