@@ -1,6 +1,7 @@
 import type { Adapter, ChunkStore, ConversationStore, FactStore, LibraryStore } from "@threadmill/core";
 import { createMemoryCheckpointStore } from "./memory-checkpoint-store.js";
 import { createMemoryEventLog } from "./memory-event-log.js";
+import { createMemoryJobAdmin } from "./memory-job-admin.js";
 import { registerMemoryState } from "./memory-inspect.js";
 import { createMemoryJobStore } from "./memory-job-store.js";
 import { createMemoryQueue } from "./memory-queue.js";
@@ -53,6 +54,7 @@ export function createMemoryAdapter(options: MemoryAdapterOptions = {}): Adapter
     library: createMemoryRecordStore(state, "library") as LibraryStore,
     rateLimits,
     spend,
+    admin: createMemoryJobAdmin(state),
     capabilities: { blockingRead: true, fencedSinks: true },
     async close() {
       if (state.closed) return;

@@ -1,20 +1,26 @@
 import { assertOpen, type MemoryState, purgeJobRecords, wake } from "./memory-state.js";
 
 /**
- * Deletes the job, its checkpoint, events and the records only it referenced (and the tenant once
- * it holds nothing); whether anything was deleted.
+ * Deletes the job, its checkpoint, events and the records only it referenced, except, with
+ * `keepLibrary` (retention's cleanup), those in the tenant's library; and the tenant once it holds
+ * nothing. Whether anything was deleted.
  */
-export function purgeMemoryJob(state: MemoryState, tenant: string, jobId: string): boolean {
-  assertOpen(state, "jobs.purge");
+export function purgeMemoryJob(
+  state: MemoryState,
+  tenant: string,
+  jobId: string,
+  keepLibrary = false,
+): boolean {
+  assertOpen(state, keepLibrary ? "admin.cleanup" : "jobs.purge");
   const t = state.tenants.get(tenant);
   if (!t) return false;
   let deleted = t.jobs.delete(jobId);
   deleted = t.checkpoints.delete(jobId) || deleted;
   deleted = t.events.delete(jobId) || deleted;
-  deleted = purgeJobRecords(t.conversations, jobId) || deleted;
-  deleted = purgeJobRecords(t.chunks, jobId) || deleted;
-  deleted = purgeJobRecords(t.facts, jobId) || deleted;
-  deleted = purgeJobRecords(t.library, jobId) || deleted;
+  deleted = purgeJobRecords(t.conversations, jobId, keepLibrary) || deleted;
+  deleted = purgeJobRecords(t.chunks, jobId, keepLibrary) || deleted;
+  deleted = purgeJobRecords(t.facts, jobId, keepLibrary) || deleted;
+  deleted = purgeJobRecords(t.library, jobId, keepLibrary) || deleted;
   wake(state, tenant, jobId);
   if (
     t.jobs.size === 0 &&

@@ -202,7 +202,7 @@ export function appendEvent(
 }
 
 /** Removes the job's memberships from a table and every record no other job of the tenant references. */
-export function purgeJobRecords(table: RecordTable, jobId: string): boolean {
+export function purgeJobRecords(table: RecordTable, jobId: string, keepLibrary = false): boolean {
   const ids = table.byJob.get(jobId);
   if (!ids) return false;
   table.byJob.delete(jobId);
@@ -212,6 +212,7 @@ export function purgeJobRecords(table: RecordTable, jobId: string): boolean {
     jobs?.delete(jobId);
     if (!jobs || jobs.size === 0) {
       table.jobsOf.delete(id);
+      if (keepLibrary && table.library.has(id)) continue;
       table.records.delete(id);
       table.library.delete(id);
     }

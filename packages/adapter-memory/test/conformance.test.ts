@@ -8,5 +8,6 @@ runAdapterConformance({
   capabilities: { blockingRead: true, fencedSinks: true },
   requireFacts: true,
   requireLibrary: true,
+  requireAdmin: true,
   countTenantEntries: async (adapter, tenant) => countMemoryEntries(adapter, tenant),
 });

@@ -39,6 +39,7 @@ describe.skipIf(!available)("redis cluster", () => {
     capabilities: { blockingRead: true, fencedSinks: false },
     requireFacts: true,
     requireLibrary: true,
+    requireAdmin: true,
     // The cluster client is made in beforeAll: resolve it when the case runs.
     countTenantEntries: (adapter, tenant) => tenantEntryCounter(client)(adapter, tenant),
   });

@@ -21,6 +21,7 @@ if (redisAvailable) {
     capabilities: { blockingRead: true, fencedSinks: true },
     requireFacts: true,
     requireLibrary: true,
+    requireAdmin: true,
     countTenantEntries: tenantEntryCounter(client),
   });
 } else {

@@ -37,6 +37,7 @@ if (unreachable || missing) {
     capabilities: { blockingRead: false, fencedSinks: true },
     requireFacts: true,
     requireLibrary: true,
+    requireAdmin: true,
     countTenantEntries: countTenantRows(
       schemas,
       (text, params) => direct.unsafe(text, params as string[]) as never,

@@ -29,6 +29,7 @@ runAdapterConformance({
   capabilities: { blockingRead: false, fencedSinks: true },
   requireFacts: true,
   requireLibrary: true,
+  requireAdmin: true,
   countTenantEntries: countTenantRows(
     schemas,
     async (text, params) => (await db.query<{ n: number }>(text, params)).rows,

@@ -26,6 +26,7 @@ if (unreachable) {
     capabilities: { blockingRead: false, fencedSinks: true },
     requireFacts: true,
     requireLibrary: true,
+    requireAdmin: true,
     countTenantEntries: countTenantRows(
       schemas,
       (text, params) => sql.unsafe(text, params as string[]) as never,

@@ -3,6 +3,7 @@ import type { ChunkStore } from "./chunk-store.js";
 import type { ConversationStore } from "./conversation-store.js";
 import type { EventLog } from "./event-log.js";
 import type { FactStore } from "./fact-store.js";
+import type { JobAdmin } from "./job-admin.js";
 import type { JobStore } from "./job-store.js";
 import type { LibraryStore } from "./library-store.js";
 import type { Queue } from "./queue.js";
@@ -43,6 +44,8 @@ export interface Adapter {
   readonly rateLimits?: RateLimitStore;
   /** The spend ledger's store (`createSpendLedger({ store: adapter.spend })`); every adapter of threadmill's has one. */
   readonly spend?: SpendLedgerStore;
+  /** Operations across tenants (find stuck or failed jobs, retention, a health check); every adapter of threadmill's has one. */
+  readonly admin?: JobAdmin;
   readonly capabilities: AdapterCapabilities;
   /** Closes what the adapter opened itself (not the client it was handed). Idempotent. */
   close(): Promise<void>;

@@ -21,6 +21,15 @@ export {
   TERMINAL_STATUSES,
 } from "./job.js";
 export type { CreateJobResult, JobPatch, JobStore, ListJobsOptions } from "./job-store.js";
+export {
+  type CleanupOptions,
+  type CleanupResult,
+  DEFAULT_QUEUED_GRACE_MS,
+  type FindJobsOptions,
+  type JobAdmin,
+  type StoreCheck,
+} from "./job-admin.js";
+export { assertCleanupOptions, assertFindJobsOptions } from "./assert-admin-options.js";
 export type { JobRef, Lease } from "./lease.js";
 export type { Claim, ClaimOptions, CompleteOutcome, ExtendResult, Queue, ReleaseOptions } from "./queue.js";
 export type {

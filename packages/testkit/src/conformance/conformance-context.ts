@@ -41,6 +41,11 @@ export interface AdapterConformanceOptions {
    * case runs and fails without it; otherwise they are skipped when it has none. @default false
    */
   readonly requireLibrary?: boolean;
+  /**
+   * Whether the adapter must have `admin` (threadmill's own adapters do): then every JobAdmin case
+   * runs and fails without it; otherwise they are skipped when it has none. @default false
+   */
+  readonly requireAdmin?: boolean;
 }
 
 /** The default event retention the suites create adapters with. */

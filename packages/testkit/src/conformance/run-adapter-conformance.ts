@@ -1,4 +1,5 @@
 import { describe } from "vitest";
+import { runAdminConformance } from "./admin/run-admin-conformance.js";
 import { runCheckpointStoreConformance } from "./checkpoint-store-conformance.js";
 import type { AdapterConformanceOptions } from "./conformance-context.js";
 import { runEventLogConformance } from "./event-log/run-event-log-conformance.js";
@@ -13,7 +14,7 @@ import { runTenantIsolationConformance } from "./tenant-isolation/run-tenant-iso
 /**
  * Registers every port's conformance suite for one adapter as vitest `describe`/`it` blocks: JobStore,
  * Queue, CheckpointStore, EventLog, ConversationStore, ChunkStore, FactStore and LibraryStore (see
- * `requireFacts`, `requireLibrary`), purge, tenant isolation, races, and a re-import through the runner.
+ * `requireFacts`, `requireLibrary`), purge, tenant isolation, races, a re-import through the runner, and `admin` (see `requireAdmin`).
  * Each test gets a fresh adapter from `create` and closes it. Cases that need a capability the
  * adapter does not declare are registered as skipped, with the capability named in the title.
  * @example
@@ -37,5 +38,6 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
     runTenantIsolationConformance(options);
     runRaceConformance(options);
     runReimportConformance(options);
+    runAdminConformance(options);
   });
 }
