@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import type { Dispatch } from "./shared-options.js";
 import { cancelCommand } from "./commands/cancel-command.js";
 import { estimateCommand } from "./commands/estimate-command.js";
 import { eventsCommand } from "./commands/events-command.js";
@@ -7,27 +8,8 @@ import { importCommand } from "./commands/import-command.js";
 import { purgeCommand } from "./commands/purge-command.js";
 import { statusCommand } from "./commands/status-command.js";
 import { workerCommand } from "./commands/worker-command.js";
-import type { CommandContext } from "./command-context.js";
-import { DEFAULT_STORE } from "./parse-store.js";
-
-/** The flags every command that opens a store may have. */
-export interface SharedFlags {
-  readonly store?: string;
-  readonly tenant?: string;
-}
-
-/** Runs a command's handler with the context its flags give, and keeps the exit code it returns. */
-export type Dispatch = (
-  flags: SharedFlags,
-  command: Command,
-  handler: (ctx: CommandContext) => Promise<number>,
-) => Promise<void>;
-
-const storeOption = () =>
-  new Option("--store <store>", "a directory (embedded PGlite), redis://..., postgres://... or memory")
-    .env("THREADMILL_STORE")
-    .default(DEFAULT_STORE);
-const tenantOption = () => new Option("--tenant <id>", "the end user the jobs belong to").default("local");
+import { defineOperations } from "./define-operations.js";
+import { storeOption, tenantOption } from "./shared-options.js";
 
 /** Adds every `threadmill` subcommand, with its arguments and flags, to `program`. */
 export function defineCommands(program: Command, dispatch: Dispatch): void {
@@ -39,6 +21,7 @@ export function defineCommands(program: Command, dispatch: Dispatch): void {
   defineEstimate(program, dispatch);
   defineCancel(program, dispatch);
   definePurge(program, dispatch);
+  defineOperations(program, dispatch);
 }
 
 function defineImport(program: Command, dispatch: Dispatch): void {

@@ -5,6 +5,7 @@ export { type Chunker, type ChunkerOptions, createChunker } from "./chunk/chunke
 export type { ChunkPath } from "./chunk/path-chunks.js";
 export { createTokenCounter, type TokenCounter } from "./chunk/token-counter.js";
 export { CLAUDE_TOKEN_FACTOR, type TokenizerName, type TokenizerOption } from "./chunk/tokenizer-option.js";
+export * from "./admin/index.js";
 export * from "./errors/index.js";
 export type { Branch, Conversation, ExportSource, Message } from "./export/conversation.js";
 export type { Cursor } from "./export/cursor.js";

@@ -1,0 +1,2 @@
+export { checkReadiness, type Readiness, type ReadinessOptions } from "./check-readiness.js";
+export { type RedriveOptions, type RedriveResult, type RedriveSkip, redriveJobs } from "./redrive-jobs.js";
