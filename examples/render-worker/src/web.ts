@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { redactSecrets, toSSEResponse } from "@threadmill/core";
+import { checkReadiness, toSSEResponse } from "@threadmill/core";
 import { createImportPipeline, createRunner } from "@threadmill/core/node";
 import { log } from "./log.js";
 import { openStore } from "./open-store.js";
@@ -35,14 +35,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
-/** Store reachable (one read) and, on Postgres, migrated (it is, or opening would have failed). */
+/** Ready when the store answers within 2 s with every migration applied (503 with why otherwise). */
 async function health(res: ServerResponse): Promise<void> {
-  try {
-    await store.adapter.jobs.list("~healthz", { limit: 1 });
-    send(res, 200, { ok: true, store: store.kind });
-  } catch (error) {
-    send(res, 503, { ok: false, store: store.kind, error: redactSecrets(String((error as Error)?.message)) });
-  }
+  const readiness = await checkReadiness(store.adapter);
+  send(res, readiness.ready ? 200 : 503, { ...readiness, store: store.kind });
 }
 
 async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {

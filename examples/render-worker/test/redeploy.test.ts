@@ -176,7 +176,13 @@ describe.skipIf(why !== null)(`the Render worker example${why ? ` (skipped: ${wh
     await until(async () => web.lines.some((l) => l.includes('"listening"')), 20_000, "the web service");
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ ok: true, store: "postgres" });
+    const readiness = (await health.json()) as {
+      ready: boolean;
+      store: string;
+      migrations: { applied: number; expected: number };
+    };
+    expect(readiness).toMatchObject({ ready: true, store: "postgres" });
+    expect(readiness.migrations.applied).toBe(readiness.migrations.expected);
     expect((await fetch(`${base}/imports`, { method: "POST", body: "{}" })).status).toBe(401);
     const headers = { "x-tenant": TENANT, "content-type": "application/json" };
     const bad = await fetch(`${base}/imports`, {
@@ -217,6 +223,31 @@ describe.skipIf(why !== null)(`the Render worker example${why ? ` (skipped: ${wh
     await reader.cancel();
     web.child.kill("SIGTERM");
     expect(await web.exit).toBe(0);
+  }, 60_000);
+
+  it("the cron job's cleanup removes finished jobs and keeps queued ones and the library", async () => {
+    const adapter = createPostgresAdapter({ sql, schema: SCHEMA });
+    const before = await adapter.jobs.list(TENANT);
+    const finished = before.filter((j) => j.status === "succeeded").map((j) => j.id);
+    expect(finished.length).toBeGreaterThan(0);
+    const library = await adapter.conversations.count(TENANT, { library: true });
+    expect(library).toBeGreaterThan(0);
+    const kept = await run(process.execPath, [join(APP, "dist", "cleanup.js")], {
+      env: { ...process.env, DATABASE_URL, DATABASE_SCHEMA: SCHEMA, THREADMILL_RETENTION_DAYS: "30" },
+    });
+    expect(JSON.parse(kept.stdout)).toMatchObject({ event: "cleanup", jobs: 0 });
+    const cleaned = await run(process.execPath, [join(APP, "dist", "cleanup.js")], {
+      env: { ...process.env, DATABASE_URL, DATABASE_SCHEMA: SCHEMA, THREADMILL_RETENTION_DAYS: "0" },
+    });
+    expect(JSON.parse(cleaned.stdout)).toMatchObject({ event: "cleanup", jobs: finished.length });
+    const after = await adapter.jobs.list(TENANT);
+    expect(after.map((j) => j.id).sort()).toEqual(
+      before
+        .filter((j) => j.status !== "succeeded")
+        .map((j) => j.id)
+        .sort(),
+    );
+    expect(await adapter.conversations.count(TENANT, { library: true })).toBe(library);
   }, 60_000);
 
   let reference: string[] | undefined;
