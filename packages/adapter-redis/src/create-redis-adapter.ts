@@ -5,6 +5,7 @@ import type {
   ConversationStore,
   EventLog,
   FactStore,
+  JobAdmin,
   JobStore,
   LibraryStore,
   RateLimitStore,
@@ -13,6 +14,7 @@ import type {
 import { createRedisCheckpointStore } from "./redis-checkpoint-store.js";
 import { createRedisContext, type RedisClient } from "./redis-context.js";
 import { createRedisEventLog } from "./redis-event-log.js";
+import { createRedisJobAdmin } from "./redis-job-admin.js";
 import { createRedisJobStore } from "./redis-job-store.js";
 import { createRedisKeys } from "./redis-keys.js";
 import { createRedisQueue, type RedisQueue } from "./redis-queue.js";
@@ -53,6 +55,8 @@ export interface RedisAdapter extends Adapter {
   readonly rateLimits: RateLimitStore;
   /** The spend ledger's store: each tenant's keys under the hash tag `{keyPrefix:sp:<tenant>}`. */
   readonly spend: SpendLedgerStore;
+  /** Jobs across tenants for operators: `find` (stuck or failed jobs), retention `cleanup`, `check`. */
+  readonly admin: JobAdmin;
 }
 
 /**
@@ -119,6 +123,7 @@ export function createRedisAdapter(options: RedisAdapterOptions): RedisAdapter {
     library,
     rateLimits: createRedisRateLimitStore(ctx),
     spend: createRedisSpendLedger(ctx),
+    admin: createRedisJobAdmin(ctx),
     capabilities: { blockingRead: true, fencedSinks: !ctx.isCluster },
     close: () => ctx.close(),
   };

@@ -42,6 +42,14 @@ export interface RedisKeys {
   readonly base: string;
   /** ZSET of due jobs (lexicographic members); KEYS[1] of every coordination script. */
   readonly ready: string;
+  /** ZSET (lexicographic) of every job id, for `JobAdmin.find` across tenants. */
+  readonly allJobs: string;
+  /** ZSET (lexicographic) of the ids of queued and running jobs: where stuck jobs are looked for. */
+  readonly liveJobs: string;
+  /** ZSET `<jobId>|<tenant>` -> finishedAt: what cleanup removes, even after the job's hash expired. */
+  readonly finishedJobs: string;
+  /** ZSET `<jobId>|<tenant>`: jobs cleanup removed whose records it has not purged yet. */
+  readonly cleaning: string;
   job(jobId: string): string;
   checkpoint(jobId: string): string;
   events(jobId: string): string;
@@ -71,6 +79,10 @@ export function createRedisKeys(prefix: string): RedisKeys {
   return {
     base,
     ready: `${base}ready`,
+    allJobs: `${base}alljobs`,
+    liveJobs: `${base}live`,
+    finishedJobs: `${base}finished`,
+    cleaning: `${base}cleaning`,
     job: (id) => `${base}job:${id}`,
     checkpoint: (id) => `${base}cp:${id}`,
     events: (id) => `${base}ev:${id}`,

@@ -10,10 +10,10 @@ import { checkFence, type RedisContext } from "./redis-context.js";
 import type { RecordKeys, RecordKind } from "./redis-keys.js";
 import { assertNotReserved, updateRedisMembership } from "./redis-membership-change.js";
 import { recordCodec } from "./record-codec.js";
+import { purgeRedisJobRecords } from "./redis-job-records-purge.js";
 
 const BATCH_RECORDS = 500;
 const BATCH_BYTES = 4 * 1024 * 1024;
-const PURGE_BATCH = 1000;
 const GET_BATCH = 1000;
 
 /**
@@ -116,19 +116,7 @@ export function createRedisRecordStore<T extends { readonly id: string }>(
       if (index === null) return 0;
       return ctx.call(`count ${kind}`, () => ctx.client.zcard(index));
     },
-    async purgeJob(tenant: string, jobId: string): Promise<void> {
-      // No job has the reserved id; its "membership" is the library, which holds no references.
-      if (jobId === LIBRARY_MEMBERSHIP) return;
-      const keys = ctx.keys.records(tenant, kind);
-      const scriptKeys = [keys.data, keys.ids, keys.membership(jobId), keys.refs, keys.jobs, keys.library];
-      for (;;) {
-        const [, left] = (await ctx.script("purgeRecordsOfJob", `purge ${kind}`, scriptKeys, [
-          jobId,
-          PURGE_BATCH,
-        ])) as number[];
-        if (!left) return;
-      }
-    },
+    purgeJob: (tenant: string, jobId: string) => purgeRedisJobRecords(ctx, kind, tenant, jobId, false),
     async purgeTenant(tenant: string): Promise<void> {
       const keys = ctx.keys.records(tenant, kind);
       const jobs = await ctx.call(`purge ${kind}`, () => ctx.client.smembers(keys.jobs));

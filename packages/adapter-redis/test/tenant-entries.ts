@@ -23,8 +23,8 @@ const encoder = new TextEncoder();
 
 /**
  * Counts the tenant's keys (record keys under its tag, its job index, idempotency and singleton keys),
- * job hashes it owns, checkpoints and event streams of its jobs or of no live job, and queue entries
- * pointing at its jobs or at no live job.
+ * job hashes it owns, checkpoints and event streams of its jobs or of no live job, queue and admin
+ * index entries pointing at its jobs or at no live job, and finished-job entries naming it.
  */
 export function tenantEntryCounter(client: Redis | Cluster) {
   return async (adapter: Adapter, tenant: string): Promise<number> => {
@@ -52,9 +52,19 @@ export function tenantEntryCounter(client: Redis | Cluster) {
       ...(await client.zrange(`${base}active`, 0, -1)),
       ...(await client.zrange(`${base}ready`, 0, -1)).map((m) => m.slice(m.indexOf("|") + 1)),
     ];
+    members.push(
+      ...(await client.zrange(`${base}alljobs`, 0, -1)),
+      ...(await client.zrange(`${base}live`, 0, -1)),
+    );
     for (const jobId of members) {
       const owner = await ownerOf(jobId);
       if (owner === null || owner === tenant) count++;
+    }
+    // The admin indexes of finished jobs name the tenant in each member: `<jobId>|<tenant>`.
+    for (const kind of ["finished", "cleaning"]) {
+      for (const member of await client.zrange(`${base}${kind}`, 0, -1)) {
+        if (member.slice(member.indexOf("|") + 1) === tenant) count++;
+      }
     }
     return count;
   };

@@ -62,5 +62,6 @@ if single ~= '' then
   redis.call('SET', sk(tenant, single), id)
 end
 redis.call('ZADD', tk(tenant), 0, id)
+mark_live(id, tenant)
 enqueue(id, runAt, now)
 return {0, 1, redis.call('HGETALL', j)}

@@ -51,6 +51,7 @@ xadd(id, cjson.encode(e))
 if f[9] then redis.call('ZREM', READY, f[9]) end
 redis.call('ZREM', ACTIVE, id)
 redis.call('HSET', j, 'status', status, 'finishedAt', now, 'updatedAt', now)
+mark_finished(id, tenant, now)
 if resultJson ~= '' then redis.call('HSET', j, 'result', resultJson) end
 if errorJson ~= '' then redis.call('HSET', j, 'error', errorJson) end
 redis.call('HDEL', j, 'workerId', 'leaseExp', 'qm')

@@ -1,7 +1,7 @@
 --[[
-  Deletes a tenant's jobs: each one's record, checkpoint, events, queue entries, and its idempotency
-  and singleton keys while they still name it. Ids of other tenants' jobs are only dropped from this
-  tenant's index.
+  Deletes a tenant's jobs: each one's record, checkpoint, events, queue and admin index entries, and
+  its idempotency and singleton keys while they still name it. Ids of other tenants' jobs are only
+  dropped from this tenant's index.
 
   Input:
     KEYS[1]  the queue's ready set (routes the call to the queue's slot)
@@ -29,6 +29,13 @@ for i = FIRST_JOB, #ARGV do
     redis.call('DEL', j, cpk(id), evk(id))
     n = n + 1
   end
+  -- A job of another tenant stays in the global indexes; one whose hash expired leaves them.
+  if f[1] == tenant or not f[1] then
+    redis.call('ZREM', ALL_JOBS, id)
+    redis.call('ZREM', LIVE_JOBS, id)
+  end
+  redis.call('ZREM', FINISHED_JOBS, fmember(id, tenant))
+  redis.call('ZREM', CLEANING, fmember(id, tenant))
   redis.call('ZREM', tk(tenant), id)
 end
 return n

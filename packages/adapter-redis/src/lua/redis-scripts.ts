@@ -1,9 +1,11 @@
 /// <reference path="./lua-text.d.ts" />
 import appendEvent from "./append-event-1.lua";
 import claim from "./claim-1.lua";
+import cleanupJobs from "./cleanup-jobs-1.lua";
 import create from "./create-1.lua";
 import extend from "./extend-1.lua";
 import finish from "./finish-1.lua";
+import findJobs from "./find-jobs-1.lua";
 import coordination from "./includes/coordination.lua";
 import listJobs from "./list-jobs-1.lua";
 import listRecords from "./list-records-2.lua";
@@ -52,22 +54,24 @@ function script(name: string, file: string, text: string): RedisScript {
  * record slot.
  */
 export const REDIS_SCRIPTS = {
-  create: script("threadmill_create_v1", "create-1.lua", create),
+  create: script("threadmill_create_v2", "create-1.lua", create),
   claim: script("threadmill_claim_v2", "claim-1.lua", claim),
   extend: script("threadmill_extend_v2", "extend-1.lua", extend),
   release: script("threadmill_release_v1", "release-1.lua", release),
-  finish: script("threadmill_finish_v2", "finish-1.lua", finish),
+  finish: script("threadmill_finish_v3", "finish-1.lua", finish),
   saveCheckpoint: script("threadmill_checkpoint_v1", "save-checkpoint-1.lua", saveCheckpoint),
   transition: script("threadmill_transition_v1", "transition-1.lua", transition),
   appendEvent: script("threadmill_append_event_v1", "append-event-1.lua", appendEvent),
   readEvents: script("threadmill_read_events_v1", "read-events-1.lua", readEvents),
-  requestCancel: script("threadmill_cancel_v1", "request-cancel-1.lua", requestCancel),
-  retry: script("threadmill_retry_v1", "retry-1.lua", retry),
+  requestCancel: script("threadmill_cancel_v2", "request-cancel-1.lua", requestCancel),
+  retry: script("threadmill_retry_v2", "retry-1.lua", retry),
   listJobs: script("threadmill_list_jobs_v1", "list-jobs-1.lua", listJobs),
-  purgeJobs: script("threadmill_purge_jobs_v1", "purge-jobs-1.lua", purgeJobs),
+  purgeJobs: script("threadmill_purge_jobs_v2", "purge-jobs-1.lua", purgeJobs),
+  findJobs: script("threadmill_find_jobs_v1", "find-jobs-1.lua", findJobs),
+  cleanupJobs: script("threadmill_cleanup_jobs_v1", "cleanup-jobs-1.lua", cleanupJobs),
   upsertRecords: script("threadmill_upsert_records_v1", "upsert-records-6.lua", upsertRecords),
   listRecords: script("threadmill_list_records_v1", "list-records-2.lua", listRecords),
-  purgeRecordsOfJob: script("threadmill_purge_records_v2", "purge-records-of-job-6.lua", purgeRecordsOfJob),
+  purgeRecordsOfJob: script("threadmill_purge_records_v3", "purge-records-of-job-6.lua", purgeRecordsOfJob),
   updateMembership: script("threadmill_update_membership_v1", "update-membership-6.lua", updateMembership),
 } as const satisfies Record<string, RedisScript>;
 

@@ -1,6 +1,7 @@
 --[[
-  Queues a failed or cancelled job again with fresh attempts, taking back its singleton key and
-  lifting the retention TTLs; any other job is returned unchanged.
+  Queues a failed or cancelled job again with fresh attempts, taking back its singleton key, lifting
+  the retention TTLs and leaving the finished index (cleanup no longer sees it); any other job is
+  returned unchanged.
 
   Input:
     KEYS[1]  the queue's ready set (routes the call to the queue's slot)
@@ -35,5 +36,6 @@ redis.call('HSET', j, 'status', 'queued', 'attempts', 0, 'cancel', 0, 'runAt', n
 redis.call('HDEL', j, 'error', 'finishedAt', 'workerId', 'leaseExp')
 keep_alive(id, tenant)
 redis.call('ZADD', tk(tenant), 0, id)
+mark_live(id, tenant)
 enqueue(id, now, now)
 return {0, redis.call('HGETALL', j)}

@@ -14,6 +14,12 @@ local FINISHED_RETENTION = tonumber(ARGV[3])
 local READY = B .. 'ready'
 local DELAYED = B .. 'delayed'
 local ACTIVE = B .. 'active'
+-- Admin indexes (`JobAdmin.find`, `cleanup`); see redis-keys.ts. Jobs created before they existed
+-- are in none of them.
+local ALL_JOBS = B .. 'alljobs'
+local LIVE_JOBS = B .. 'live'
+local FINISHED_JOBS = B .. 'finished'
+local CLEANING = B .. 'cleaning'
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -25,6 +31,21 @@ local function evk(id) return B .. 'ev:' .. id end
 local function tk(tenant) return B .. 'tjobs:' .. string.len(tenant) .. ':' .. tenant end
 local function ik(tenant, key) return B .. 'idem:' .. string.len(tenant) .. ':' .. tenant .. ':' .. key end
 local function sk(tenant, key) return B .. 'single:' .. string.len(tenant) .. ':' .. tenant .. ':' .. key end
+-- A finished job's member: its tenant travels with it, as the job's hash may expire before cleanup.
+local function fmember(id, tenant) return id .. '|' .. tenant end
+
+-- A new or queued-again job: in every job's index and the live ones', out of the finished index.
+local function mark_live(id, tenant)
+  redis.call('ZADD', ALL_JOBS, 0, id)
+  redis.call('ZADD', LIVE_JOBS, 0, id)
+  redis.call('ZREM', FINISHED_JOBS, fmember(id, tenant))
+end
+
+-- A job that became terminal: cleanup finds it by finishedAt, even after its hash expired.
+local function mark_finished(id, tenant, now)
+  redis.call('ZREM', LIVE_JOBS, id)
+  redis.call('ZADD', FINISHED_JOBS, now, fmember(id, tenant))
+end
 
 -- Ready members sort by lexicographic order: priority descending, then runAt, then id (ids sort by time).
 local function qmember(prio, runAt, id)
@@ -118,6 +139,7 @@ local function finish(id, tenant, status, now)
   local single = redis.call('HGET', j, 'single')
   if single and redis.call('GET', sk(tenant, single)) == id then redis.call('DEL', sk(tenant, single)) end
   keep_for_retention(id, tenant)
+  mark_finished(id, tenant, now)
 end
 
 -- Hands the job to a worker: epoch + 1, attempts + 1, a fresh lease on the store clock.
