@@ -3,6 +3,7 @@ import type {
   ChunkStore,
   ConversationStore,
   FactStore,
+  JobAdmin,
   LibraryStore,
   RateLimitStore,
   SpendLedgerStore,
@@ -11,6 +12,7 @@ import { createSqlCheckpointStore } from "./sql-checkpoint-store.js";
 import { createSqlContext, type SqlContext } from "./sql-context.js";
 import { createSqlEventLog } from "./sql-event-log.js";
 import type { SqlExecutor } from "./sql-executor.js";
+import { createSqlJobAdmin } from "./sql-job-admin.js";
 import { createSqlJobStore } from "./sql-job-store.js";
 import { createSqlQueue, type SqlQueue } from "./sql-queue.js";
 import { createSqlRateLimitStore } from "./sql-rate-limit-store.js";
@@ -46,6 +48,8 @@ export interface SqlAdapter extends Adapter {
   readonly rateLimits: RateLimitStore;
   /** The spend ledger's store (migration 5's functions): `createSpendLedger({ store: adapter.spend })`. */
   readonly spend: SpendLedgerStore;
+  /** Operations across tenants: find stuck or failed jobs, retention's cleanup (indexed by migration 8), the store check. */
+  readonly admin: JobAdmin;
 }
 
 /** An adapter over an executor, plus the context its ports share. */
@@ -85,6 +89,7 @@ export function createSqlAdapter(
     library: createSqlRecordStore(ctx, "library") as LibraryStore,
     rateLimits: createSqlRateLimitStore(ctx),
     spend: createSqlSpendLedger(ctx),
+    admin: createSqlJobAdmin(ctx),
     capabilities: { blockingRead: false, fencedSinks: ctx.fencedSinks },
     close() {
       ctx.closed = true;

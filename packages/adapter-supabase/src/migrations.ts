@@ -1,4 +1,5 @@
 import { factsMigrationSql } from "./migration-facts.js";
+import { jobsFinishedMigrationSql } from "./migration-jobs-finished.js";
 import { libraryMigrationSql } from "./migration-library.js";
 import { rateLimitMigrationSql } from "./migration-rate-limits.js";
 import { spendMigrationSql } from "./migration-spend-ledger.js";
@@ -315,4 +316,5 @@ $grants$;
   { version: 5, name: "spend-ledger", sql: spendMigrationSql },
   { version: 6, name: "facts", sql: factsMigrationSql },
   { version: 7, name: "library", sql: libraryMigrationSql },
+  { version: 8, name: "jobs-finished", sql: jobsFinishedMigrationSql },
 ];

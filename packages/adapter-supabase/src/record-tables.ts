@@ -32,27 +32,39 @@ export function sinkGateSql(ctx: SqlContext): string {
     : "select 1 as ok";
 }
 
+/** How `purgeJobRecordsCtes` decides. */
+export interface PurgeRecordsOptions {
+  /** Retention's rule: a record in the tenant's library stays even when no job references it. */
+  readonly keepLibrary?: boolean;
+  /** A CTE name: the memberships go only when it has a row (the job was really deleted). */
+  readonly onlyIf?: string;
+}
+
 /**
  * CTEs ($1 tenant, $2 job id) that delete the job's memberships of one kind (`<alias>m`), the
  * records no other job references (`<alias>`, returning their ids) and those records' library
- * memberships (`<alias>l`). Library membership is no reference: a record only the library holds
- * besides this job goes, and leaves the library with it. The CTEs share one snapshot, so the check
- * for other references still sees this job's rows and skips them by job id.
+ * memberships (`<alias>l`). Library membership is no reference for a purge: a record only the
+ * library holds besides this job goes, and leaves the library with it; with `keepLibrary` it is one,
+ * and the record stays. The CTEs share one snapshot, so the check for other references still sees
+ * this job's rows and skips them by job id.
  */
 export function purgeJobRecordsCtes(
   s: string,
   { table, members, idCol }: RecordTableNames,
   alias: string,
+  options: PurgeRecordsOptions = {},
 ): string {
+  const gate = options.onlyIf ? ` and exists (select 1 from ${options.onlyIf})` : "";
+  const library = options.keepLibrary ? "" : ` and o.job_id <> ${LIBRARY_SQL}`;
   return `${alias}m as (
-      delete from ${s}.${members} where tenant = $1::text and job_id = $2::text returning ${idCol}
+      delete from ${s}.${members} where tenant = $1::text and job_id = $2::text${gate} returning ${idCol}
     ),
     ${alias} as (
       delete from ${s}.${table} r using ${alias}m
       where r.tenant = $1::text and r.id = ${alias}m.${idCol} collate "C"
         and not exists (select 1 from ${s}.${members} o
                         where o.tenant = $1::text and o.${idCol} = r.id collate "default"
-                          and o.job_id <> $2::text and o.job_id <> ${LIBRARY_SQL})
+                          and o.job_id <> $2::text${library})
       returning r.id
     ),
     ${alias}l as (

@@ -114,9 +114,11 @@ describe.skipIf(unreachable !== null)(`migrate on Postgres${unreachable ? ` (${u
     await sql.unsafe(`insert into ${s}.chunks (tenant, id, body) values ('t', 'c-old', '{"id": "c-old"}')`);
     await sql.unsafe(`insert into ${s}.chunk_jobs (tenant, job_id, chunk_id) values ('t', 'j-old', 'c-old')`);
 
-    expect(await migrate(sql, { schema })).toEqual({ applied: [7], version: 7 });
+    const latest = MIGRATIONS.at(-1)!.version;
+    const later = MIGRATIONS.filter((m) => m.version >= 7).map((m) => m.version);
+    expect(await migrate(sql, { schema })).toEqual({ applied: later, version: latest });
     await sql.unsafe(MIGRATIONS.find((m) => m.version === 7)!.sql(s));
-    expect(await migrate(sql, { schema })).toEqual({ applied: [], version: 7 });
+    expect(await migrate(sql, { schema })).toEqual({ applied: [], version: latest });
 
     const indexes = await sql.unsafe<{ indexdef: string }[]>(
       `select indexdef from pg_indexes where schemaname = $1 and tablename like 'library%' order by indexname`,
