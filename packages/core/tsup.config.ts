@@ -1,4 +1,9 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
+
+const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 
 const entry = { index: "src/index.ts", node: "src/node.ts", anthropic: "src/anthropic.ts" };
 const shared = {
@@ -9,6 +14,8 @@ const shared = {
   tsconfig: "tsconfig.build.json",
   // The rate limiter's and spend ledger's Lua (src/*/lua/*.lua) are bundled as text.
   loader: { ".lua": "text" },
+  // The version the OpenTelemetry tracer and meter report (src/telemetry/runner-telemetry.ts).
+  define: { __THREADMILL_VERSION__: JSON.stringify(version) },
 } as const;
 
 export default defineConfig([

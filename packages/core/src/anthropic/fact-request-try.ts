@@ -5,8 +5,9 @@ import type { SpendAmount, SpendReservation, SpendScope } from "../ports/spend-l
 import type { RateLimiter } from "../ratelimit/create-rate-limiter.js";
 import type { RateLimitHold } from "../ratelimit/rate-limit-hold.js";
 import type { SpendLedger } from "../spend/create-spend-ledger.js";
+import type { ModelUsage } from "../telemetry/model-usage.js";
 import type { ModelPrice } from "./model-prices.js";
-import { maxRequestCostMicroUsd, usageCostMicroUsd } from "./request-cost.js";
+import { maxRequestCostMicroUsd, modelUsage, usageCostMicroUsd } from "./request-cost.js";
 
 /** What every try of a request shares: the client, the model and its price, the limiter and the ledger. */
 export interface FactTryContext {
@@ -19,6 +20,8 @@ export interface FactTryContext {
   readonly ledger?: SpendLedger;
   readonly scope: SpendScope;
   readonly signal?: AbortSignal;
+  /** Told each answer's tokens and cost (the runner's `threadmill.llm.*` metrics). */
+  readonly recordUsage?: ((usage: ModelUsage) => void) | undefined;
 }
 
 /** One try's answer and what it cost. */
@@ -116,6 +119,7 @@ export async function sendFactTry(
   const u = message.usage;
   const costMicroUsd = usageCostMicroUsd(u, price, false);
   const input = u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
+  context.recordUsage?.(modelUsage(context.model, u, costMicroUsd));
   // The answer is paid for: bookkeeping that fails now must not throw it away (and send it again).
   // An unsettled reservation is charged in full when it expires, and an unsettled hold keeps its
   // reservation: both err on the side of spending less.

@@ -16,7 +16,7 @@ import { toProviderError } from "./provider-retry.js";
 import { type FactsRunContext, planNext, requestOptions } from "./facts-run-context.js";
 import { type ExtractionUnitResult, type FactsCursor, foldExtraction } from "./facts-unit.js";
 import type { PlannedFactRequest } from "./plan-fact-requests.js";
-import { usageCostMicroUsd } from "./request-cost.js";
+import { modelUsage, usageCostMicroUsd } from "./request-cost.js";
 import { answerOf, type FactRequestOutcome, runFactRequest } from "./run-fact-request.js";
 
 const unitOnly = (result: UnitResult<FactsCursor>): ExtractionUnitResult => ({
@@ -47,6 +47,7 @@ async function settleResult(
   if (result?.type === "succeeded") {
     const u = result.message.usage;
     cost = usageCostMicroUsd(u, run.price, true);
+    run.recordUsage?.(modelUsage(run.facts.model, u, cost));
     const tokens =
       u.input_tokens +
       (u.cache_creation_input_tokens ?? 0) +

@@ -4,6 +4,7 @@ import type { ConversationStore } from "../ports/conversation-store.js";
 import type { FactStore } from "../ports/fact-store.js";
 import type { RateLimiter } from "../ratelimit/create-rate-limiter.js";
 import type { SpendLedger } from "../spend/create-spend-ledger.js";
+import type { ModelUsage } from "../telemetry/model-usage.js";
 import { createFactRequestPacker } from "./fact-request-packer.js";
 import type { ResolvedFactTextRules } from "./fact-text-rules.js";
 import type { FactsJobOptions } from "./facts-job-options.js";
@@ -35,6 +36,8 @@ export interface FactsRunContext {
   readonly minTimeoutMs: number | undefined;
   /** How often a running batch is looked at, in ms. */
   readonly batchPollMs: number;
+  /** The runner's usage metrics (`StageContext.recordUsage`), when it records them. */
+  readonly recordUsage: ((usage: ModelUsage) => void) | undefined;
 }
 
 /** The next `count` requests from the cursor's position (the same ones every time from the same position). */
@@ -74,5 +77,6 @@ export function requestOptions(run: FactsRunContext, signal: AbortSignal): RunFa
     counter: run.counter,
     retries: run.retries,
     minTimeoutMs: run.minTimeoutMs,
+    recordUsage: run.recordUsage,
   };
 }

@@ -181,6 +181,7 @@ async function runContext(
     retries: options.retries,
     minTimeoutMs: options.minTimeoutMs,
     batchPollMs: options.batchPollMs ?? 60_000,
+    recordUsage: context.recordUsage,
   };
 }
 

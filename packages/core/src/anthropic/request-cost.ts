@@ -1,3 +1,4 @@
+import type { ModelUsage } from "../telemetry/model-usage.js";
 import type { ModelPrice } from "./model-prices.js";
 
 /** Token counts of one answer, as the API's `usage` reports them (cache fields may be absent or null). */
@@ -33,4 +34,16 @@ export function maxRequestCostMicroUsd(
 ): number {
   const inputPrice = Math.max(price.inputUsdPerMTok, price.cacheWriteUsdPerMTok);
   return Math.ceil(micro(inputTokens, inputPrice, batch) + micro(maxTokens, price.outputUsdPerMTok, batch));
+}
+
+/** An answer's `usage` and cost as the runner's metrics take them (`StageContext.recordUsage`). */
+export function modelUsage(model: string, usage: TokenUsage, costMicroUsd: number): ModelUsage {
+  return {
+    model,
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+    cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
+    costMicroUsd,
+  };
 }

@@ -1,3 +1,5 @@
+import { CancelledError } from "../errors/cancelled-error.js";
+
 /** What interrupted a claim without error. */
 export type InterruptReason = "deadline" | "stop" | "signal" | "wait";
 
@@ -21,4 +23,15 @@ export class RetryLater extends Error {
   ) {
     super("[threadmill] retry later");
   }
+}
+
+/**
+ * The failure a claim (or one of its stages or units) ended with, as telemetry and logs report it:
+ * the abort reason when the claim's signal aborted, unwrapped from `RetryLater`; `undefined` for an
+ * interrupt or a cancel, which are not failures.
+ */
+export function failureOf(signal: AbortSignal, thrown: unknown): unknown {
+  const cause = signal.aborted ? signal.reason : thrown;
+  if (cause instanceof Interrupt || CancelledError.isInstance(cause)) return undefined;
+  return cause instanceof RetryLater ? cause.error : cause;
 }

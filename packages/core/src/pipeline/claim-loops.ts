@@ -46,7 +46,7 @@ export function createClaimLoops(context: RunnerContext): ClaimLoops {
       try {
         next = await claimNext(context);
       } catch (error) {
-        context.report(error);
+        context.report(error, undefined, "claiming failed (store unreachable?); polling again");
       }
       if (!next) {
         await idleWait(idle.signal);

@@ -5,12 +5,13 @@ import type { NewProgressEvent } from "../ports/event.js";
 import type { Job, JobProgress } from "../ports/job.js";
 import type { Lease } from "../ports/lease.js";
 import type { Claim } from "../ports/queue.js";
+import type { ClaimTelemetry } from "../telemetry/runner-telemetry.js";
 import { Interrupt } from "./claim-interrupts.js";
 import { createHeartbeat, type Heartbeat } from "./heartbeat.js";
 import type { JobRun, RunOutcome } from "./job-run.js";
 import type { RunnerContext } from "./runner-options.js";
 import { unrefTimer } from "./sleep.js";
-import { briefly } from "./store-write-retries.js";
+import { briefly, mustWrite } from "./store-write-retries.js";
 
 /** The bounds of one claim. */
 export interface ClaimLimits {
@@ -30,6 +31,10 @@ export interface ClaimSession {
   readonly job: Job;
   readonly limits: ClaimLimits;
   readonly heartbeat: Heartbeat;
+  /** The claim's spans and metrics. */
+  readonly telemetry: ClaimTelemetry;
+  /** What every log line about this claim carries: `jobId`, `tenant`, `epoch`. */
+  readonly logFields: { readonly jobId: string; readonly tenant: string; readonly epoch: number };
   /** Aborts on a lost lease, a cancel, the deadline or the caller's signal; its reason says which. */
   readonly signal: AbortSignal;
   /** The current lease (renewed by the heartbeat). */
@@ -37,6 +42,10 @@ export interface ClaimSession {
   abort(reason: Error): void;
   /** Appends an event under the lease, retrying a store blip briefly. */
   emit(event: ClaimEvent): Promise<void>;
+  /** `mustWrite`, logging each retry of `operation` (`queue.release`, say). */
+  mustWrite<T>(operation: string, fn: () => Promise<T>): Promise<T>;
+  /** `briefly`, logging each retry of `operation`. */
+  briefly<T>(operation: string, fn: () => Promise<T>): Promise<T>;
   /** Updates the job's stage and progress (throttled unless `force`) and logs a `progress` event. */
   reportProgress(stage: string, progress: JobProgress | undefined, force: boolean): Promise<void>;
   /** Counts a finished, checkpointed unit. */
@@ -55,10 +64,16 @@ export function openClaimSession(
   claimedAt: number,
   limits: ClaimLimits,
 ): ClaimSession {
-  const { store, report } = context;
+  const { store, report, log } = context;
   const { job } = claim;
   const ref = { tenant: job.tenant, jobId: job.id, epoch: claim.lease.epoch };
+  const logFields = { jobId: job.id, tenant: job.tenant, epoch: ref.epoch };
   const controller = new AbortController();
+  const telemetry = context.telemetry.claim(job, ref.epoch, controller.signal);
+  const retrying =
+    (operation: string) =>
+    (error: unknown, attempt: number): void =>
+      log.warn({ ...logFields, operation, attempt, err: error }, `store write ${operation} failed; retrying`);
   const abort = (reason: Error) => {
     if (!controller.signal.aborted) controller.abort(reason);
   };
@@ -70,7 +85,7 @@ export function openClaimSession(
     claimedAt,
     onLost: abort,
     onCancel: abort,
-    onError: (error) => report(error, job.id),
+    onError: (error) => report(error, job.id, "lease renewal failed; retrying at the next renewal"),
   });
   const onOuterAbort = () =>
     abort(limits.signal?.reason instanceof Interrupt ? limits.signal.reason : new Interrupt("signal"));
@@ -95,7 +110,7 @@ export function openClaimSession(
         epoch: ref.epoch,
         at: Date.now(),
       });
-    });
+    }, retrying("events.append"));
   };
   /** Progress is cumulative, so a progress write that keeps failing is skipped: the next one supersedes it. */
   const reportProgress = async (stage: string, progress: JobProgress | undefined, force: boolean) => {
@@ -120,7 +135,7 @@ export function openClaimSession(
       }
     } catch (error) {
       if (LeaseLostError.isInstance(error)) throw error;
-      report(error, job.id);
+      report(error, job.id, "progress update failed; skipped, the next one supersedes it");
     }
   };
 
@@ -128,10 +143,14 @@ export function openClaimSession(
     job,
     limits,
     heartbeat,
+    telemetry,
+    logFields,
     signal: controller.signal,
     lease,
     abort,
     emit,
+    mustWrite: (operation, fn) => mustWrite(fn, retrying(operation)),
+    briefly: (operation, fn) => briefly(fn, retrying(operation)),
     reportProgress,
     unitDone() {
       progressed = true;

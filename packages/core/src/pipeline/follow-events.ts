@@ -36,7 +36,7 @@ export function followEvents(
         });
       } catch (error) {
         if (controller.signal.aborted) return;
-        report(error, jobId);
+        report(error, jobId, "reading the job's events failed; retrying");
         await sleep(context.pollMs, controller.signal).catch(() => {});
         continue;
       }
@@ -45,7 +45,7 @@ export function followEvents(
         try {
           onEvent(event);
         } catch (error) {
-          report(error, jobId);
+          report(error, jobId, "the onEvent callback threw; following the events all the same");
         }
         // A reset states the job's current status: when that is terminal, what follows is history.
         if (event.type === "reset" && event.status !== undefined && TERMINAL_STATUSES.has(event.status)) {

@@ -18,3 +18,5 @@ export { createRunner, type Runner } from "./runner.js";
 export type { RunnerOptions, RunnerRetryOptions, RunnerSink } from "./runner-options.js";
 export { defineSourceResolver, type SourceResolver } from "./source-resolver.js";
 export type { WorkOptions, WorkResult } from "./work-slice.js";
+// The types of the runner's `logger` and of `StageContext.recordUsage`.
+export type { ModelUsage, RunnerLogger } from "../telemetry/index.js";

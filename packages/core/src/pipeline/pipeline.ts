@@ -6,6 +6,7 @@ import type { Job, JobProgress } from "../ports/job.js";
 import type { Lease } from "../ports/lease.js";
 import type { StoredConversation } from "../ports/conversation-store.js";
 import type { Source } from "../ports/source.js";
+import type { ModelUsage } from "../telemetry/model-usage.js";
 import type { JsonObject, JsonValue } from "../util/json.js";
 
 /** What a stage sees when it opens for one claim of a job. */
@@ -22,6 +23,11 @@ export interface StageContext {
    * reads to tell unchanged conversations from changed ones; absent when the store has none.
    */
   readonly library?: LibraryStore;
+  /**
+   * Tells the runner what a model call consumed, for its `threadmill.llm.*` metrics (the facts stage
+   * calls it for every answer); absent when nothing records it.
+   */
+  readonly recordUsage?: (usage: ModelUsage) => void;
 }
 
 /** What one unit of work sees. */

@@ -1,7 +1,7 @@
 import { CancelledError } from "../errors/cancelled-error.js";
 import { JobConfigurationError } from "../errors/job-configuration-error.js";
 import type { Checkpoint } from "../ports/checkpoint-store.js";
-import type { Job } from "../ports/job.js";
+import type { Job, JobError } from "../ports/job.js";
 import type { Claim } from "../ports/queue.js";
 import type { Source } from "../ports/source.js";
 import { type ClaimLimits, type ClaimSession, openClaimSession } from "./claim-session.js";
@@ -11,7 +11,6 @@ import type { RunnerContext } from "./runner-options.js";
 import { runStage } from "./run-stage.js";
 import { settleClaim } from "./settle-claim.js";
 import { assertSourceRef } from "./source-resolver.js";
-import { mustWrite } from "./store-write-retries.js";
 import { createYielder } from "./yielder.js";
 
 /** Claims the next due job (or the named one) for this worker; `null` when there is none. */
@@ -19,24 +18,34 @@ export async function claimNext(
   context: RunnerContext,
   named?: { tenant: string; jobId: string },
 ): Promise<{ claim: Claim; claimedAt: number } | null> {
+  await context.telemetry.ready();
   const claimedAt = performance.now();
   const claim = await context.store.queue.claim(context.workerId, context.leaseMs, named);
   return claim ? { claim, claimedAt } : null;
 }
 
+/** How a claim ended, and the failure that ended it, if any. */
+interface ClaimEnd {
+  readonly run: JobRun;
+  readonly failure?: unknown;
+}
+
 /** Dead-letters a job claimed more often than `maxAttempts` without progress (crashes, lost leases). */
-async function giveUp(context: RunnerContext, session: ClaimSession): Promise<JobRun> {
+async function giveUp(context: RunnerContext, session: ClaimSession): Promise<ClaimEnd> {
   const { job } = session;
   const message = `[threadmill] job ${job.id} made no progress in ${job.maxAttempts} attempts (crashes, lost leases or errors); giving up.${job.error ? ` Last error: ${job.error.message}` : ""}`;
-  await mustWrite(() =>
-    context.store.queue.deadLetter(session.lease(), {
-      code: job.error?.code ?? "ATTEMPTS_EXHAUSTED",
-      name: job.error?.name ?? "Error",
-      message,
-      retriable: false,
-    }),
+  const error: JobError = {
+    code: job.error?.code ?? "ATTEMPTS_EXHAUSTED",
+    name: job.error?.name ?? "Error",
+    message,
+    retriable: false,
+  };
+  await session.mustWrite("queue.deadLetter", () => context.store.queue.deadLetter(session.lease(), error));
+  context.log.error(
+    { ...session.logFields, attempts: job.attempts, err: error },
+    "job failed: attempts exhausted (dead-lettered)",
   );
-  return session.finish("failed", "error");
+  return { run: session.finish("failed", "error"), failure: error };
 }
 
 /** The job's pipeline; throws `JobConfigurationError` when this worker does not have it. */
@@ -64,6 +73,44 @@ async function resolveSource(context: RunnerContext, job: Job): Promise<Source> 
   return await resolver(job.input, { tenant: job.tenant, jobId: job.id });
 }
 
+/** The claim's stages from the job's checkpoint until the job succeeds; throws what ends the claim otherwise. */
+async function workClaim(context: RunnerContext, session: ClaimSession): Promise<ClaimEnd> {
+  const { job, telemetry } = session;
+  const { store } = context;
+  // First, so the log shows every claim, also one that fails opening its source or checkpoint.
+  const stage = job.stage ?? context.pipelines[job.pipeline]?.stages[0]?.name;
+  await session.emit({ type: "started", status: "running", ...(stage ? { stage } : {}) });
+  if (job.attempts > job.maxAttempts) return await giveUp(context, session);
+  if (job.cancelRequested) throw new CancelledError({ jobId: job.id });
+  const pipeline = pipelineOf(context, job);
+  const source = telemetry.countBytes(await resolveSource(context, job));
+  const stageContext: StageContext = {
+    job,
+    options: job.options,
+    source,
+    signal: session.signal,
+    ...(context.librarySink ? { library: context.librarySink } : {}),
+    ...(telemetry.recordUsage ? { recordUsage: telemetry.recordUsage } : {}),
+  };
+  let checkpoint: Checkpoint = (await store.checkpoints.load(job.tenant, job.id)) ?? {
+    stage: pipeline.stages[0]!.name,
+    cursors: {},
+    completed: [],
+    counts: {},
+  };
+  const yielder = createYielder(context.yieldEveryMs, session.signal);
+  for (const stage of pipeline.stages as readonly Stage[]) {
+    if (checkpoint.completed.includes(stage.name)) continue;
+    checkpoint = await runStage(context, session, { pipeline, stage, checkpoint, stageContext, yielder });
+  }
+  session.heartbeat.assertValid();
+  await session.mustWrite("queue.complete", () =>
+    store.queue.complete(session.lease(), { status: "succeeded", result: checkpoint.counts }),
+  );
+  context.log.info({ ...session.logFields, counts: checkpoint.counts }, "job succeeded");
+  return { run: session.finish("succeeded") };
+}
+
 /**
  * Works one claim of a job: its stages from the job's checkpoint until the job succeeds, or the
  * claim ends in a cancel, an interrupt, a lost lease or an error (`settleClaim` decides what then).
@@ -75,42 +122,24 @@ export async function runClaim(
   limits: ClaimLimits,
 ): Promise<JobRun> {
   const session = openClaimSession(context, claim, claimedAt, limits);
-  const { job } = session;
-  const { store } = context;
+  context.log.debug(
+    { ...session.logFields, attempt: claim.job.attempts, workerId: context.workerId },
+    "job claimed",
+  );
+  let end: ClaimEnd;
   try {
-    // First, so the log shows every claim, also one that fails opening its source or checkpoint.
-    const stage = job.stage ?? context.pipelines[job.pipeline]?.stages[0]?.name;
-    await session.emit({ type: "started", status: "running", ...(stage ? { stage } : {}) });
-    if (job.attempts > job.maxAttempts) return await giveUp(context, session);
-    if (job.cancelRequested) throw new CancelledError({ jobId: job.id });
-    const pipeline = pipelineOf(context, job);
-    const source = await resolveSource(context, job);
-    const stageContext: StageContext = {
-      job,
-      options: job.options,
-      source,
-      signal: session.signal,
-      ...(context.librarySink ? { library: context.librarySink } : {}),
-    };
-    let checkpoint: Checkpoint = (await store.checkpoints.load(job.tenant, job.id)) ?? {
-      stage: pipeline.stages[0]!.name,
-      cursors: {},
-      completed: [],
-      counts: {},
-    };
-    const yielder = createYielder(context.yieldEveryMs, session.signal);
-    for (const stage of pipeline.stages as readonly Stage[]) {
-      if (checkpoint.completed.includes(stage.name)) continue;
-      checkpoint = await runStage(context, session, { pipeline, stage, checkpoint, stageContext, yielder });
-    }
-    session.heartbeat.assertValid();
-    await mustWrite(() =>
-      store.queue.complete(session.lease(), { status: "succeeded", result: checkpoint.counts }),
-    );
-    return session.finish("succeeded");
+    end = await workClaim(context, session);
   } catch (error) {
-    return await settleClaim(context, session, error);
+    end = { run: await settleClaim(context, session, error), failure: error };
   } finally {
     session.dispose();
   }
+  session.telemetry.end(end.run, end.failure);
+  if (end.run.outcome === "lease-lost") {
+    context.log.warn(
+      session.logFields,
+      "lease lost: this worker stopped the job; the lease holder (or the next claim) resumes it",
+    );
+  }
+  return end.run;
 }

@@ -4,7 +4,6 @@ import type { ClaimSession } from "./claim-session.js";
 import type { Pipeline, Stage, StageContext, StageRun, UnitResult } from "./pipeline.js";
 import type { RunnerContext } from "./runner-options.js";
 import { runUnit } from "./run-unit.js";
-import { briefly } from "./store-write-retries.js";
 import type { Yielder } from "./yielder.js";
 
 /** The checkpoint after a unit: its cursor, counts added, and the next stage when this one is done. */
@@ -51,32 +50,44 @@ export async function runStage(
   const timer = context.timers.timerFor(session.job.pipeline, stage.name);
   await session.emit({ type: "stage", status: "running", stage: stage.name });
   const opened: { run: StageRun | null } = { run: null };
-  try {
-    for (;;) {
-      session.signal.throwIfAborted();
-      if (limits.stopping?.()) throw new Interrupt("stop");
-      if (Date.now() + timer.estimate() > limits.softDeadline) throw new Interrupt("deadline");
-      const startedAt = performance.now();
-      const result = await runUnit(context, session, { ...input, checkpoint, timer, opened });
-      timer.record(performance.now() - startedAt);
-      checkpoint = advanceCheckpoint(pipeline, stage, checkpoint, result);
-      session.heartbeat.assertValid();
-      const saved = checkpoint;
-      await briefly(async () => {
+  return session.telemetry.stage(stage.name, async (traced) => {
+    try {
+      for (;;) {
+        session.signal.throwIfAborted();
+        if (limits.stopping?.()) throw new Interrupt("stop");
+        if (Date.now() + timer.estimate() > limits.softDeadline) throw new Interrupt("deadline");
+        const startedAt = performance.now();
+        const result = await traced.unit((unit) =>
+          runUnit(context, session, { ...input, checkpoint, timer, opened, telemetry: unit }),
+        );
+        timer.record(performance.now() - startedAt);
+        checkpoint = advanceCheckpoint(pipeline, stage, checkpoint, result);
         session.heartbeat.assertValid();
-        await context.store.checkpoints.save(session.lease(), saved);
-      });
-      session.unitDone();
-      await session.reportProgress(stage.name, result.progress, result.done || result.flushProgress === true);
-      if (result.done) return checkpoint;
-      // The unit is waiting on something outside (a Message Batch): the job goes back to the queue
-      // until then rather than holding this worker; the checkpoint just saved keeps its attempts at 0.
-      if (result.wakeAt !== undefined && result.wakeAt > Date.now())
-        throw new Interrupt("wait", result.wakeAt);
-      await yielder();
+        const saved = checkpoint;
+        await session.briefly("checkpoints.save", async () => {
+          session.heartbeat.assertValid();
+          await context.store.checkpoints.save(session.lease(), saved);
+        });
+        session.unitDone();
+        await session.reportProgress(
+          stage.name,
+          result.progress,
+          result.done || result.flushProgress === true,
+        );
+        if (result.done) return checkpoint;
+        // The unit is waiting on something outside (a Message Batch): the job goes back to the queue
+        // until then rather than holding this worker; the checkpoint just saved keeps its attempts at 0.
+        if (result.wakeAt !== undefined && result.wakeAt > Date.now())
+          throw new Interrupt("wait", result.wakeAt);
+        await yielder();
+      }
+    } finally {
+      const open = opened.run as StageRun | null;
+      if (open) {
+        await Promise.resolve(open.close?.()).catch((e: unknown) =>
+          context.report(e, session.job.id, `closing stage ${stage.name} failed`),
+        );
+      }
     }
-  } finally {
-    const open = opened.run as StageRun | null;
-    if (open) await Promise.resolve(open.close?.()).catch((e: unknown) => context.report(e, session.job.id));
-  }
+  });
 }

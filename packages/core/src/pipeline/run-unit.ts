@@ -5,6 +5,7 @@ import type { JsonValue } from "../util/json.js";
 import { retryAfterOf, toJobError } from "./classify-error.js";
 import { RetryLater } from "./claim-interrupts.js";
 import type { ClaimSession } from "./claim-session.js";
+import type { UnitTelemetry } from "../telemetry/runner-telemetry.js";
 import type { Stage, StageContext, StageRun, UnitContext, UnitResult } from "./pipeline.js";
 import type { RunnerContext } from "./runner-options.js";
 import { sleep } from "./sleep.js";
@@ -21,6 +22,8 @@ export interface UnitInput {
   readonly timer: UnitTimer;
   /** The stage's open run, kept across units; a failed unit closes it and the next try reopens it. */
   readonly opened: { run: StageRun | null };
+  /** The unit's span, told about each retry. */
+  readonly telemetry: UnitTelemetry;
 }
 
 /**
@@ -58,7 +61,7 @@ export function runUnit(
         opened.run = null;
         await Promise.resolve()
           .then(() => failed?.close?.())
-          .catch((e: unknown) => context.report(e, session.job.id));
+          .catch((e: unknown) => context.report(e, session.job.id, `closing stage ${stage.name} failed`));
         throw error;
       }
     },
@@ -78,6 +81,11 @@ export function runUnit(
         if (Date.now() + delay + input.timer.estimate() > session.limits.softDeadline) {
           throw new RetryLater(delay, error);
         }
+        input.telemetry.retried(error, attemptNumber);
+        context.log.warn(
+          { ...session.logFields, stage: stage.name, attempt: attemptNumber, retriesLeft, err: error },
+          `unit of stage ${stage.name} failed; retrying in this claim`,
+        );
         await session.emit({
           type: "retrying",
           status: "running",

@@ -3,6 +3,8 @@ import type { ConversationStore } from "../ports/conversation-store.js";
 import type { Adapter } from "../ports/adapter.js";
 import type { FactStore } from "../ports/fact-store.js";
 import type { LibraryStore } from "../ports/library-store.js";
+import { createRunnerLog, type RunnerLog, type RunnerLogger } from "../telemetry/runner-logger.js";
+import { createRunnerTelemetry, type RunnerTelemetry } from "../telemetry/runner-telemetry.js";
 import { createJobId } from "../util/job-id.js";
 import { classifyError, type ErrorClass } from "./classify-error.js";
 import type { Pipeline } from "./pipeline.js";
@@ -71,6 +73,19 @@ export interface RunnerOptions {
   readonly classifyError?: (error: unknown) => ErrorClass;
   /** Told about errors the runner recovers from (a failed renewal, an unreachable store while idle). */
   readonly onError?: (context: { readonly error: unknown; readonly jobId?: string }) => void;
+  /**
+   * A structured logger (pino's, or any `{ debug, info, warn, error }` called as `(fields, message)`),
+   * told what the runner recovers from: failed renewals and store writes, unit retries, lost leases,
+   * jobs released for a later attempt or dead-lettered. Messages and errors are redacted; errors are
+   * passed as `err: { name, code, message }`, never as the error object. @default none (no logging)
+   */
+  readonly logger?: RunnerLogger;
+  /**
+   * `false` turns OpenTelemetry off. Otherwise, when `@opentelemetry/api` is installed, the runner
+   * traces claims, stages and units and records metrics through the global tracer and meter
+   * providers (those an OpenTelemetry SDK registers); without it nothing happens. @default on
+   */
+  readonly telemetry?: false;
 }
 
 /** The runner's options with every default applied, and what its parts share. */
@@ -93,8 +108,15 @@ export interface RunnerContext {
   readonly factSink: FactStore | undefined;
   /** `sink.library`, else the store's `library`; `undefined` when neither has one (no change detection). */
   readonly librarySink: LibraryStore | undefined;
-  /** Hands an error the runner recovers from to `onError`, which may not throw into the worker. */
-  readonly report: (error: unknown, jobId?: string) => void;
+  /**
+   * Hands an error the runner recovers from to `onError` (which may not throw into the worker) and
+   * logs it as a warning with `message`.
+   */
+  readonly report: (error: unknown, jobId: string | undefined, message: string) => void;
+  /** The `logger`, redacting and never throwing; silent without one. */
+  readonly log: RunnerLog;
+  /** Spans and metrics (no-ops without `@opentelemetry/api` or with `telemetry: false`). */
+  readonly telemetry: RunnerTelemetry;
   /** Unit durations per pipeline stage, shared by the claims of this runner. */
   readonly timers: StageTimers;
 }
@@ -123,11 +145,13 @@ export function resolveRunnerOptions(options: RunnerOptions): RunnerContext {
   const leaseMs = positive(options.leaseMs, 15_000, "leaseMs");
   const renewEveryMs = positive(options.renewEveryMs, Math.min(5_000, leaseMs / 3), "renewEveryMs");
   if (renewEveryMs >= leaseMs) throw new RangeError("[threadmill] renewEveryMs must be shorter than leaseMs");
+  const workerId = options.workerId ?? `worker-${createJobId()}`;
+  const log = createRunnerLog(options.logger);
   const context: RunnerContext = {
     store,
     pipelines: options.pipelines,
     sources: options.sources ?? {},
-    workerId: options.workerId ?? `worker-${createJobId()}`,
+    workerId,
     leaseMs,
     renewEveryMs,
     pollMs: positive(options.pollMs, 1_000, "pollMs"),
@@ -145,7 +169,8 @@ export function resolveRunnerOptions(options: RunnerOptions): RunnerContext {
     chunkSink: options.sink?.chunks ?? store.chunks,
     factSink: options.sink?.facts ?? store.facts,
     librarySink: options.sink?.library ?? store.library,
-    report: (error, jobId) => {
+    report: (error, jobId, message) => {
+      log.warn(jobId === undefined ? { err: error } : { jobId, err: error }, message);
       try {
         options.onError?.(jobId === undefined ? { error } : { error, jobId });
       } catch {
@@ -153,6 +178,8 @@ export function resolveRunnerOptions(options: RunnerOptions): RunnerContext {
       }
     },
     timers: createStageTimers(),
+    log,
+    telemetry: createRunnerTelemetry({ enabled: options.telemetry !== false, workerId }),
   };
   assertPipelines(options.pipelines);
   return context;

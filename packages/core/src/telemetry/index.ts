@@ -1,0 +1,2 @@
+export type { ModelUsage } from "./model-usage.js";
+export type { RunnerLogger } from "./runner-logger.js";
