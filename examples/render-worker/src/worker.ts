@@ -1,5 +1,5 @@
 import { createImportPipeline, createRunner } from "@threadmill/core/node";
-import { log } from "./log.js";
+import { log, runnerLogger } from "./log.js";
 import { openStore } from "./open-store.js";
 
 /**
@@ -17,7 +17,7 @@ const runner = createRunner({
   store: store.adapter,
   pipelines: { import: createImportPipeline({ ...(batchBytes ? { batchBytes } : {}) }) },
   ...(process.env.THREADMILL_WORKER_ID ? { workerId: process.env.THREADMILL_WORKER_ID } : {}),
-  onError: ({ error, jobId }) => log("error", { jobId, message: String((error as Error)?.message ?? error) }),
+  logger: runnerLogger,
 });
 
 let stopping = false;
