@@ -7,6 +7,7 @@ import {
   type FindJobsOptions,
   type Job,
   type JobAdmin,
+  type JobRef,
   TERMINAL_STATUSES,
 } from "@threadmill/core";
 import { purgeMemoryJob } from "./memory-job-purge.js";
@@ -49,17 +50,17 @@ function cleanup(state: MemoryState, options: CleanupOptions): CleanupResult {
   assertOpen(state, "admin.cleanup");
   const cutoff = state.now() - options.olderThanMs;
   const limit = options.limit ?? 500;
-  const due: { tenant: string; id: string }[] = [];
+  const due: JobRef[] = [];
   for (const [tenant, t] of state.tenants) {
     for (const job of t.jobs.values()) {
       if (TERMINAL_STATUSES.has(job.status) && job.finishedAt !== null && job.finishedAt <= cutoff) {
-        due.push({ tenant, id: job.id });
+        due.push({ tenant, jobId: job.id });
       }
     }
   }
-  const now = due.slice(0, limit);
-  for (const { tenant, id } of now) purgeMemoryJob(state, tenant, id, true);
-  return { jobs: now.length, more: due.length > now.length };
+  const removed = due.slice(0, limit);
+  for (const { tenant, jobId } of removed) purgeMemoryJob(state, tenant, jobId, true);
+  return { jobs: removed.length, more: due.length > removed.length, removed };
 }
 
 /** The `JobAdmin` port over the in-process state; each call is atomic. */

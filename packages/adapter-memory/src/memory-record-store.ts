@@ -3,6 +3,7 @@ import {
   type Lease,
   type ListRecordsOptions,
   type MembershipChange,
+  type PurgeJobOptions,
   type RecordScope,
   type RecordStore,
 } from "@threadmill/core";
@@ -100,7 +101,10 @@ export function createMemoryRecordStore<T extends { readonly id: string }>(
       t.sorted.clear();
       const [holds, adds, removes] = lists as [string[], string[], string[]];
       for (const id of holds) if (t.records.has(id)) hold(t, lease.jobId, id);
-      for (const id of removes) t.library.delete(id);
+      for (const id of removes) {
+        // Cleanup kept it only for the library: held by no job, it goes when it leaves.
+        if (t.library.delete(id) && !t.jobsOf.has(id)) t.records.delete(id);
+      }
       for (const id of adds) if (t.records.has(id)) t.library.add(id);
     },
 
@@ -137,10 +141,10 @@ export function createMemoryRecordStore<T extends { readonly id: string }>(
       return options.library ? t.library.size : t.records.size;
     },
 
-    async purgeJob(tenant: string, jobId: string): Promise<void> {
+    async purgeJob(tenant: string, jobId: string, options?: PurgeJobOptions): Promise<void> {
       assertOpen(state, `${kind}.purgeJob`);
       const ten = state.tenants.get(tenant);
-      if (ten) purgeJobRecords(table(ten), jobId);
+      if (ten) purgeJobRecords(table(ten), jobId, options?.keepLibrary === true);
     },
 
     async purgeTenant(tenant: string): Promise<void> {

@@ -46,6 +46,7 @@ export {
   LIBRARY_MEMBERSHIP,
   type ListRecordsOptions,
   type MembershipChange,
+  type PurgeJobOptions,
   type RecordScope,
   type RecordStore,
 } from "./record-store.js";

@@ -1,4 +1,5 @@
 import type { Job, JobStatus } from "./job.js";
+import type { JobRef } from "./lease.js";
 
 /** How long a queued job may sit past its `runAt` before `JobAdmin.find({ stuck: true })` reports it. */
 export const DEFAULT_QUEUED_GRACE_MS = 5 * 60_000;
@@ -36,6 +37,8 @@ export interface CleanupResult {
   readonly jobs: number;
   /** Whether more jobs were due than `limit` allowed: call again. */
   readonly more: boolean;
+  /** The jobs removed, so sinks in another store can be cleaned too (`runner.cleanup` does). */
+  readonly removed: readonly JobRef[];
 }
 
 /** What `JobAdmin.check` found; it throws `StorageError` when the store cannot be reached. */

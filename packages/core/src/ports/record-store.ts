@@ -22,6 +22,12 @@ export interface ListRecordsOptions extends RecordScope {
   readonly limit?: number;
 }
 
+/** Options of `RecordStore.purgeJob`. */
+export interface PurgeJobOptions {
+  /** Keep the records in the tenant's library even when no other job references them. @default false */
+  readonly keepLibrary?: boolean;
+}
+
 /** What `RecordStore.updateMembership` changes; every list may be empty or absent. */
 export interface MembershipChange {
   readonly hold?: readonly string[];
@@ -55,16 +61,19 @@ export interface RecordStore<T extends { readonly id: string }> {
   /**
    * Changes memberships of records the tenant already has, in one atomic step (fenced like
    * `upsert`): the lease's job comes to hold `hold` (a re-import's unchanged records, no record
-   * written), `addToLibrary` enter the tenant's library and `removeFromLibrary` leave it. A reader of
-   * the library sees all of the change or none of it. Ids the tenant lacks are skipped. Idempotent.
+   * written), `addToLibrary` enter the tenant's library and `removeFromLibrary` leave it; a record
+   * that leaves the library with no job referencing it any more (its jobs were cleaned up) is
+   * deleted in the same step. A reader of the library sees all of the change or none of it. Ids the
+   * tenant lacks are skipped. Idempotent.
    */
   updateMembership(lease: Lease, change: MembershipChange): Promise<void>;
   /**
    * Removes the job's memberships and every record of the tenant no other job references (library
-   * membership is no reference: a record removed leaves the library too). Used by `JobStore.purge`
-   * and, for a sink in another store, by the runner. Idempotent.
+   * membership is no reference: a record removed leaves the library too), or, with `keepLibrary`
+   * (retention's cleanup), every such record not in the tenant's library. Used by `JobStore.purge`,
+   * `JobAdmin.cleanup` and, for a sink in another store, by the runner. Idempotent.
    */
-  purgeJob(tenant: string, jobId: string): Promise<void>;
+  purgeJob(tenant: string, jobId: string, options?: PurgeJobOptions): Promise<void>;
   /** Removes every record and membership of the tenant. Idempotent. */
   purgeTenant(tenant: string): Promise<void>;
 }

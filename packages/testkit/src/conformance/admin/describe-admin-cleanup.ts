@@ -13,6 +13,9 @@ import {
 import { byId, expectJobGone } from "../purge/purge-fixtures.js";
 import { adminCase, finishedJob, openAdmin } from "./admin-fixtures.js";
 
+const refs = (list: readonly { tenant: string; jobId: string }[]) =>
+  list.map((r) => `${r.jobId}|${r.tenant}`).sort();
+
 /** `JobAdmin.cleanup`: retention that removes exactly the old finished jobs and what only they held. */
 export function describeAdminCleanup(options: AdapterConformanceOptions): void {
   adminCase(
@@ -24,6 +27,13 @@ export function describeAdminCleanup(options: AdapterConformanceOptions): void {
       const other = uniqueTenant("other");
       const old = await createAndClaim(adapter, tenant, 30_000, { idempotencyKey: "idem" });
       const live = await createAndClaim(adapter, tenant);
+      const liveCheckpoint = {
+        stage: "import",
+        cursors: { import: 7 },
+        completed: [],
+        counts: { chunks: 1 },
+      };
+      await adapter.checkpoints.save(live.lease, liveCheckpoint);
       const convs = ["c-only-old", "c-library", "c-shared"].map((id, i) => sampleConversation(id, i));
       const chunks = ["k-only-old", "k-library", "k-shared"].map((id, i) => sampleChunk(id, i));
       const facts = ["f-only-old", "f-library", "f-shared"].map((id, i) => sampleFact(id, i));
@@ -47,14 +57,22 @@ export function describeAdminCleanup(options: AdapterConformanceOptions): void {
       const liveJob = await adapter.jobs.get(tenant, live.job.id);
       const queuedJob = await adapter.jobs.get(other, queued.id);
 
-      expect(await admin.cleanup({ olderThanMs: 0 })).toStrictEqual({ jobs: 3, more: false });
+      const first = await admin.cleanup({ olderThanMs: 0 });
+      expect({ jobs: first.jobs, more: first.more }).toStrictEqual({ jobs: 3, more: false });
+      expect(refs(first.removed)).toStrictEqual(
+        refs([
+          { tenant, jobId: old.job.id },
+          { tenant: other, jobId: otherFailed.job.id },
+          { tenant: other, jobId: cancelled.id },
+        ]),
+      );
 
       await expectJobGone(adapter, tenant, old.job.id);
       await expectJobGone(adapter, other, otherFailed.job.id);
       await expectJobGone(adapter, other, cancelled.id);
       expect(await adapter.jobs.get(tenant, live.job.id)).toStrictEqual(liveJob);
       expect(await adapter.jobs.get(other, queued.id)).toStrictEqual(queuedJob);
-      expect(await adapter.checkpoints.load(tenant, live.job.id)).toBeNull();
+      expect(await adapter.checkpoints.load(tenant, live.job.id)).toMatchObject(liveCheckpoint);
       expect(await adapter.conversations.list(tenant)).toStrictEqual(byId(convs.slice(1)));
       expect(await adapter.conversations.list(tenant, { library: true })).toStrictEqual([convs[1]]);
       expect(await adapter.conversations.list(tenant, { jobId: live.job.id })).toStrictEqual([convs[2]]);
@@ -72,9 +90,13 @@ export function describeAdminCleanup(options: AdapterConformanceOptions): void {
       const again = await adapter.jobs.create(spec(tenant, { idempotencyKey: "idem" }));
       expect(again.created).toBe(true);
       await adapter.queue.complete(live.lease, { status: "succeeded" });
-      expect(await admin.cleanup({ olderThanMs: 0 })).toStrictEqual({ jobs: 1, more: false });
+      expect(await admin.cleanup({ olderThanMs: 0 })).toStrictEqual({
+        jobs: 1,
+        more: false,
+        removed: [{ tenant, jobId: live.job.id }],
+      });
       expect(await adapter.conversations.list(tenant)).toStrictEqual([convs[1]]);
-      expect(await admin.cleanup({ olderThanMs: 0 })).toStrictEqual({ jobs: 0, more: false });
+      expect(await admin.cleanup({ olderThanMs: 0 })).toStrictEqual({ jobs: 0, more: false, removed: [] });
     },
   );
 
@@ -90,8 +112,16 @@ export function describeAdminCleanup(options: AdapterConformanceOptions): void {
       const recent = await finishedJob(adapter, tenant, "cancelled");
       await adapter.jobs.retry(tenant, retried.job.id);
 
-      expect(await admin.cleanup({ olderThanMs: 60_000 })).toStrictEqual({ jobs: 0, more: false });
-      expect(await admin.cleanup({ olderThanMs: 750 })).toStrictEqual({ jobs: 1, more: false });
+      expect(await admin.cleanup({ olderThanMs: 60_000 })).toStrictEqual({
+        jobs: 0,
+        more: false,
+        removed: [],
+      });
+      expect(await admin.cleanup({ olderThanMs: 750 })).toStrictEqual({
+        jobs: 1,
+        more: false,
+        removed: [{ tenant, jobId: older.job.id }],
+      });
       expect(await adapter.jobs.get(tenant, older.job.id)).toBeNull();
       expect((await adapter.jobs.get(tenant, recent.job.id))?.status).toBe("cancelled");
       expect((await adapter.jobs.get(tenant, retried.job.id))?.status).toBe("queued");
@@ -104,10 +134,82 @@ export function describeAdminCleanup(options: AdapterConformanceOptions): void {
     const { adapter, admin } = await openAdmin(options);
     const tenant = uniqueTenant();
     for (let i = 0; i < 3; i += 1) await finishedJob(adapter, tenant, "succeeded");
-    expect(await admin.cleanup({ olderThanMs: 0, limit: 2 })).toStrictEqual({ jobs: 2, more: true });
-    expect(await admin.cleanup({ olderThanMs: 0, limit: 2 })).toStrictEqual({ jobs: 1, more: false });
+    expect(await admin.cleanup({ olderThanMs: 0, limit: 2 })).toMatchObject({ jobs: 2, more: true });
+    expect(await admin.cleanup({ olderThanMs: 0, limit: 2 })).toMatchObject({ jobs: 1, more: false });
     expect(await adapter.jobs.list(tenant)).toStrictEqual([]);
   });
+
+  adminCase(
+    options,
+    "a record cleanup kept for the library is deleted once a later import takes it out of the library",
+    async () => {
+      const { adapter, admin } = await openAdmin(options);
+      const tenant = uniqueTenant();
+      const first = await createAndClaim(adapter, tenant);
+      await adapter.conversations.upsert(first.lease, [sampleConversation("c1")]);
+      await adapter.chunks.upsert(first.lease, [sampleChunk("k1")]);
+      await adapter.facts?.upsert(first.lease, [sampleFact("f1")]);
+      await adapter.library?.upsert(first.lease, [sampleLibraryVersion("v1")]);
+      await adapter.conversations.updateMembership(first.lease, { addToLibrary: ["c1"] });
+      await adapter.chunks.updateMembership(first.lease, { addToLibrary: ["k1"] });
+      await adapter.facts?.updateMembership(first.lease, { addToLibrary: ["f1"] });
+      await adapter.library?.updateMembership(first.lease, { addToLibrary: ["v1"] });
+      await adapter.queue.complete(first.lease, { status: "succeeded" });
+      await admin.cleanup({ olderThanMs: 0 });
+      expect(await adapter.chunks.list(tenant)).toStrictEqual([sampleChunk("k1")]);
+
+      // A re-import replaces k1 by k2 (and so on): the old versions leave the library and, held by no
+      // job any more, must go too, or retention would keep every replaced version for ever.
+      const second = await createAndClaim(adapter, tenant);
+      await adapter.conversations.upsert(second.lease, [sampleConversation("c2", 1)]);
+      await adapter.chunks.upsert(second.lease, [sampleChunk("k2", 1)]);
+      await adapter.facts?.upsert(second.lease, [sampleFact("f2", 1)]);
+      await adapter.library?.upsert(second.lease, [sampleLibraryVersion("v2", 1)]);
+      await adapter.conversations.updateMembership(second.lease, {
+        addToLibrary: ["c2"],
+        removeFromLibrary: ["c1"],
+      });
+      await adapter.chunks.updateMembership(second.lease, {
+        addToLibrary: ["k2"],
+        removeFromLibrary: ["k1"],
+      });
+      await adapter.facts?.updateMembership(second.lease, {
+        addToLibrary: ["f2"],
+        removeFromLibrary: ["f1"],
+      });
+      await adapter.library?.updateMembership(second.lease, {
+        addToLibrary: ["v2"],
+        removeFromLibrary: ["v1"],
+      });
+      expect(await adapter.conversations.list(tenant)).toStrictEqual([sampleConversation("c2", 1)]);
+      expect(await adapter.chunks.list(tenant)).toStrictEqual([sampleChunk("k2", 1)]);
+      expect(await adapter.chunks.get(tenant, ["k1"])).toStrictEqual([]);
+      if (adapter.facts) expect(await adapter.facts.list(tenant)).toStrictEqual([sampleFact("f2", 1)]);
+      if (adapter.library)
+        expect(await adapter.library.list(tenant)).toStrictEqual([sampleLibraryVersion("v2", 1)]);
+      // A record another job still holds stays when it leaves the library.
+      await adapter.chunks.updateMembership(second.lease, { removeFromLibrary: ["k2"] });
+      expect(await adapter.chunks.list(tenant)).toStrictEqual([sampleChunk("k2", 1)]);
+    },
+  );
+
+  adminCase(
+    options,
+    "purgeJob with keepLibrary keeps the library's records and removes the rest of the job's",
+    async () => {
+      const { adapter } = await openAdmin(options);
+      const tenant = uniqueTenant();
+      const claim = await createAndClaim(adapter, tenant);
+      await adapter.chunks.upsert(claim.lease, [sampleChunk("in-library"), sampleChunk("only-job", 1)]);
+      await adapter.chunks.updateMembership(claim.lease, { addToLibrary: ["in-library"] });
+      await adapter.chunks.purgeJob(tenant, claim.job.id, { keepLibrary: true });
+      expect(await adapter.chunks.list(tenant)).toStrictEqual([sampleChunk("in-library")]);
+      expect(await adapter.chunks.list(tenant, { library: true })).toStrictEqual([sampleChunk("in-library")]);
+      expect(await adapter.chunks.count(tenant, { jobId: claim.job.id })).toBe(0);
+      await adapter.chunks.purgeJob(tenant, claim.job.id, { keepLibrary: true });
+      expect(await adapter.chunks.count(tenant)).toBe(1);
+    },
+  );
 
   const countTenantEntries = options.countTenantEntries;
   if (countTenantEntries) {
@@ -126,7 +228,7 @@ export function describeAdminCleanup(options: AdapterConformanceOptions): void {
         await adapter.chunks.upsert(b.lease, [sampleChunk("shared")]);
         await adapter.queue.complete(a.lease, { status: "succeeded" });
         await adapter.queue.deadLetter(b.lease, { code: "X", name: "Error", message: "x", retriable: false });
-        expect(await admin.cleanup({ olderThanMs: 0 })).toStrictEqual({ jobs: 2, more: false });
+        expect(await admin.cleanup({ olderThanMs: 0 })).toMatchObject({ jobs: 2, more: false });
         expect(await countTenantEntries(adapter, tenant)).toBe(0);
       },
     );
