@@ -13,8 +13,8 @@ const FIND_BUDGET = 1000;
 
 /**
  * `JobAdmin.find`: one tenant's job index when a tenant is named, else the index of live jobs (for
- * stuck, queued or running ones) or of every job, walked newest first on the store clock. Jobs made
- * before those two indexes existed are found only with a `tenant`.
+ * stuck, queued or running ones) or of every job, walked newest first on the store clock. A job enters
+ * both when created; one left by an unpublished build older than them is found only with a `tenant`.
  */
 export async function findRedisJobs(ctx: RedisContext, options: FindJobsOptions = {}): Promise<Job[]> {
   assertFindJobsOptions(options, "redis");

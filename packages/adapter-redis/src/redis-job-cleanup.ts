@@ -1,4 +1,4 @@
-import { assertCleanupOptions, type CleanupOptions, type CleanupResult } from "@threadmill/core";
+import { assertCleanupOptions, type CleanupOptions, type CleanupResult, type JobRef } from "@threadmill/core";
 import type { RedisContext } from "./redis-context.js";
 import { purgeRedisJobRecords } from "./redis-job-records-purge.js";
 import type { RecordKind } from "./redis-keys.js";
@@ -9,9 +9,11 @@ const KINDS: readonly RecordKind[] = ["conversations", "chunks", "facts", "libra
 
 /**
  * Purges the records of every job in the cleaning index, keeping the tenants' library, then takes the
- * job out of it: this call's jobs, and those of a cleanup that stopped between its two steps.
+ * job out of it: this call's jobs, and those of a cleanup that stopped between its two steps. Pushes
+ * onto `removed` each job this call took out, so every job is reported once, by the call that
+ * completed its removal, even when cleanups run side by side or one was cut short.
  */
-async function purgeCleanedRecords(ctx: RedisContext): Promise<void> {
+async function purgeCleanedRecords(ctx: RedisContext, removed: JobRef[]): Promise<void> {
   for (;;) {
     const members = await ctx.call("cleanup", () =>
       ctx.client.zrange(ctx.keys.cleaning, 0, CLEANING_PAGE - 1),
@@ -22,7 +24,8 @@ async function purgeCleanedRecords(ctx: RedisContext): Promise<void> {
       const jobId = member.slice(0, cut);
       const tenant = member.slice(cut + 1);
       await Promise.all(KINDS.map((kind) => purgeRedisJobRecords(ctx, kind, tenant, jobId, true)));
-      await ctx.call("cleanup", () => ctx.client.zrem(ctx.keys.cleaning, member));
+      const taken = await ctx.call("cleanup", () => ctx.client.zrem(ctx.keys.cleaning, member));
+      if (taken === 1) removed.push({ tenant, jobId });
     }
   }
 }
@@ -30,22 +33,22 @@ async function purgeCleanedRecords(ctx: RedisContext): Promise<void> {
 /**
  * `JobAdmin.cleanup`: the coordination side of due finished jobs goes in scripts of at most
  * `CLEANUP_BATCH` jobs (atomic against `retry`), then their records, in the tenants' record slots.
+ * `removed` (and `jobs`, its length) also holds jobs a cleanup cut short left for this one.
  */
 export async function cleanupRedisJobs(ctx: RedisContext, options: CleanupOptions): Promise<CleanupResult> {
   assertCleanupOptions(options, "redis");
   let left = Math.floor(options.limit ?? 500);
-  let jobs = 0;
+  const removed: JobRef[] = [];
   let more: boolean;
   do {
     const batch = Math.min(left, CLEANUP_BATCH);
-    const [removed, due] = (await ctx.coordination("cleanupJobs", "cleanup", [
+    const [, due] = (await ctx.coordination("cleanupJobs", "cleanup", [
       options.olderThanMs,
       batch,
     ])) as number[];
-    jobs += Number(removed);
     more = due === 1;
     left -= batch;
-    await purgeCleanedRecords(ctx);
+    await purgeCleanedRecords(ctx, removed);
   } while (more && left > 0);
-  return { jobs, more };
+  return { jobs: removed.length, more, removed };
 }

@@ -23,7 +23,8 @@ function listsOf(kind: RecordKind, change: MembershipChange): [string[], string[
 
 /**
  * `RecordStore.updateMembership` of one record kind: the whole change in one script, however many ids,
- * so a reader of the library sees all of it or none. Fenced like `upsert` on a single Redis.
+ * so a reader of the library sees all of it or none; a record leaving the library that no job
+ * references any more is deleted in it. Fenced like `upsert` on a single Redis.
  */
 export async function updateRedisMembership(
   ctx: RedisContext,
@@ -40,6 +41,7 @@ export async function updateRedisMembership(
     `update ${kind} membership`,
     [
       keys.data,
+      keys.ids,
       keys.membership(lease.jobId),
       keys.refs,
       keys.jobs,

@@ -3,6 +3,7 @@ import {
   type Lease,
   type ListRecordsOptions,
   type MembershipChange,
+  type PurgeJobOptions,
   type RecordScope,
   type RecordStore,
 } from "@threadmill/core";
@@ -116,7 +117,8 @@ export function createRedisRecordStore<T extends { readonly id: string }>(
       if (index === null) return 0;
       return ctx.call(`count ${kind}`, () => ctx.client.zcard(index));
     },
-    purgeJob: (tenant: string, jobId: string) => purgeRedisJobRecords(ctx, kind, tenant, jobId, false),
+    purgeJob: (tenant: string, jobId: string, options?: PurgeJobOptions) =>
+      purgeRedisJobRecords(ctx, kind, tenant, jobId, options?.keepLibrary === true),
     async purgeTenant(tenant: string): Promise<void> {
       const keys = ctx.keys.records(tenant, kind);
       const jobs = await ctx.call(`purge ${kind}`, () => ctx.client.smembers(keys.jobs));

@@ -14,6 +14,7 @@ import { createRedisAdapter } from "../src/index.js";
 import { REDIS_SCRIPTS } from "../src/lua/redis-scripts.js";
 import { createRedisKeys } from "../src/redis-keys.js";
 import { deletePrefix, newClient, REDIS_URL, redisAvailable, uniquePrefix } from "./redis-env.js";
+import { tenantEntryCounter } from "./tenant-entries.js";
 
 describe.skipIf(!redisAvailable)("redis job admin (raw)", () => {
   let client: Redis;
@@ -44,7 +45,11 @@ describe.skipIf(!redisAvailable)("redis job admin (raw)", () => {
     // What the TTL leaves behind: the job's membership and references.
     expect(await adapter.chunks.count("t", { jobId: claim.job.id })).toBe(2);
 
-    expect(await adapter.admin.cleanup({ olderThanMs: 0 })).toStrictEqual({ jobs: 1, more: false });
+    expect(await adapter.admin.cleanup({ olderThanMs: 0 })).toStrictEqual({
+      jobs: 1,
+      more: false,
+      removed: [{ tenant: "t", jobId: claim.job.id }],
+    });
     expect((await adapter.chunks.list("t")).map((c) => c.id)).toStrictEqual(["kept"]);
     expect((await adapter.chunks.list("t", { library: true })).map((c) => c.id)).toStrictEqual(["kept"]);
     const keys = createRedisKeys(keyPrefix);
@@ -77,12 +82,32 @@ describe.skipIf(!redisAvailable)("redis job admin (raw)", () => {
       expect(await adapter.jobs.get("t", claim.job.id)).toBeNull();
       expect(await adapter.chunks.count("t")).toBe(1);
 
-      expect(await adapter.admin.cleanup({ olderThanMs: 0 })).toStrictEqual({ jobs: 0, more: false });
+      // The call that completes the removal reports the job: the one cut short returned nothing.
+      expect(await adapter.admin.cleanup({ olderThanMs: 0 })).toStrictEqual({
+        jobs: 1,
+        more: false,
+        removed: [{ tenant: "t", jobId: claim.job.id }],
+      });
       expect(await adapter.chunks.count("t")).toBe(0);
       expect(await own.zcard(createRedisKeys(keyPrefix).cleaning)).toBe(0);
     } finally {
       own.disconnect();
     }
+  });
+
+  it("a record kept only for the library leaves no key behind once it leaves the library", async () => {
+    const keyPrefix = prefix();
+    const adapter = createRedisAdapter({ client, keyPrefix });
+    const first = await createAndClaim(adapter, "t");
+    await adapter.chunks.upsert(first.lease, [sampleChunk("k1")]);
+    await adapter.chunks.updateMembership(first.lease, { addToLibrary: ["k1"] });
+    await adapter.queue.complete(first.lease, { status: "succeeded" });
+    await adapter.admin.cleanup({ olderThanMs: 0 });
+    const second = await createAndClaim(adapter, "t");
+    await adapter.chunks.updateMembership(second.lease, { removeFromLibrary: ["k1"] });
+    await adapter.queue.complete(second.lease, { status: "succeeded" });
+    await adapter.admin.cleanup({ olderThanMs: 0 });
+    expect(await tenantEntryCounter(client)(adapter, "t")).toBe(0);
   });
 
   it("find goes on past the ids one script reads when the matches are sparse", async () => {

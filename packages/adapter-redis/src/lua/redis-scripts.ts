@@ -17,7 +17,7 @@ import requestCancel from "./request-cancel-1.lua";
 import retry from "./retry-1.lua";
 import saveCheckpoint from "./save-checkpoint-1.lua";
 import transition from "./transition-1.lua";
-import updateMembership from "./update-membership-6.lua";
+import updateMembership from "./update-membership-7.lua";
 import upsertRecords from "./upsert-records-6.lua";
 
 /** A Lua script registered on the client with `defineCommand` (EVALSHA, reloaded on NOSCRIPT). */
@@ -72,7 +72,7 @@ export const REDIS_SCRIPTS = {
   upsertRecords: script("threadmill_upsert_records_v1", "upsert-records-6.lua", upsertRecords),
   listRecords: script("threadmill_list_records_v1", "list-records-2.lua", listRecords),
   purgeRecordsOfJob: script("threadmill_purge_records_v3", "purge-records-of-job-6.lua", purgeRecordsOfJob),
-  updateMembership: script("threadmill_update_membership_v1", "update-membership-6.lua", updateMembership),
+  updateMembership: script("threadmill_update_membership_v2", "update-membership-7.lua", updateMembership),
 } as const satisfies Record<string, RedisScript>;
 
 /** Names of the adapter's scripts. */

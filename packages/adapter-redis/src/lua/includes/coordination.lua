@@ -14,8 +14,8 @@ local FINISHED_RETENTION = tonumber(ARGV[3])
 local READY = B .. 'ready'
 local DELAYED = B .. 'delayed'
 local ACTIVE = B .. 'active'
--- Admin indexes (`JobAdmin.find`, `cleanup`); see redis-keys.ts. Jobs created before they existed
--- are in none of them.
+-- Admin indexes (`JobAdmin.find`, `cleanup`); see redis-keys.ts. A job enters ALL_JOBS and LIVE_JOBS
+-- when created (one left by an unpublished build older than them: only when retried).
 local ALL_JOBS = B .. 'alljobs'
 local LIVE_JOBS = B .. 'live'
 local FINISHED_JOBS = B .. 'finished'
