@@ -46,10 +46,26 @@ export interface RedisContext {
   close(): Promise<void>;
 }
 
-/** Wraps a driver failure; lets threadmill's own errors through. */
+/**
+ * ioredis hangs the failed command's arguments on its reply errors (`error.command.args`): AUTH's
+ * password, a script's job spec with its signed URL. They are dropped (the command's name stays), so
+ * no log of the error or of its cause can print them.
+ */
+function dropCommandArgs(error: unknown): unknown {
+  const command = (error as { command?: { name?: unknown; args?: unknown } } | null)?.command;
+  if (command && Array.isArray(command.args)) {
+    (error as { command: unknown }).command = {
+      name: command.name,
+      args: [`<${command.args.length} arguments redacted>`],
+    };
+  }
+  return error;
+}
+
+/** Wraps a driver failure (its command's arguments dropped); lets threadmill's own errors through. */
 export function wrapRedisError(operation: string, error: unknown): ThreadmillError {
   if (ThreadmillError.isInstance(error)) return error;
-  return new StorageError({ adapter: "redis", operation, cause: error });
+  return new StorageError({ adapter: "redis", operation, cause: dropCommandArgs(error) });
 }
 
 /**

@@ -7,8 +7,8 @@ import type {
   NewProgressEvent,
   ProgressEvent,
 } from "@threadmill/core";
-import { progressEventSchema, StorageError } from "@threadmill/core";
-import { checkFence, type RedisContext } from "./redis-context.js";
+import { progressEventSchema } from "@threadmill/core";
+import { checkFence, type RedisContext, wrapRedisError } from "./redis-context.js";
 
 const newEventSchema = progressEventSchema.omit({ id: true });
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
@@ -116,7 +116,7 @@ export function createRedisEventLog(ctx: RedisContext): EventLog {
       } catch (error) {
         healthy = false;
         if (signal?.aborted) return [];
-        throw new StorageError({ adapter: "redis", operation: "read events", cause: error });
+        throw wrapRedisError("read events", error);
       } finally {
         signal?.removeEventListener("abort", onAbort);
         ctx.releaseBlocking(connection, healthy);
