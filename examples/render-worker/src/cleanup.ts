@@ -1,3 +1,4 @@
+import { cleanupJobs } from "@threadmill/core";
 import { log } from "./log.js";
 import { openStore } from "./open-store.js";
 
@@ -6,20 +7,16 @@ import { openStore } from "./open-store.js";
  * `THREADMILL_RETENTION_DAYS` (30) days ago, with their events and checkpoints and the records no
  * library or later job holds, in batches, then exits. Safe beside running workers.
  */
-const days = Number(process.env.THREADMILL_RETENTION_DAYS ?? 30);
-if (!(days >= 0)) throw new Error("THREADMILL_RETENTION_DAYS must be a number of days >= 0");
+const setting = process.env.THREADMILL_RETENTION_DAYS?.trim() || "30";
+const days = Number(setting);
+// A blank or mistyped setting must not turn into 0 days, which removes every finished job.
+if (!/^\d+(\.\d+)?$/.test(setting))
+  throw new Error("THREADMILL_RETENTION_DAYS must be a number of days, e.g. 30");
 
 const store = await openStore();
-const admin = store.adapter.admin;
-if (!admin) throw new Error(`the ${store.kind} store has no admin port`);
 const started = Date.now();
-let jobs = 0;
 try {
-  for (;;) {
-    const batch = await admin.cleanup({ olderThanMs: days * 86_400_000 });
-    jobs += batch.jobs;
-    if (!batch.more) break;
-  }
+  const { jobs } = await cleanupJobs(store.adapter, { olderThanMs: days * 86_400_000 });
   log("cleanup", { jobs, olderThanDays: days, ms: Date.now() - started });
 } finally {
   await store.close();

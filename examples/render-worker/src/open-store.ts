@@ -39,7 +39,15 @@ export async function openStore(env: NodeJS.ProcessEnv = process.env): Promise<O
     const schema = env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {};
     // Idempotent, under an advisory lock: every instance of both services may run it at start.
     await migrate(sql, schema);
-    const adapter = createPostgresAdapter({ sql, ...schema });
+    // LISTEN/NOTIFY wakes an idle worker within milliseconds of a submit or a hand-back instead of
+    // on its next poll; a transaction pooler (Supabase's port 6543) cannot LISTEN: THREADMILL_LISTEN=0.
+    const listen = env.THREADMILL_LISTEN !== "0";
+    const adapter = createPostgresAdapter({
+      sql,
+      ...schema,
+      notify: true,
+      ...(listen ? { listen: sql } : {}),
+    });
     return {
       adapter,
       kind: "postgres",

@@ -166,6 +166,9 @@ describe.skipIf(why !== null)(`the Render worker example${why ? ` (skipped: ${wh
     }
     expect(ids.sort()).toEqual(await cliChunkIds());
     expect(holder.lines.some((l) => l.includes('"stopped"'))).toBe(true);
+    // The next cases need a queue no worker serves (a live worker would claim their jobs at once).
+    for (const p of [a, b]) if (p.child.exitCode === null) p.child.kill("SIGTERM");
+    await Promise.all([a.exit, b.exit]);
   }, 180_000);
 
   it("the web service: health, submit, status and the SSE stream", async () => {

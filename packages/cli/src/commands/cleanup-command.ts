@@ -1,7 +1,9 @@
+import { cleanupJobs } from "@threadmill/core";
 import { requireAdmin } from "../admin-store.js";
 import type { CommandContext } from "../command-context.js";
 import { EXIT_CODES } from "../exit-codes.js";
 import { withStore } from "../open-context-store.js";
+import { formatCount } from "../format-count.js";
 import { parseDuration } from "../parse-duration.js";
 
 /**
@@ -15,17 +17,12 @@ export async function cleanupCommand(
 ): Promise<number> {
   const olderThanMs = parseDuration(flags.olderThan, "--older-than");
   return withStore(ctx, async (store) => {
-    const admin = requireAdmin(store);
-    let jobs = 0;
-    for (;;) {
-      const batch = await admin.cleanup({ olderThanMs });
-      jobs += batch.jobs;
-      if (!batch.more) break;
-    }
+    requireAdmin(store);
+    const { jobs } = await cleanupJobs(store.adapter, { olderThanMs });
     const { stdout } = ctx.io;
     if (flags.json) stdout.write(`${JSON.stringify({ jobs, olderThanMs })}\n`);
     else
-      stdout.write(`removed ${jobs} finished job${jobs === 1 ? "" : "s"} older than ${flags.olderThan}.\n`);
+      stdout.write(`removed ${formatCount(jobs)} finished job${jobs === 1 ? "" : "s"} older than ${flags.olderThan}.\n`);
     return EXIT_CODES.ok;
   });
 }

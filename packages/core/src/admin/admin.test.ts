@@ -1,6 +1,10 @@
 import { createMemoryAdapter } from "@threadmill/adapter-memory";
 import { describe, expect, it } from "vitest";
+import { createImportPipeline } from "../pipeline/import-pipeline.js";
+import { createRunner } from "../pipeline/runner.js";
 import type { Adapter } from "../ports/adapter.js";
+import type { ChunkStore } from "../ports/chunk-store.js";
+import { cleanupJobs } from "./cleanup-jobs.js";
 import { checkReadiness } from "./check-readiness.js";
 import { redriveJobs } from "./redrive-jobs.js";
 
@@ -58,6 +62,46 @@ describe("redriveJobs", () => {
     expect(result.skipped.map((s) => [s.job.id, s.reason])).toStrictEqual([[a, "singleton"]]);
     expect((await redriveJobs(adapter, { limit: 0 })).redriven).toStrictEqual([]);
     await expect(redriveJobs(adapter, { limit: -1 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe("cleanupJobs and runner.cleanup", () => {
+  it("removes old finished jobs in batches and cleans sinks held by another store, keeping their library", async () => {
+    const store = createMemoryAdapter();
+    const elsewhere = createMemoryAdapter();
+    const calls: unknown[][] = [];
+    const chunks: ChunkStore = {
+      ...elsewhere.chunks,
+      purgeJob: async (...args) => {
+        calls.push(args);
+      },
+    };
+    const runner = createRunner({ store, sink: { chunks }, pipelines: { import: createImportPipeline() } });
+    const ids = [await failedJob(store, "a"), await failedJob(store, "b"), await failedJob(store, "b")];
+    const { job: queued } = await store.jobs.create({
+      tenant: "a",
+      pipeline: "import",
+      input: { kind: "file", path: "x" },
+    });
+
+    const result = await runner.cleanup({ olderThanMs: 0, batch: 2 });
+    expect(result.jobs).toBe(3);
+    expect(result.removed.map((r) => r.jobId).sort()).toStrictEqual([...ids].sort());
+    expect(calls.map(([tenant, jobId, options]) => [tenant, jobId, options]).sort()).toStrictEqual(
+      result.removed.map((r) => [r.tenant, r.jobId, { keepLibrary: true }]).sort(),
+    );
+    expect(await store.jobs.get("a", queued.id)).not.toBeNull();
+    expect(await store.jobs.get("a", ids[0]!)).toBeNull();
+    expect(await cleanupJobs(store, { olderThanMs: 0 })).toStrictEqual({ jobs: 0, removed: [] });
+  });
+
+  it("stops between batches when its signal aborts, and needs the admin port", async () => {
+    const store = createMemoryAdapter();
+    await failedJob(store, "a");
+    await expect(cleanupJobs(store, { olderThanMs: 0, signal: AbortSignal.abort() })).rejects.toThrow();
+    expect((await store.admin!.find()).length).toBe(1);
+    const { admin: _admin, ...bare } = store;
+    await expect(cleanupJobs(bare as Adapter, { olderThanMs: 0 })).rejects.toThrow(TypeError);
   });
 });
 

@@ -1,2 +1,3 @@
+export { type CleanupJobsOptions, type CleanupJobsResult, cleanupJobs } from "./cleanup-jobs.js";
 export { checkReadiness, type Readiness, type ReadinessOptions } from "./check-readiness.js";
 export { type RedriveOptions, type RedriveResult, type RedriveSkip, redriveJobs } from "./redrive-jobs.js";

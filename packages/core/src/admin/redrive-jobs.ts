@@ -34,7 +34,8 @@ const PAGE = 100;
 
 async function* matching(adapter: Adapter, options: RedriveOptions): AsyncGenerator<Job> {
   const admin = adapter.admin;
-  if (!admin) throw new TypeError(`redriveJobs: the ${adapter.name} adapter has no admin (JobAdmin) port`);
+  if (!admin)
+    throw new TypeError(`[threadmill] redriveJobs: the ${adapter.name} adapter has no admin (JobAdmin) port`);
   const status = ([] as JobStatus[]).concat(options.status ?? "failed");
   let before: string | undefined;
   for (;;) {
@@ -62,7 +63,8 @@ async function* matching(adapter: Adapter, options: RedriveOptions): AsyncGenera
  */
 export async function redriveJobs(adapter: Adapter, options: RedriveOptions = {}): Promise<RedriveResult> {
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
-  if (!(limit >= 0)) throw new RangeError(`redriveJobs: limit must be >= 0, got ${String(options.limit)}`);
+  if (!(limit >= 0))
+    throw new RangeError(`[threadmill] redriveJobs: limit must be >= 0, got ${String(options.limit)}`);
   const redriven: Job[] = [];
   const skipped: RedriveSkip[] = [];
   // Collected first: retried jobs leave the filter, which would shift the pages under us.
@@ -75,8 +77,16 @@ export async function redriveJobs(adapter: Adapter, options: RedriveOptions = {}
   for (const job of found) {
     try {
       const after = await adapter.jobs.retry(job.tenant, job.id);
-      if (after === null) skipped.push({ job, reason: "gone" });
-      else redriven.push(after);
+      if (after === null) {
+        skipped.push({ job, reason: "gone" });
+        continue;
+      }
+      // As `runner.retry` does: SSE clients following the job see it queued again.
+      await adapter.events.append(
+        { tenant: job.tenant, jobId: job.id },
+        { type: "queued", status: "queued", message: "redriven", attempt: 0, epoch: 0, at: Date.now() },
+      );
+      redriven.push(after);
     } catch (error) {
       if (!ConflictError.isInstance(error)) throw error;
       skipped.push({ job, reason: "singleton" });

@@ -179,7 +179,11 @@ export function resolveRunnerOptions(options: RunnerOptions): RunnerContext {
     },
     timers: createStageTimers(),
     log,
-    telemetry: createRunnerTelemetry({ enabled: options.telemetry !== false, workerId }),
+    telemetry: createRunnerTelemetry({
+      enabled: options.telemetry !== false,
+      workerId,
+      pipelines: Object.keys(options.pipelines),
+    }),
   };
   assertPipelines(options.pipelines);
   return context;

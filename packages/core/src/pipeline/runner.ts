@@ -1,5 +1,7 @@
+import { type CleanupJobsOptions, type CleanupJobsResult, cleanupJobs } from "../admin/cleanup-jobs.js";
 import { type Job, type JobSpec, TERMINAL_STATUSES } from "../ports/job.js";
 import type { CreateJobResult } from "../ports/job-store.js";
+import type { RecordStore } from "../ports/record-store.js";
 import { createClaimLoops } from "./claim-loops.js";
 import { type RunJobOptions, runJob } from "./run-job.js";
 import { type RunnerOptions, resolveRunnerOptions } from "./runner-options.js";
@@ -55,6 +57,12 @@ export interface Runner {
    * another store. Returns the number of jobs deleted. A user's own `ChunkSink` purges itself. Idempotent.
    */
   purgeTenant(tenant: string): Promise<number>;
+  /**
+   * Retention (`cleanupJobs`): every tenant's jobs that finished at least `olderThanMs` ago, with
+   * their events, checkpoints and the records neither the tenant's library nor another job holds,
+   * also in sinks held by another store. Needs the store's `admin`. Safe beside running workers.
+   */
+  cleanup(options: Omit<CleanupJobsOptions, "sinks">): Promise<CleanupJobsResult>;
 }
 
 /**
@@ -70,6 +78,13 @@ export function createRunner(options: RunnerOptions): Runner {
   const context = resolveRunnerOptions(options);
   const { store, conversationSink, chunkSink, factSink, librarySink } = context;
   const loops = createClaimLoops(context);
+  // The sinks held by another store than `store`, which its purge and cleanup cannot reach. A user's
+  // own `ChunkSink` is not among them: threadmill keeps no record of what it wrote there.
+  const separateSinks: RecordStore<{ readonly id: string }>[] = [];
+  if (conversationSink !== store.conversations) separateSinks.push(conversationSink);
+  if (chunkSink !== store.chunks && isChunkStore(chunkSink)) separateSinks.push(chunkSink);
+  if (factSink && factSink !== store.facts) separateSinks.push(factSink);
+  if (librarySink && librarySink !== store.library) separateSinks.push(librarySink);
   return {
     workerId: context.workerId,
 
@@ -111,19 +126,15 @@ export function createRunner(options: RunnerOptions): Runner {
 
     async purge(tenant, jobId) {
       const purged = await store.jobs.purge(tenant, jobId);
-      if (conversationSink !== store.conversations) await conversationSink.purgeJob(tenant, jobId);
-      if (chunkSink !== store.chunks && isChunkStore(chunkSink)) await chunkSink.purgeJob(tenant, jobId);
-      if (factSink && factSink !== store.facts) await factSink.purgeJob(tenant, jobId);
-      if (librarySink && librarySink !== store.library) await librarySink.purgeJob(tenant, jobId);
+      for (const sink of separateSinks) await sink.purgeJob(tenant, jobId);
       return purged;
     },
 
+    cleanup: (cleanupOptions) => cleanupJobs(store, { ...cleanupOptions, sinks: separateSinks }),
+
     async purgeTenant(tenant) {
       const purged = await store.jobs.purgeTenant(tenant);
-      if (conversationSink !== store.conversations) await conversationSink.purgeTenant(tenant);
-      if (chunkSink !== store.chunks && isChunkStore(chunkSink)) await chunkSink.purgeTenant(tenant);
-      if (factSink && factSink !== store.facts) await factSink.purgeTenant(tenant);
-      if (librarySink && librarySink !== store.library) await librarySink.purgeTenant(tenant);
+      for (const sink of separateSinks) await sink.purgeTenant(tenant);
       return purged;
     },
   };

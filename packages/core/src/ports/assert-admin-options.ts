@@ -2,7 +2,9 @@ import type { CleanupOptions, FindJobsOptions } from "./job-admin.js";
 
 function assertCount(value: number | undefined, name: string, adapter: string): void {
   if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
-    throw new RangeError(`${adapter}: ${name} must be a finite number >= 0, got ${String(value)}`);
+    throw new RangeError(
+      `[threadmill] [${adapter}] ${name} must be a finite number >= 0, got ${String(value)}`,
+    );
   }
 }
 
@@ -13,7 +15,7 @@ function assertCount(value: number | undefined, name: string, adapter: string): 
  */
 export function assertCleanupOptions(options: CleanupOptions, adapter: string): void {
   if (typeof options?.olderThanMs !== "number") {
-    throw new RangeError(`${adapter}: cleanup needs olderThanMs, a number of milliseconds`);
+    throw new RangeError(`[threadmill] [${adapter}] cleanup needs olderThanMs, a number of milliseconds`);
   }
   assertCount(options.olderThanMs, "olderThanMs", adapter);
   assertCount(options.limit, "limit", adapter);

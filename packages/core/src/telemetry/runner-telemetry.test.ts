@@ -306,6 +306,20 @@ describe("the runner's OpenTelemetry spans and metrics", () => {
     }
   });
 
+  it("a job naming a pipeline this runner lacks counts under pipeline unknown, not under its name", async () => {
+    const store = createMemoryAdapter();
+    const runner = importRunner(await exportBytes(1), { store });
+    await store.jobs.create({ tenant: TENANT, pipeline: "made-up-123", input: { kind: "memory" } });
+    expect((await runner.work()).runs).toEqual([expect.objectContaining({ outcome: "failed" })]);
+    const m = await exportedMetrics();
+    expect(m.get("threadmill.jobs")).toEqual([
+      expect.objectContaining({
+        attributes: { "threadmill.pipeline": "unknown", status: "failed" },
+        value: 1,
+      }),
+    ]);
+  });
+
   it("telemetry: false records nothing", async () => {
     const bytes = await exportBytes(3);
     const runner = importRunner(bytes, { telemetry: false });

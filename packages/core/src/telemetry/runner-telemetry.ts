@@ -209,6 +209,7 @@ function startClaim(
   epoch: number,
   signal: AbortSignal,
   workerId: string,
+  pipeline: string,
 ): ClaimTelemetry {
   const scope: ClaimScope = {
     api,
@@ -222,7 +223,7 @@ function startClaim(
       "threadmill.pipeline": job.pipeline,
       "threadmill.worker.id": workerId,
     },
-    pipeline: { "threadmill.pipeline": job.pipeline },
+    pipeline: { "threadmill.pipeline": pipeline },
   };
   const span = scope.tracer.startSpan("threadmill.claim", {
     attributes: { ...scope.attributes, "threadmill.job.attempt": job.attempts },
@@ -241,7 +242,10 @@ function startClaim(
 export function createRunnerTelemetry(options: {
   readonly enabled: boolean;
   readonly workerId: string;
+  /** The pipelines this runner has: any other name a job carries counts as `unknown` in metrics. */
+  readonly pipelines: readonly string[];
 }): RunnerTelemetry {
+  const known = new Set(options.pipelines);
   let api: Otel | null = null;
   let loading: Promise<void> | undefined;
   return {
@@ -253,7 +257,16 @@ export function createRunnerTelemetry(options: {
       return loading;
     },
     claim(job, epoch, signal) {
-      return api ? startClaim(api, job, epoch, signal, options.workerId) : NOOP_CLAIM;
+      if (!api) return NOOP_CLAIM;
+      // A metric attribute takes bounded values: a job may carry any pipeline name.
+      return startClaim(
+        api,
+        job,
+        epoch,
+        signal,
+        options.workerId,
+        known.has(job.pipeline) ? job.pipeline : "unknown",
+      );
     },
   };
 }
