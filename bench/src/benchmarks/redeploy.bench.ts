@@ -1,7 +1,7 @@
 // A redeploy as Render does it (issue 22), 10 in a row on a 100 MB import. Two workers, each its own
 // process, run the Render example's built worker (examples/render-worker/dist/worker.js) on a fresh
-// Postgres schema with the example's defaults (2 claim loops, 1 s poll, no LISTEN/NOTIFY, 20 s grace)
-// except the unit size: the default units are too few on 100 MB for 10 redeploys (BENCH_REDEPLOY_BATCH_MB).
+// Postgres schema with the example's defaults (2 claim loops, LISTEN/NOTIFY with a 1 s poll behind it,
+// 20 s grace, 2 MB units; BENCH_REDEPLOY_BATCH_MB overrides the unit size).
 // One import job; each redeploy SIGTERMs the worker holding it once it has checkpointed progress since
 // it took the job, then starts a fresh worker in its place (the new deploy). Per redeploy: the
 // hand-back (SIGTERM to the job back in the queue, lease released), the pick-up (SIGTERM to the other
@@ -11,7 +11,7 @@
 // run (its total time is what the ratio of "total s" compares against).
 //
 // Env: BENCH_REDEPLOY_MB (export size, default 100), BENCH_REDEPLOY_COUNT (redeploys, default 10),
-// BENCH_REDEPLOY_BATCH_MB (THREADMILL_BATCH_BYTES of the workers, default 2: see RESULTS.md),
+// BENCH_REDEPLOY_BATCH_MB (THREADMILL_BATCH_BYTES of the workers in MiB; default: the example's),
 // BENCH_REDEPLOY_JITTER_MS (a seeded random wait, 0..this, between the progress seen and the SIGTERM,
 // so the signal falls anywhere in a unit as Render's does; default 1000), TM_BENCH_POSTGRES_URL.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -28,13 +28,13 @@ import { type CaseContext, defineBenchmark, type Metrics, median } from "../harn
 const DIR = process.env.PARSE_BENCH_DIR ?? "/tmp/threadmill-bench";
 const MB = Number(process.env.BENCH_REDEPLOY_MB) || 100;
 const REDEPLOYS = Number(process.env.BENCH_REDEPLOY_COUNT) || 10;
-/** The workers' THREADMILL_BATCH_BYTES; `default`: unset, the example's (the pipeline's 8 MB / 200 conversations / 2 s). */
+/** The workers' THREADMILL_BATCH_BYTES; `null`: unset, the example's (2,000,000 bytes). */
 const BATCH_BYTES =
-  process.env.BENCH_REDEPLOY_BATCH_MB === "default"
+  process.env.BENCH_REDEPLOY_BATCH_MB === undefined || process.env.BENCH_REDEPLOY_BATCH_MB === "default"
     ? null
-    : Math.round((Number(process.env.BENCH_REDEPLOY_BATCH_MB) || 2) * 1024 * 1024);
+    : Math.round(Number(process.env.BENCH_REDEPLOY_BATCH_MB) * 1024 * 1024);
 const UNITS =
-  BATCH_BYTES === null ? "the example's default units" : `units of ${BATCH_BYTES / 1024 / 1024} MB`;
+  BATCH_BYTES === null ? "the example's default units (2 MB)" : `units of ${BATCH_BYTES / 1024 / 1024} MiB`;
 const JITTER_MS = Number(process.env.BENCH_REDEPLOY_JITTER_MS ?? 1000);
 const URL = process.env.TM_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const TENANT = "bench";
