@@ -9,7 +9,7 @@ import type {
   SpendLedgerStore,
 } from "@threadmill/core";
 import { createSqlCheckpointStore } from "./sql-checkpoint-store.js";
-import { createSqlContext, type SqlContext } from "./sql-context.js";
+import { createSqlContext, type PurgeTuning, type SqlContext } from "./sql-context.js";
 import { createSqlEventLog } from "./sql-event-log.js";
 import type { SqlExecutor } from "./sql-executor.js";
 import { createSqlJobAdmin } from "./sql-job-admin.js";
@@ -57,7 +57,11 @@ export function createSqlAdapter(
   name: string,
   db: SqlExecutor,
   schema: string,
-  options: SqlAdapterOptions & { readonly notifyChannel?: string | null },
+  options: SqlAdapterOptions & {
+    readonly notifyChannel?: string | null;
+    /** Internal: the purges' batch size (tests). */
+    readonly purge?: PurgeTuning;
+  },
   onClose: () => Promise<void>,
 ): { adapter: SqlAdapter; ctx: SqlContext } {
   const eventRetention = options.eventRetention ?? 1000;
@@ -75,6 +79,7 @@ export function createSqlAdapter(
     eventPollMs,
     fencedSinks: options.fencedSinks ?? true,
     notifySql: channel === null ? "" : `, pg_notify('${channel}', '') is null as notified`,
+    purge: options.purge,
   });
   let closing: Promise<void> | null = null;
   const adapter: SqlAdapter = {

@@ -1,4 +1,5 @@
 import { factsMigrationSql } from "./migration-facts.js";
+import { jobPurgesMigrationSql } from "./migration-job-purges.js";
 import { jobsFinishedMigrationSql } from "./migration-jobs-finished.js";
 import { libraryMigrationSql } from "./migration-library.js";
 import { rateLimitMigrationSql } from "./migration-rate-limits.js";
@@ -317,4 +318,5 @@ $grants$;
   { version: 6, name: "facts", sql: factsMigrationSql },
   { version: 7, name: "library", sql: libraryMigrationSql },
   { version: 8, name: "jobs-finished", sql: jobsFinishedMigrationSql },
+  { version: 9, name: "job-purges", sql: jobPurgesMigrationSql },
 ];

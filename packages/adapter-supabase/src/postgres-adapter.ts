@@ -15,7 +15,8 @@ import type { SqlExecutor } from "./sql-executor.js";
 export interface PostgresAdapterOptions extends SqlAdapterOptions {
   /**
    * Your postgres.js client. Direct connection or a transaction pooler (Supavisor port 6543,
-   * PgBouncer): every statement is sent unprepared, holds no session state and is atomic alone.
+   * PgBouncer): every statement is sent unprepared and holds no session state; the few
+   * transactions (`sql.begin`) end within the call.
    * Never closed by the adapter.
    */
   readonly sql: Sql;
@@ -46,9 +47,10 @@ export interface PostgresAdapterOptions extends SqlAdapterOptions {
 }
 
 /**
- * Every threadmill port on Postgres through postgres.js: one statement per call, claims with
- * `FOR UPDATE SKIP LOCKED`, every lease-holding write fenced by the epoch in the same statement, the
- * database clock for leases, rate limits and spend. Driver failures become `StorageError`s.
+ * Every threadmill port on Postgres through postgres.js: one statement per call (purges, cleanup and
+ * a library swap that removes records run short transactions), claims with `FOR UPDATE SKIP LOCKED`,
+ * every lease-holding write fenced by the epoch in the same statement, the database clock for
+ * leases, rate limits and spend. Driver failures become `StorageError`s.
  * @example
  * const sql = postgres(process.env.DATABASE_URL!, { prepare: false });
  * await migrate(sql);
@@ -76,6 +78,10 @@ export function createPostgresAdapter(options: PostgresAdapterOptions): SqlAdapt
       query: async (text, params) => {
         await gate();
         return base.query(text, params);
+      },
+      transaction: async (fn) => {
+        await gate();
+        return base.transaction(fn);
       },
     } as SqlExecutor;
   }

@@ -13,6 +13,8 @@ export interface SqlContext {
   readonly fencedSinks: boolean;
   /** SQL fragment ending a `RETURNING` list that sends NOTIFY on the jobs channel, or "" when off. */
   readonly notifySql: string;
+  /** How a job's records are purged in batches (internal; tests make the batches small). */
+  readonly purge: PurgeTuning;
   closed: boolean;
   /** Runs a statement, wrapping driver failures in `StorageError` (ours pass through). */
   run<T = Record<string, unknown>>(
@@ -20,7 +22,30 @@ export interface SqlContext {
     text: string,
     params?: readonly unknown[],
   ): Promise<T[]>;
+  /**
+   * Runs `fn`'s statements in one transaction on one connection (safe behind a transaction pooler:
+   * nothing outlives the transaction), wrapping failures as `run` does; a throw rolls it back.
+   */
+  transaction<T>(operation: string, fn: (run: SqlRun) => Promise<T>): Promise<T>;
 }
+
+/** One statement inside `SqlContext.transaction`. */
+export type SqlRun = <T = Record<string, unknown>>(text: string, params?: readonly unknown[]) => Promise<T[]>;
+
+/** How the purges batch (see sql-purge-records.ts). */
+export interface PurgeTuning {
+  /** Memberships of each kind deleted per transaction. */
+  readonly batch: number;
+  /** Called after each committed batch but the last: a test's crash between batches. */
+  readonly afterBatch?: () => void | Promise<void>;
+}
+
+/**
+ * Memberships of each kind a purge step deletes (and records it may delete) per transaction: a few
+ * thousand rows keep every statement far below a short `statement_timeout` (Supabase's), while a job
+ * of 260k chunks takes about a hundred steps.
+ */
+export const PURGE_BATCH = 2000;
 
 /** A shared context over an executor. */
 export function createSqlContext(
@@ -31,23 +56,35 @@ export function createSqlContext(
     eventPollMs: number;
     fencedSinks: boolean;
     notifySql: string;
+    purge?: PurgeTuning;
   },
 ): SqlContext {
+  const closedError = (operation: string) =>
+    new StorageError({
+      adapter: db.adapter,
+      operation,
+      retriable: false,
+      message: "the adapter was closed; create a new one",
+    });
   const ctx: SqlContext = {
     db,
     ...options,
+    purge: options.purge ?? { batch: PURGE_BATCH },
     closed: false,
     async run<T>(operation: string, text: string, params: readonly unknown[] = []): Promise<T[]> {
-      if (ctx.closed) {
-        throw new StorageError({
-          adapter: db.adapter,
-          operation,
-          retriable: false,
-          message: "the adapter was closed; create a new one",
-        });
-      }
+      if (ctx.closed) throw closedError(operation);
       try {
         return await db.query<T>(text, params);
+      } catch (error) {
+        throw wrapError(db.adapter, operation, error);
+      }
+    },
+    async transaction<T>(operation: string, fn: (run: SqlRun) => Promise<T>): Promise<T> {
+      if (ctx.closed) throw closedError(operation);
+      try {
+        return await db.transaction((tx) =>
+          fn(<R>(text: string, params: readonly unknown[] = []) => tx.query<R>(text, params)),
+        );
       } catch (error) {
         throw wrapError(db.adapter, operation, error);
       }

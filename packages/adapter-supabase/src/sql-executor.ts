@@ -1,6 +1,7 @@
 /**
  * The few things the adapter needs from a Postgres client, so one implementation serves postgres.js
- * and PGlite. Every call is one statement (atomic on its own); `transaction` is only for migrations.
+ * and PGlite. Every call is one statement (atomic on its own); `transaction` is for migrations and the few
+ * operations that must lock rows and then read them in a fresh snapshot (purges, library swaps).
  */
 export interface SqlExecutor {
   /** Which adapter's name goes into wrapped errors. */

@@ -6,14 +6,9 @@ import {
   type RecordStore,
 } from "@threadmill/core";
 import { decodeRecord, encodeRecord } from "./record-codec.js";
-import {
-  purgeJobRecordsCtes,
-  RECORD_TABLES,
-  type RecordKind,
-  type RecordTable,
-  sinkGateSql,
-} from "./record-tables.js";
+import { RECORD_TABLES, type RecordKind, type RecordTable, sinkGateSql } from "./record-tables.js";
 import { assertId, assertLease, leaseLost, type SqlContext } from "./sql-context.js";
+import { purgeKindOfJob } from "./sql-purge-records.js";
 import { updateSqlMembership } from "./sql-update-membership.js";
 
 type RecordRow = { body: string; date_paths: string | null };
@@ -38,7 +33,8 @@ export function createSqlRecordStore<T extends { readonly id: string }>(
     get: (tenant, ids) => getRecords<T>(t, tenant, ids),
     count: (tenant, options) => countRecords(t, tenant, options),
     updateMembership: (lease, change) => updateSqlMembership(t, lease, change),
-    purgeJob: (tenant, jobId) => purgeJobRecords(t, tenant, jobId),
+    purgeJob: (tenant, jobId, options) =>
+      purgeKindOfJob(ctx, kind, tenant, jobId, options?.keepLibrary === true),
     purgeTenant: (tenant) => purgeTenantRecords(t, tenant),
   };
 }
@@ -66,7 +62,10 @@ async function upsertRecords<T extends { readonly id: string }>(
   for (let i = 0; i < unique.length; i += BATCH) await upsertBatch(t, lease, unique.slice(i, i + BATCH));
 }
 
-/** Upserts one batch and its membership in one statement, behind the lease's gate when fenced. */
+/**
+ * Upserts one batch and its membership in one statement, behind the lease's gate when fenced. The
+ * rows are written (and locked) in id order, as every purge step locks them: no deadlock.
+ */
 async function upsertBatch<T extends { readonly id: string }>(
   { ctx, kind, table, members, idCol }: RecordTable,
   lease: Lease,
@@ -88,6 +87,7 @@ async function upsertBatch<T extends { readonly id: string }>(
      up as (
        insert into ${s}.${table} (tenant, id, body, date_paths, written_at)
        select $1::text, input.id, input.body, input.date_paths, now() from input where exists (select 1 from gate)
+       order by input.id collate "C"
        on conflict (tenant, id) do update set body = excluded.body, date_paths = excluded.date_paths,
          written_at = excluded.written_at
      ),
@@ -167,14 +167,6 @@ async function countRecords(
     member === undefined ? [tenant] : [tenant, member],
   );
   return Number(rows[0]?.n ?? 0);
-}
-
-async function purgeJobRecords(t: RecordTable, tenant: string, jobId: string): Promise<void> {
-  await t.ctx.run(
-    `${t.kind}.purgeJob`,
-    `with ${purgeJobRecordsCtes(t.ctx.s, t, "rec")} select count(*)::int as n from recm`,
-    [tenant, jobId],
-  );
 }
 
 async function purgeTenantRecords({ ctx, kind, table, members }: RecordTable, tenant: string): Promise<void> {

@@ -46,9 +46,11 @@ describe.skipIf(unreachable !== null)(`admin on Postgres${unreachable ? ` (${unr
       await sql.unsafe(m.sql(s));
       await sql.unsafe(`insert into ${s}.migrations (version, name) values ($1, $2)`, [m.version, m.name]);
     }
-    expect(await migrate(sql, { schema })).toEqual({ applied: [8], version: 8 });
+    const latest = MIGRATIONS.at(-1)!.version;
+    const later = MIGRATIONS.filter((m) => m.version >= 8).map((m) => m.version);
+    expect(await migrate(sql, { schema })).toEqual({ applied: later, version: latest });
     await sql.unsafe(MIGRATIONS.find((m) => m.version === 8)!.sql(s));
-    expect(await migrate(sql, { schema })).toEqual({ applied: [], version: 8 });
+    expect(await migrate(sql, { schema })).toEqual({ applied: [], version: latest });
     const [index] = await sql.unsafe<{ indexdef: string }[]>(
       "select indexdef from pg_indexes where schemaname = $1 and indexname = 'jobs_finished'",
       [schema],
@@ -68,10 +70,14 @@ describe.skipIf(unreachable !== null)(`admin on Postgres${unreachable ? ` (${unr
     await sql.begin(async (tx) => {
       // A concurrent cleanup (or retry) holding the job row: this cleanup must not wait or delete.
       await tx.unsafe(`select id from "${schema}".jobs where id = $1 for update`, [id]);
-      expect(await adapter.admin.cleanup({ olderThanMs: 0 })).toEqual({ jobs: 0, more: false });
+      expect(await adapter.admin.cleanup({ olderThanMs: 0 })).toEqual({ jobs: 0, more: false, removed: [] });
     });
     expect(await adapter.chunks.list("t", { jobId: id })).toEqual([chunk("k1")]);
-    expect(await adapter.admin.cleanup({ olderThanMs: 0 })).toEqual({ jobs: 1, more: false });
+    expect(await adapter.admin.cleanup({ olderThanMs: 0 })).toEqual({
+      jobs: 1,
+      more: false,
+      removed: [{ tenant: "t", jobId: id }],
+    });
     expect(await adapter.chunks.list("t")).toEqual([]);
   });
 
@@ -85,6 +91,9 @@ describe.skipIf(unreachable !== null)(`admin on Postgres${unreachable ? ` (${unr
     ]);
     const kept = retried.filter((job) => job !== null && job.status === "queued");
     expect(a.jobs + b.jobs).toBe(ids.length - kept.length);
+    // Each job is reported once, by the call that removed it.
+    const reported = [...a.removed, ...b.removed].map((r) => r.jobId).sort();
+    expect(reported).toEqual(ids.filter((id) => !kept.some((j) => j!.id === id)).sort());
     for (const job of kept) {
       expect(await adapter.chunks.count("t", { jobId: job!.id })).toBe(1);
     }

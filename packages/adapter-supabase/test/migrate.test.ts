@@ -28,6 +28,7 @@ describe.skipIf(unreachable !== null)(`migrate on Postgres${unreachable ? ` (${u
       "events",
       "fact_jobs",
       "facts",
+      "job_purges",
       "jobs",
       "library_version_jobs",
       "library_versions",

@@ -13,6 +13,7 @@ const TABLES = [
   "library_versions",
   "library_version_jobs",
   "rate_limits",
+  "job_purges",
 ];
 
 /**
