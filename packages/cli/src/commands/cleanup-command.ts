@@ -22,7 +22,9 @@ export async function cleanupCommand(
     const { stdout } = ctx.io;
     if (flags.json) stdout.write(`${JSON.stringify({ jobs, olderThanMs })}\n`);
     else
-      stdout.write(`removed ${formatCount(jobs)} finished job${jobs === 1 ? "" : "s"} older than ${flags.olderThan}.\n`);
+      stdout.write(
+        `removed ${formatCount(jobs)} finished job${jobs === 1 ? "" : "s"} older than ${flags.olderThan}.\n`,
+      );
     return EXIT_CODES.ok;
   });
 }
