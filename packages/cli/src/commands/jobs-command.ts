@@ -1,4 +1,10 @@
-import { DEFAULT_QUEUED_GRACE_MS, type Job, type JobAdmin, type JobStatus } from "@threadmill/core";
+import {
+  DEFAULT_QUEUED_GRACE_MS,
+  iterateJobs,
+  type Job,
+  type JobAdmin,
+  type JobStatus,
+} from "@threadmill/core";
 import { requireAdmin } from "../admin-store.js";
 import { CliError } from "../cli-error.js";
 import type { CommandContext } from "../command-context.js";
@@ -31,23 +37,19 @@ function line(job: Job, now: number): string {
 }
 
 async function findAll(admin: JobAdmin, flags: JobsFlags, limit: number): Promise<Job[]> {
-  const jobs: Job[] = [];
   const grace =
     flags.queuedGrace === undefined
       ? DEFAULT_QUEUED_GRACE_MS
       : parseDuration(flags.queuedGrace, "--queued-grace");
-  let before: string | undefined;
-  while (jobs.length < limit) {
-    const page = await admin.find({
-      limit: Math.min(100, limit - jobs.length),
-      ...(flags.status ? { status: flags.status } : {}),
-      ...(flags.stuck ? { stuck: true, queuedGraceMs: grace } : {}),
-      ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
-      ...(before === undefined ? {} : { before }),
-    });
-    jobs.push(...page);
-    if (page.length < 100) break;
-    before = page[page.length - 1]!.id;
+  const jobs: Job[] = [];
+  const found = iterateJobs(admin, {
+    ...(flags.status ? { status: flags.status } : {}),
+    ...(flags.stuck ? { stuck: true, queuedGraceMs: grace } : {}),
+    ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
+  });
+  for await (const job of found) {
+    if (jobs.length >= limit) break;
+    jobs.push(job);
   }
   return jobs;
 }

@@ -1,6 +1,7 @@
 import { ConflictError } from "../errors/conflict-error.js";
 import type { Adapter } from "../ports/adapter.js";
 import type { Job, JobStatus } from "../ports/job.js";
+import { iterateJobs } from "./iterate-jobs.js";
 
 /** Options of `redriveJobs`. */
 export interface RedriveOptions {
@@ -30,26 +31,17 @@ export interface RedriveResult {
   readonly skipped: readonly RedriveSkip[];
 }
 
-const PAGE = 100;
-
 async function* matching(adapter: Adapter, options: RedriveOptions): AsyncGenerator<Job> {
   const admin = adapter.admin;
   if (!admin)
     throw new TypeError(`[threadmill] redriveJobs: the ${adapter.name} adapter has no admin (JobAdmin) port`);
   const status = ([] as JobStatus[]).concat(options.status ?? "failed");
-  let before: string | undefined;
-  for (;;) {
-    const page = await admin.find({
-      status,
-      limit: PAGE,
-      ...(options.tenant === undefined ? {} : { tenant: options.tenant }),
-      ...(before === undefined ? {} : { before }),
-    });
-    for (const job of page) {
-      if (options.errorCode === undefined || job.error?.code === options.errorCode) yield job;
-    }
-    if (page.length < PAGE) return;
-    before = page[page.length - 1]!.id;
+  const found = iterateJobs(admin, {
+    status,
+    ...(options.tenant === undefined ? {} : { tenant: options.tenant }),
+  });
+  for await (const job of found) {
+    if (options.errorCode === undefined || job.error?.code === options.errorCode) yield job;
   }
 }
 
