@@ -1,6 +1,8 @@
 import type {
   Claim,
+  ClaimNextOptions,
   ClaimOptions,
+  CompleteAndClaimResult,
   CompleteOutcome,
   ExtendResult,
   Job,
@@ -53,36 +55,73 @@ function alreadyEnded(state: MemoryState, lease: Lease, status: Job["status"]): 
   return undefined;
 }
 
-/** The Queue port over a memory state. */
+/** `claim`, synchronously (so atomically). */
+function claimIn(
+  state: MemoryState,
+  workerId: string,
+  leaseMs: number,
+  options: ClaimOptions = {},
+): Claim | null {
+  assertId(workerId, "workerId");
+  assertDuration(leaseMs, "leaseMs");
+  const now = state.now();
+  let best: MutableJob | undefined;
+  if (options.jobId !== undefined || options.tenant !== undefined) {
+    if (options.jobId === undefined || options.tenant === undefined) {
+      throw new TypeError("[threadmill] [memory] claim of a named job needs both tenant and jobId");
+    }
+    const job = state.tenants.get(options.tenant)?.jobs.get(options.jobId);
+    if (job && claimable(job, now)) best = job;
+  } else {
+    for (const tenant of state.tenants.values()) {
+      for (const job of tenant.jobs.values()) {
+        if (claimable(job, now) && (best === undefined || claimOrder(job, best) < 0)) best = job;
+      }
+    }
+  }
+  if (!best) return null;
+  best.status = "running";
+  best.epoch += 1;
+  best.attempts += 1;
+  best.workerId = workerId;
+  best.leaseExpiresAt = now + leaseMs;
+  best.updatedAt = now;
+  return { job: clone(best), lease: leaseOf(best) };
+}
+
+/** `complete`, synchronously (so atomically). */
+function completeIn(state: MemoryState, lease: Lease, outcome: CompleteOutcome): Job {
+  if (outcome?.status !== "succeeded" && outcome?.status !== "cancelled") {
+    throw new TypeError('[threadmill] [memory] complete outcome status must be "succeeded" or "cancelled"');
+  }
+  const done = alreadyEnded(state, lease, outcome.status);
+  if (done) return clone(done);
+  const job = fence(state, lease);
+  const now = state.now();
+  job.status = outcome.status;
+  if (outcome.status === "succeeded") job.result = clone(outcome.result ?? null);
+  job.error = null;
+  job.workerId = null;
+  job.leaseExpiresAt = null;
+  job.finishedAt = now;
+  job.updatedAt = now;
+  appendEvent(state, state.tenants.get(lease.tenant)!, lease.tenant, job.id, {
+    type: outcome.status,
+    status: outcome.status,
+    ...(job.stage === null ? {} : { stage: job.stage }),
+    attempt: job.attempts,
+    epoch: job.epoch,
+    at: now,
+  });
+  return clone(job);
+}
+
+/** The Queue port over a memory state; every method is synchronous inside, so each is atomic. */
 export function createMemoryQueue(state: MemoryState): Queue {
   return {
     async claim(workerId: string, leaseMs: number, options: ClaimOptions = {}): Promise<Claim | null> {
       assertOpen(state, "queue.claim");
-      assertId(workerId, "workerId");
-      assertDuration(leaseMs, "leaseMs");
-      const now = state.now();
-      let best: MutableJob | undefined;
-      if (options.jobId !== undefined || options.tenant !== undefined) {
-        if (options.jobId === undefined || options.tenant === undefined) {
-          throw new TypeError("[threadmill] [memory] claim of a named job needs both tenant and jobId");
-        }
-        const job = state.tenants.get(options.tenant)?.jobs.get(options.jobId);
-        if (job && claimable(job, now)) best = job;
-      } else {
-        for (const tenant of state.tenants.values()) {
-          for (const job of tenant.jobs.values()) {
-            if (claimable(job, now) && (best === undefined || claimOrder(job, best) < 0)) best = job;
-          }
-        }
-      }
-      if (!best) return null;
-      best.status = "running";
-      best.epoch += 1;
-      best.attempts += 1;
-      best.workerId = workerId;
-      best.leaseExpiresAt = now + leaseMs;
-      best.updatedAt = now;
-      return { job: clone(best), lease: leaseOf(best) };
+      return claimIn(state, workerId, leaseMs, options);
     },
 
     async extend(lease: Lease, leaseMs: number): Promise<ExtendResult> {
@@ -113,31 +152,19 @@ export function createMemoryQueue(state: MemoryState): Queue {
 
     async complete(lease: Lease, outcome: CompleteOutcome): Promise<Job> {
       assertOpen(state, "queue.complete");
-      if (outcome?.status !== "succeeded" && outcome?.status !== "cancelled") {
-        throw new TypeError(
-          '[threadmill] [memory] complete outcome status must be "succeeded" or "cancelled"',
-        );
-      }
-      const done = alreadyEnded(state, lease, outcome.status);
-      if (done) return clone(done);
-      const job = fence(state, lease);
-      const now = state.now();
-      job.status = outcome.status;
-      if (outcome.status === "succeeded") job.result = clone(outcome.result ?? null);
-      job.error = null;
-      job.workerId = null;
-      job.leaseExpiresAt = null;
-      job.finishedAt = now;
-      job.updatedAt = now;
-      appendEvent(state, state.tenants.get(lease.tenant)!, lease.tenant, job.id, {
-        type: outcome.status,
-        status: outcome.status,
-        ...(job.stage === null ? {} : { stage: job.stage }),
-        attempt: job.attempts,
-        epoch: job.epoch,
-        at: now,
-      });
-      return clone(job);
+      return completeIn(state, lease, outcome);
+    },
+
+    async completeAndClaim(
+      lease: Lease,
+      outcome: CompleteOutcome,
+      next: ClaimNextOptions,
+    ): Promise<CompleteAndClaimResult> {
+      assertOpen(state, "queue.completeAndClaim");
+      assertId(next?.workerId, "workerId");
+      assertDuration(next.leaseMs, "leaseMs");
+      const job = completeIn(state, lease, outcome);
+      return { job, next: claimIn(state, next.workerId, next.leaseMs) };
     },
 
     async deadLetter(lease: Lease, error: JobError): Promise<Job> {

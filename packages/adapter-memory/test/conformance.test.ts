@@ -9,5 +9,6 @@ runAdapterConformance({
   requireFacts: true,
   requireLibrary: true,
   requireAdmin: true,
+  requireCompleteAndClaim: true,
   countTenantEntries: async (adapter, tenant) => countMemoryEntries(adapter, tenant),
 });

@@ -4,4 +4,4 @@ export {
   type RedisAdapterOptions,
 } from "./create-redis-adapter.js";
 export type { RedisClient } from "./redis-context.js";
-export type { ClaimNextOptions, RedisQueue } from "./redis-queue.js";
+export type { RedisQueue } from "./redis-queue.js";

@@ -1,6 +1,8 @@
 import type {
   Claim,
+  ClaimNextOptions,
   ClaimOptions,
+  CompleteAndClaimResult,
   CompleteOutcome,
   ExtendResult,
   Job,
@@ -12,24 +14,13 @@ import type {
 import { decodeJob } from "./job-codec.js";
 import { checkFence, type RedisContext } from "./redis-context.js";
 
-/** Options of the fast path `completeAndClaim`. */
-export interface ClaimNextOptions {
-  readonly workerId: string;
-  readonly leaseMs: number;
-}
-
-/** The Redis queue: the `Queue` port plus a complete-and-claim-next fast path (one round trip per job). */
+/** The Redis queue: the `Queue` port with its `completeAndClaim` fast path (one script, one round trip). */
 export interface RedisQueue extends Queue {
-  /**
-   * `complete` and then `claim(workerId, leaseMs)` in the same script: one round trip per job for a
-   * busy worker. Fenced like `complete`; `next` is `null` when nothing is claimable.
-   * @throws LeaseLostError when the epoch was superseded; nothing is written or claimed then.
-   */
   completeAndClaim(
     lease: Lease,
     outcome: CompleteOutcome,
     next: ClaimNextOptions,
-  ): Promise<{ readonly job: Job; readonly next: Claim | null }>;
+  ): Promise<CompleteAndClaimResult>;
 }
 
 const positiveMs = (value: number, name: string) => {
@@ -141,8 +132,11 @@ export function createRedisQueue(ctx: RedisContext): RedisQueue {
     async deadLetter(lease: Lease, error: JobError): Promise<Job> {
       return (await finish(lease, "failed", "", error, null)).job;
     },
-    completeAndClaim(lease, outcome, next) {
-      return finish(lease, outcome.status, resultOf(outcome), null, next);
+    async completeAndClaim(lease, outcome, next) {
+      if (typeof next?.workerId !== "string" || next.workerId === "") {
+        throw new TypeError("[threadmill] [redis] completeAndClaim needs a non-empty next.workerId.");
+      }
+      return await finish(lease, outcome.status, resultOf(outcome), null, next);
     },
   };
 }

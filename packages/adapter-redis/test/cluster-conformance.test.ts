@@ -40,6 +40,7 @@ describe.skipIf(!available)("redis cluster", () => {
     requireFacts: true,
     requireLibrary: true,
     requireAdmin: true,
+    requireCompleteAndClaim: true,
     // The cluster client is made in beforeAll: resolve it when the case runs.
     countTenantEntries: (adapter, tenant) => tenantEntryCounter(client)(adapter, tenant),
   });

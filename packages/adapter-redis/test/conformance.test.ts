@@ -22,6 +22,7 @@ if (redisAvailable) {
     requireFacts: true,
     requireLibrary: true,
     requireAdmin: true,
+    requireCompleteAndClaim: true,
     countTenantEntries: tenantEntryCounter(client),
   });
 } else {

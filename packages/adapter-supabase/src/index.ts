@@ -1,6 +1,5 @@
 export { createPostgresAdapter, type PostgresAdapterOptions } from "./postgres-adapter.js";
 export type { SqlAdapter, SqlAdapterOptions } from "./create-sql-adapter.js";
-export type { ClaimNextOptions } from "./sql-complete-and-claim.js";
 export type { SqlQueue } from "./sql-queue.js";
 export { type MigrateOptions, type MigrateResult, migrate } from "./migrate.js";
 export { type Migration, MIGRATIONS } from "./migrations.js";

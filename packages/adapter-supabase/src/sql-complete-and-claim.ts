@@ -1,13 +1,7 @@
-import type { Claim, CompleteOutcome, Job, Lease } from "@threadmill/core";
+import type { Claim, ClaimNextOptions, CompleteOutcome, Job, Lease } from "@threadmill/core";
 import { JOB_COLUMNS, type JobRow, leaseOf, toJob } from "./job-row.js";
 import { leaseLost, type SqlContext } from "./sql-context.js";
 import { endedBy } from "./sql-fenced-write.js";
-
-/** Options of the fast path `completeAndClaim`. */
-export interface ClaimNextOptions {
-  readonly workerId: string;
-  readonly leaseMs: number;
-}
 
 /**
  * Runs the `complete_and_claim` function (migration 3): the fenced completion, its terminal event,

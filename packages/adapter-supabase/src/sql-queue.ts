@@ -1,6 +1,8 @@
 import type {
   Claim,
+  ClaimNextOptions,
   ClaimOptions,
+  CompleteAndClaimResult,
   CompleteOutcome,
   ExtendResult,
   Job,
@@ -10,24 +12,18 @@ import type {
   ReleaseOptions,
 } from "@threadmill/core";
 import { JOB_COLUMNS, type JobRow, leaseOf, toJob } from "./job-row.js";
-import { type ClaimNextOptions, completeAndClaimSql } from "./sql-complete-and-claim.js";
+import { completeAndClaimSql } from "./sql-complete-and-claim.js";
 import { assertDuration, assertId, assertLease, leaseLost, type SqlContext, ts } from "./sql-context.js";
 import { bumpEventSeq, terminalEventBody } from "./sql-event-fragments.js";
 import { endedJob, fencedUpdate } from "./sql-fenced-write.js";
 
-/** The SQL queue: the `Queue` port plus a complete-and-claim-next fast path (one statement, one commit per job). */
+/** The SQL queue: the `Queue` port with its `completeAndClaim` fast path (one statement, one commit per job). */
 export interface SqlQueue extends Queue {
-  /**
-   * `complete` and then `claim(workerId, leaseMs)` in one statement (one transaction, one commit):
-   * what a busy worker does between two jobs. Fenced like `complete`; `next` is `null` when nothing
-   * is claimable (the completed job is never handed out again).
-   * @throws LeaseLostError when the epoch was superseded; nothing is written or claimed then.
-   */
   completeAndClaim(
     lease: Lease,
     outcome: CompleteOutcome,
     next: ClaimNextOptions,
-  ): Promise<{ readonly job: Job; readonly next: Claim | null }>;
+  ): Promise<CompleteAndClaimResult>;
 }
 
 /** The Queue port on SQL: one statement per call, fenced by the epoch in the same statement. */
@@ -109,7 +105,7 @@ async function completeAndClaim(
   lease: Lease,
   outcome: CompleteOutcome,
   next: ClaimNextOptions,
-): Promise<{ job: Job; next: Claim | null }> {
+): Promise<CompleteAndClaimResult> {
   assertLease(lease);
   assertId(next?.workerId, "workerId");
   assertDuration(next.leaseMs, "leaseMs");

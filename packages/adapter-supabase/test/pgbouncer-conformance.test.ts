@@ -38,6 +38,7 @@ if (unreachable || missing) {
     requireFacts: true,
     requireLibrary: true,
     requireAdmin: true,
+    requireCompleteAndClaim: true,
     countTenantEntries: countTenantRows(
       schemas,
       (text, params) => direct.unsafe(text, params as string[]) as never,

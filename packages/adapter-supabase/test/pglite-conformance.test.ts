@@ -30,6 +30,7 @@ runAdapterConformance({
   requireFacts: true,
   requireLibrary: true,
   requireAdmin: true,
+  requireCompleteAndClaim: true,
   countTenantEntries: countTenantRows(
     schemas,
     async (text, params) => (await db.query<{ n: number }>(text, params)).rows,

@@ -27,6 +27,7 @@ if (unreachable) {
     requireFacts: true,
     requireLibrary: true,
     requireAdmin: true,
+    requireCompleteAndClaim: true,
     countTenantEntries: countTenantRows(
       schemas,
       (text, params) => sql.unsafe(text, params as string[]) as never,

@@ -1,4 +1,5 @@
 import { Interrupt } from "./claim-interrupts.js";
+import type { ClaimChain, ClaimedJob } from "./claim-session.js";
 import { claimNext, runClaim } from "./run-claim.js";
 import type { RunnerContext } from "./runner-options.js";
 import { sleep, unrefTimer } from "./sleep.js";
@@ -41,12 +42,25 @@ export function createClaimLoops(context: RunnerContext): ClaimLoops {
   };
 
   const loop = async ({ idle, hardStop }: LoopSignals): Promise<void> => {
-    while (!stopping) {
-      let next: Awaited<ReturnType<typeof claimNext>> = null;
-      try {
-        next = await claimNext(context);
-      } catch (error) {
-        context.report(error, undefined, "claiming failed (store unreachable?); polling again");
+    // The job a completion claimed for this loop (`Queue.completeAndClaim`). One claimed just as stop
+    // began still runs: its claim sees `stopping` and hands it back at once instead of leaving its
+    // lease to lapse.
+    let chained: ClaimedJob | null = null;
+    const chain: ClaimChain = {
+      wanted: () => !stopping,
+      take: (next) => {
+        chained = next;
+      },
+    };
+    while (!stopping || chained) {
+      let next: ClaimedJob | null = chained;
+      chained = null;
+      if (!next) {
+        try {
+          next = await claimNext(context);
+        } catch (error) {
+          context.report(error, undefined, "claiming failed (store unreachable?); polling again");
+        }
       }
       if (!next) {
         await idleWait(idle.signal);
@@ -56,6 +70,7 @@ export function createClaimLoops(context: RunnerContext): ClaimLoops {
         softDeadline: Number.POSITIVE_INFINITY,
         signal: hardStop.signal,
         stopping: () => stopping,
+        chain,
       });
     }
   };

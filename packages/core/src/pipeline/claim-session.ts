@@ -21,6 +21,23 @@ export interface ClaimLimits {
   readonly signal?: AbortSignal;
   /** Soft stop: no new unit starts. */
   readonly stopping?: () => boolean;
+  /** A loop that claims again once this claim ends: the job's completion also claims its next job. */
+  readonly chain?: ClaimChain;
+}
+
+/** A claimed job and when its claim was asked for (`performance.now()`). */
+export interface ClaimedJob {
+  readonly claim: Claim;
+  readonly claimedAt: number;
+}
+
+/**
+ * How a claim loop takes its next job in the completion's round trip (`Queue.completeAndClaim`):
+ * `wanted()` is asked right before the completion, and a job claimed with it goes to `take`.
+ */
+export interface ClaimChain {
+  wanted(): boolean;
+  take(next: ClaimedJob): void;
 }
 
 /** A progress event as a claim writes it: the session fills in attempt, epoch and time. */

@@ -2,9 +2,9 @@ import { CancelledError } from "../errors/cancelled-error.js";
 import { JobConfigurationError } from "../errors/job-configuration-error.js";
 import type { Checkpoint } from "../ports/checkpoint-store.js";
 import type { Job, JobError } from "../ports/job.js";
-import type { Claim } from "../ports/queue.js";
+import type { Claim, CompleteOutcome } from "../ports/queue.js";
 import type { Source } from "../ports/source.js";
-import { type ClaimLimits, type ClaimSession, openClaimSession } from "./claim-session.js";
+import { type ClaimedJob, type ClaimLimits, type ClaimSession, openClaimSession } from "./claim-session.js";
 import type { JobRun } from "./job-run.js";
 import type { Pipeline, Stage, StageContext } from "./pipeline.js";
 import type { RunnerContext } from "./runner-options.js";
@@ -17,7 +17,7 @@ import { createYielder } from "./yielder.js";
 export async function claimNext(
   context: RunnerContext,
   named?: { tenant: string; jobId: string },
-): Promise<{ claim: Claim; claimedAt: number } | null> {
+): Promise<ClaimedJob | null> {
   await context.telemetry.ready();
   const claimedAt = performance.now();
   const claim = await context.store.queue.claim(context.workerId, context.leaseMs, named);
@@ -73,6 +73,30 @@ async function resolveSource(context: RunnerContext, job: Job): Promise<Source> 
   return await resolver(job.input, { tenant: job.tenant, jobId: job.id });
 }
 
+/**
+ * The job's terminal write. When the loop will claim again and the queue has the fast path, the
+ * same round trip claims the loop's next job (the completion is durable before that claim).
+ */
+async function completeJob(
+  context: RunnerContext,
+  session: ClaimSession,
+  outcome: CompleteOutcome,
+): Promise<void> {
+  const { queue } = context.store;
+  const chain = session.limits.chain;
+  if (!queue.completeAndClaim || !chain?.wanted()) {
+    await session.mustWrite("queue.complete", () => queue.complete(session.lease(), outcome));
+    return;
+  }
+  const next = { workerId: context.workerId, leaseMs: context.leaseMs };
+  let claimedAt = performance.now();
+  const done = await session.mustWrite("queue.completeAndClaim", () => {
+    claimedAt = performance.now();
+    return queue.completeAndClaim!(session.lease(), outcome, next);
+  });
+  if (done.next) chain.take({ claim: done.next, claimedAt });
+}
+
 /** The claim's stages from the job's checkpoint until the job succeeds; throws what ends the claim otherwise. */
 async function workClaim(context: RunnerContext, session: ClaimSession): Promise<ClaimEnd> {
   const { job, telemetry } = session;
@@ -104,9 +128,7 @@ async function workClaim(context: RunnerContext, session: ClaimSession): Promise
     checkpoint = await runStage(context, session, { pipeline, stage, checkpoint, stageContext, yielder });
   }
   session.heartbeat.assertValid();
-  await session.mustWrite("queue.complete", () =>
-    store.queue.complete(session.lease(), { status: "succeeded", result: checkpoint.counts }),
-  );
+  await completeJob(context, session, { status: "succeeded", result: checkpoint.counts });
   context.log.info({ ...session.logFields, counts: checkpoint.counts }, "job succeeded");
   return { run: session.finish("succeeded") };
 }

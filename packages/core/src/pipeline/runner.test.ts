@@ -570,7 +570,8 @@ describe("createRunner", () => {
     const queue = new Proxy(flaky.adapter.queue, {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver);
-        if (prop !== "complete") return value;
+        // The terminal write: `completeAndClaim` while the worker will claim again, else `complete`.
+        if (prop !== "complete" && prop !== "completeAndClaim") return value;
         return async (...args: unknown[]) => {
           if (failures++ < 2) throw new StorageError({ adapter: "memory", message: "flaky" });
           return (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -590,7 +591,7 @@ describe("createRunner", () => {
     const watched = new Proxy(dying.adapter.queue, {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver);
-        if (prop !== "complete") return value;
+        if (prop !== "complete" && prop !== "completeAndClaim") return value;
         return (...args: unknown[]) => {
           calls.push("complete");
           dying.kill();

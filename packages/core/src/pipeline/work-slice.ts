@@ -1,3 +1,4 @@
+import type { ClaimChain, ClaimedJob } from "./claim-session.js";
 import type { JobRun } from "./job-run.js";
 import { claimNext, runClaim } from "./run-claim.js";
 import type { RunnerContext } from "./runner-options.js";
@@ -33,14 +34,29 @@ export async function workSlice(context: RunnerContext, options: WorkOptions = {
     : 0;
   const softDeadline = deadline - margin;
   const runs: JobRun[] = [];
+  const hasRoom = () => !signal?.aborted && Date.now() + context.timers.minEstimate() < softDeadline;
+  // The job a completion claimed (`Queue.completeAndClaim`), asked for only while there is room for
+  // it; one claimed right before the deadline is handed back by its own claim, as any other.
+  let chained: ClaimedJob | null = null;
+  const chain: ClaimChain = {
+    wanted: hasRoom,
+    take: (next) => {
+      chained = next;
+    },
+  };
   for (;;) {
-    if (signal?.aborted) return { runs, reason: "aborted" };
-    if (Date.now() + context.timers.minEstimate() >= softDeadline) return { runs, reason: "deadline" };
-    const next = await claimNext(context);
-    if (!next) return { runs, reason: "idle" };
+    let next: ClaimedJob | null = chained;
+    chained = null;
+    if (!next) {
+      if (signal?.aborted) return { runs, reason: "aborted" };
+      if (!hasRoom()) return { runs, reason: "deadline" };
+      next = await claimNext(context);
+      if (!next) return { runs, reason: "idle" };
+    }
     const run = await runClaim(context, next.claim, next.claimedAt, {
       softDeadline,
       ...(signal ? { signal } : {}),
+      chain,
     });
     runs.push(run);
     if (run.outcome === "released" && run.reason === "deadline") return { runs, reason: "deadline" };

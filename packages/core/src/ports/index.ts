@@ -31,7 +31,16 @@ export {
 } from "./job-admin.js";
 export { assertCleanupOptions, assertFindJobsOptions } from "./assert-admin-options.js";
 export type { JobRef, Lease } from "./lease.js";
-export type { Claim, ClaimOptions, CompleteOutcome, ExtendResult, Queue, ReleaseOptions } from "./queue.js";
+export type {
+  Claim,
+  ClaimNextOptions,
+  ClaimOptions,
+  CompleteAndClaimResult,
+  CompleteOutcome,
+  ExtendResult,
+  Queue,
+  ReleaseOptions,
+} from "./queue.js";
 export type {
   ConcurrencyCharge,
   RateCharge,

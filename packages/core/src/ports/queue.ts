@@ -27,6 +27,18 @@ export type CompleteOutcome =
   | { readonly status: "succeeded"; readonly result?: JsonValue }
   | { readonly status: "cancelled" };
 
+/** The claim `Queue.completeAndClaim` makes once the job is completed. */
+export interface ClaimNextOptions {
+  readonly workerId: string;
+  readonly leaseMs: number;
+}
+
+/** What `Queue.completeAndClaim` did: the completed job, and the next claim (`null`: nothing due). */
+export interface CompleteAndClaimResult {
+  readonly job: Job;
+  readonly next: Claim | null;
+}
+
 /** Options of `Queue.release`. */
 export interface ReleaseOptions {
   /** When the job is claimable again (epoch ms, store clock). @default now */
@@ -77,6 +89,22 @@ export interface Queue {
    * is written then.
    */
   complete(lease: Lease, outcome: CompleteOutcome): Promise<Job>;
+  /**
+   * Optional fast path: `complete(lease, outcome)` and then `claim(next.workerId, next.leaseMs)` in one
+   * atomic step (one round trip, one commit), what a busy worker does between two jobs. The completion
+   * is fenced, atomic with its event and durable before the next job is handed out, exactly as
+   * `complete`; the completed job is never the one claimed. Repeated under the same lease after the
+   * completion succeeded, it returns the job unchanged and claims anew (the first answer's claim, if
+   * any, was lost with it and its lease lapses). The runner uses it whenever its loop will claim again.
+   * @throws LeaseLostError when the epoch was superseded or the job is not running under it; nothing
+   * is written or claimed then.
+   * @throws RangeError when `next.leaseMs` is not a positive number.
+   */
+  completeAndClaim?(
+    lease: Lease,
+    outcome: CompleteOutcome,
+    next: ClaimNextOptions,
+  ): Promise<CompleteAndClaimResult>;
   /**
    * Ends the job as `failed` with its error, setting `finishedAt`, clearing the lease and appending
    * the `failed` event (its `message` is the error's), in one atomic, fenced step. Repeated under the

@@ -46,6 +46,11 @@ export interface AdapterConformanceOptions {
    * runs and fails without it; otherwise they are skipped when it has none. @default false
    */
   readonly requireAdmin?: boolean;
+  /**
+   * Whether the adapter must have `queue.completeAndClaim` (threadmill's own adapters do): then its
+   * cases run and fail without it; otherwise they are skipped when it has none. @default false
+   */
+  readonly requireCompleteAndClaim?: boolean;
 }
 
 /** The default event retention the suites create adapters with. */
