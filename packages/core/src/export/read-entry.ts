@@ -67,6 +67,8 @@ export async function* readEntry(
   let sinceProgress = 0;
   const size = opened.size === null ? null : opened.size;
   const progress = () => options.onProgress?.({ entry: entry.name, bytes: scanner.offset, totalBytes: size });
+  // At once, so the total is known before the first interval's worth of bytes is read.
+  progress();
 
   for await (let chunk of readChunks(opened.stream, from - opened.offset, signal)) {
     if (!verified) {

@@ -69,8 +69,11 @@ export async function readBatch(read: ImportRead, unit: UnitContext): Promise<Un
   }
   read.signal.throwIfAborted();
   const library = read.tracker?.take();
-  const p =
-    read.progress ?? (read.position ? { done: read.position.offset, total: null, unit: "bytes" } : undefined);
+  // Done is where the checkpoint stands; the reader's progress (every few MB) only tells the total,
+  // which a claim reading less than that between its reports would otherwise never learn.
+  const done = read.position?.offset ?? read.progress?.done;
+  const p: JobProgress | undefined =
+    done === undefined ? undefined : { done, total: read.progress?.total ?? null, unit: "bytes" };
   return {
     cursor: read.position,
     done: read.finished,
