@@ -79,7 +79,10 @@ describe.skipIf(why !== null)(`the Next.js app in Chromium${why ? ` (skipped: ${
       await collectBytes(generateExport({ format: "chatgpt-zip", seed: 21, targetBytes: 20e6 }).bytes()),
     );
     fake = await createFakeAnthropic({ apiKey: ANTHROPIC_KEY });
-    server = await startNext(port, env());
+    // Until the first test's SIGKILL, each unit takes a second: everything it does before the kill
+    // (a reload, a network drop, a second upload of 20 MB) must fit well inside the import on a
+    // loaded machine. The server it restarts runs at the usual pace.
+    server = await startNext(port, { ...env(), THREADMILL_UNIT_DELAY_MS: "1000" });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
