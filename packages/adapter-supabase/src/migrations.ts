@@ -1,5 +1,6 @@
 import { factsMigrationSql } from "./migration-facts.js";
 import { jobPurgesMigrationSql } from "./migration-job-purges.js";
+import { claimIndexesMigrationSql } from "./migration-claim-indexes.js";
 import { jobsFinishedMigrationSql } from "./migration-jobs-finished.js";
 import { libraryMigrationSql } from "./migration-library.js";
 import { rateLimitMigrationSql } from "./migration-rate-limits.js";
@@ -319,4 +320,5 @@ $grants$;
   { version: 7, name: "library", sql: libraryMigrationSql },
   { version: 8, name: "jobs-finished", sql: jobsFinishedMigrationSql },
   { version: 9, name: "job-purges", sql: jobPurgesMigrationSql },
+  { version: 10, name: "claim-indexes", sql: claimIndexesMigrationSql },
 ];
