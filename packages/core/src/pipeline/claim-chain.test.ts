@@ -122,3 +122,37 @@ describe("claim loops and Queue.completeAndClaim", () => {
     await waitSucceeded(store, ids);
   });
 });
+
+describe("the checkpoint read of a claim", () => {
+  it("is skipped on a job's first claim (epoch 1) and made on every later one, which resumes from it", async () => {
+    const store = createMemoryAdapter();
+    const { adapter } = counted(store);
+    const loads: number[] = [];
+    const checkpoints = new Proxy(store.checkpoints, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop !== "load" || typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          loads.push(Date.now());
+          return value.apply(target, args);
+        };
+      },
+    });
+    const runner = createRunner({
+      store: { ...adapter, checkpoints } as Adapter,
+      pipelines: { synthetic: createSyntheticPipeline({ items: 6, itemsPerUnit: 1 }) },
+      sources: { synthetic: syntheticSource },
+    });
+    const [id] = await submitMany(runner, 1);
+    // A deadline that leaves room for a few units: the first claim is released mid-way.
+    const first = await runner.work({ deadline: Date.now() + 1 });
+    expect(first.runs).toMatchObject([{ outcome: "released", reason: "deadline", epoch: 1 }]);
+    expect(loads).toHaveLength(0);
+    const rest = await runner.work();
+    expect(rest.runs).toMatchObject([{ outcome: "succeeded", epoch: 2 }]);
+    expect(loads).toHaveLength(1);
+    // Resumed from the checkpoint: no unit ran twice.
+    expect(first.runs[0]!.units + rest.runs[0]!.units).toBe(6);
+    expect((await store.jobs.get(TENANT, id!))?.counts.conversations).toBe(6);
+  });
+});

@@ -116,7 +116,10 @@ async function workClaim(context: RunnerContext, session: ClaimSession): Promise
     ...(context.librarySink ? { library: context.librarySink } : {}),
     ...(telemetry.recordUsage ? { recordUsage: telemetry.recordUsage } : {}),
   };
-  let checkpoint: Checkpoint = (await store.checkpoints.load(job.tenant, job.id)) ?? {
+  // A job's first claim (epoch 1) has no checkpoint to read: every checkpoint is written under a
+  // lease, and this lease is the job's first. One store read less per job.
+  const saved = job.epoch === 1 ? null : await store.checkpoints.load(job.tenant, job.id);
+  let checkpoint: Checkpoint = saved ?? {
     stage: pipeline.stages[0]!.name,
     cursors: {},
     completed: [],
