@@ -35,7 +35,14 @@ export async function openStore(env: NodeJS.ProcessEnv = process.env): Promise<O
       import("postgres"),
       import("@threadmill/adapter-supabase"),
     ]);
-    const sql = postgres(env.DATABASE_URL, { max: 6, prepare: false, onnotice: () => {} });
+    const sql = postgres(env.DATABASE_URL, {
+      max: 6,
+      prepare: false,
+      // See adapter-supabase's README: no array types to fetch, and no unhandled rejection when
+      // Postgres terminates a connection as it opens (a failover, a restart).
+      fetch_types: false,
+      onnotice: () => {},
+    });
     const schema = env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {};
     // Idempotent, under an advisory lock: every instance of both services may run it at start.
     await migrate(sql, schema);

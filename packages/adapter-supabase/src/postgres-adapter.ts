@@ -52,7 +52,7 @@ export interface PostgresAdapterOptions extends SqlAdapterOptions {
  * every lease-holding write fenced by the epoch in the same statement, the database clock for
  * leases, rate limits and spend. Driver failures become `StorageError`s.
  * @example
- * const sql = postgres(process.env.DATABASE_URL!, { prepare: false });
+ * const sql = postgres(process.env.DATABASE_URL!, { prepare: false, fetch_types: false });
  * await migrate(sql);
  * const adapter = createPostgresAdapter({ sql });
  */

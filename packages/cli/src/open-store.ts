@@ -65,6 +65,9 @@ async function openPostgres(spec: Extract<StoreSpec, { kind: "postgres" }>): Pro
   const sql = postgres(spec.url, {
     max: 4,
     prepare: false,
+    // threadmill sends and reads no Postgres arrays; and postgres.js leaves an unhandled rejection
+    // (a crashed process) when a connection is terminated while it fetches the array types.
+    fetch_types: false,
     connect_timeout: CONNECT_TIMEOUT_MS / 1000,
     onnotice: () => {},
   });
