@@ -1,3 +1,5 @@
+import { claimSetSql, completeAndClaimFunctionSql } from "./queue-functions-sql.js";
+
 /**
  * The claim statement (into v_job, from p_worker and p_lease_ms) since migration 10: due queued jobs
  * and expired leases, highest priority, then earliest run_at, then id, as before. Each kind is found
@@ -20,9 +22,7 @@ export function claimIntoSql(s: string): string {
       limit 1
       for update skip locked
     )
-    update ${s}.jobs set status = 'running', epoch = epoch + 1,
-      attempts = attempts + 1, worker_id = p_worker,
-      lease_expires_at = now() + p_lease_ms * interval '1 millisecond', updated_at = now()
+    ${claimSetSql(s)}
     where id = (select c.id from (select * from q union all select * from r) c
                 order by c.priority desc, c.run_at, c.id limit 1)
     returning * into v_job;`;
@@ -51,9 +51,7 @@ begin
   if p_job_id is null then
     ${claimIntoSql(s)}
   else
-    update ${s}.jobs set status = 'running', epoch = epoch + 1,
-      attempts = attempts + 1, worker_id = p_worker,
-      lease_expires_at = now() + p_lease_ms * interval '1 millisecond', updated_at = now()
+    ${claimSetSql(s)}
     where id = (
       select id from ${s}.jobs
       where tenant = p_tenant and id = p_job_id collate "C"
@@ -68,51 +66,12 @@ begin
 end
 $fn$;
 
-create or replace function ${s}.complete_and_claim(p_tenant text, p_id text, p_epoch integer,
-  p_status text, p_result jsonb, p_event_retention bigint,
-  p_worker text default null, p_lease_ms double precision default null)
-returns table (kind text, job ${s}.jobs)
-language plpgsql volatile security invoker
-set search_path = pg_catalog, pg_temp
-as $fn$
-declare
-  v_job ${s}.jobs;
-begin
-  update ${s}.jobs set status = p_status,
-    result = case when p_status = 'succeeded' then p_result else result end, error = null,
-    worker_id = null, lease_expires_at = null, finished_at = now(), updated_at = now(),
-    event_seq = event_seq + 1, event_floor = greatest(event_floor, event_seq + 1 - p_event_retention)
-  where id = p_id collate "C" and tenant = p_tenant and epoch = p_epoch and status = 'running'
-  returning * into v_job;
-  if not found then
-    select * into v_job from ${s}.jobs where id = p_id collate "C" and tenant = p_tenant;
-    if found then
-      kind := 'current';
-      job := v_job;
-      return next;
-    end if;
-    return;
-  end if;
-  insert into ${s}.events (job_id, seq, tenant, type, body)
-  values (v_job.id, v_job.event_seq, v_job.tenant, v_job.status, jsonb_strip_nulls(jsonb_build_object(
-    'type', v_job.status, 'status', v_job.status, 'stage', v_job.stage, 'message', null::text,
-    'attempt', v_job.attempts, 'epoch', v_job.epoch, 'at', floor(extract(epoch from now()) * 1000)::float8)));
-  if v_job.event_floor > 0 then
+${completeAndClaimFunctionSql(
+  s,
+  claimIntoSql(s),
+  `if v_job.event_floor > 0 then
     delete from ${s}.events where job_id = v_job.id collate "default" and seq <= v_job.event_floor;
-  end if;
-  kind := 'done';
-  job := v_job;
-  return next;
-  if p_worker is null then
-    return;
-  end if;
-  ${claimIntoSql(s)}
-  if found then
-    kind := 'next';
-    job := v_job;
-    return next;
-  end if;
-end
-$fn$;
+  end if;`,
+)}
 `;
 }

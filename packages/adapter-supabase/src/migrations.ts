@@ -4,6 +4,7 @@ import { claimIndexesMigrationSql } from "./migration-claim-indexes.js";
 import { jobsFinishedMigrationSql } from "./migration-jobs-finished.js";
 import { libraryMigrationSql } from "./migration-library.js";
 import { rateLimitMigrationSql } from "./migration-rate-limits.js";
+import { claimSetSql, completeAndClaimFunctionSql } from "./queue-functions-sql.js";
 import { spendMigrationSql } from "./migration-spend-ledger.js";
 
 /** One versioned step of the schema. `sql` receives the quoted schema name and returns DDL. */
@@ -217,9 +218,7 @@ create policy tenant_isolation on ${s}.${t} using (tenant = ${TENANT_OF_REQUEST}
     sql: (s) => {
       // The claim statement (into v_job, from p_worker and p_lease_ms), as in every claim: due
       // queued jobs and expired leases, highest priority, then earliest run_at, then id.
-      const claimInto = (filter: string) => `update ${s}.jobs set status = 'running', epoch = epoch + 1,
-      attempts = attempts + 1, worker_id = p_worker,
-      lease_expires_at = now() + p_lease_ms * interval '1 millisecond', updated_at = now()
+      const claimInto = (filter: string) => `${claimSetSql(s)}
     where id = (
       select id from ${s}.jobs
       where status in ('queued', 'running')
@@ -250,54 +249,11 @@ begin
 end
 $fn$;
 
--- Completes a job under its lease (epoch fenced) with its terminal event and the event log's
--- trimming, then, when p_worker is given, claims the next job with claim()'s statement. Rows:
--- 'done' (the completed job) and 'next' (the claimed one); when the fenced update matches nothing,
--- one 'current' row with the job as it is (none when the job is gone) and nothing is claimed.
-create or replace function ${s}.complete_and_claim(p_tenant text, p_id text, p_epoch integer,
-  p_status text, p_result jsonb, p_event_retention bigint,
-  p_worker text default null, p_lease_ms double precision default null)
-returns table (kind text, job ${s}.jobs)
-language plpgsql volatile security invoker
-set search_path = pg_catalog, pg_temp
-as $fn$
-declare
-  v_job ${s}.jobs;
-begin
-  update ${s}.jobs set status = p_status,
-    result = case when p_status = 'succeeded' then p_result else result end, error = null,
-    worker_id = null, lease_expires_at = null, finished_at = now(), updated_at = now(),
-    event_seq = event_seq + 1, event_floor = greatest(event_floor, event_seq + 1 - p_event_retention)
-  where id = p_id collate "C" and tenant = p_tenant and epoch = p_epoch and status = 'running'
-  returning * into v_job;
-  if not found then
-    select * into v_job from ${s}.jobs where id = p_id collate "C" and tenant = p_tenant;
-    if found then
-      kind := 'current';
-      job := v_job;
-      return next;
-    end if;
-    return;
-  end if;
-  insert into ${s}.events (job_id, seq, tenant, type, body)
-  values (v_job.id, v_job.event_seq, v_job.tenant, v_job.status, jsonb_strip_nulls(jsonb_build_object(
-    'type', v_job.status, 'status', v_job.status, 'stage', v_job.stage, 'message', null::text,
-    'attempt', v_job.attempts, 'epoch', v_job.epoch, 'at', floor(extract(epoch from now()) * 1000)::float8)));
-  delete from ${s}.events where job_id = v_job.id collate "default" and seq <= v_job.event_floor;
-  kind := 'done';
-  job := v_job;
-  return next;
-  if p_worker is null then
-    return;
-  end if;
-  ${claimInto("")}
-  if found then
-    kind := 'next';
-    job := v_job;
-    return next;
-  end if;
-end
-$fn$;
+${completeAndClaimFunctionSql(
+  s,
+  claimInto(""),
+  `delete from ${s}.events where job_id = v_job.id collate "default" and seq <= v_job.event_floor;`,
+)}
 
 revoke all on function ${s}.claim(text, double precision, text, text) from public;
 revoke all on function ${s}.complete_and_claim(text, text, integer, text, jsonb, bigint, text, double precision)
