@@ -89,7 +89,7 @@ async function completeJob(
     return;
   }
   const next = { workerId: context.workerId, leaseMs: context.leaseMs };
-  let claimedAt = performance.now();
+  let claimedAt = 0; // set by the try that answers (a retried write claims anew)
   const done = await session.mustWrite("queue.completeAndClaim", () => {
     claimedAt = performance.now();
     return queue.completeAndClaim!(session.lease(), outcome, next);
