@@ -27,7 +27,23 @@ export interface BenchStore {
   readonly sentPerCheck: string;
   /** Redis: microseconds the server spent running commands so far (INFO commandstats), else null. */
   serverMicros(): Promise<number | null>;
+  /** Redis: a check that runs only the commands a full check needs, with no decision; else null. */
+  floor: (() => Promise<() => Promise<unknown>>) | null;
 }
+
+/**
+ * The least a full check (3 rate dimensions and a hold, on the server's clock) sends Redis in one
+ * script: the clock, one read and one write of the TATs' hash, the hold set pruned, counted and added
+ * to. No arithmetic, no decision, no TTL upkeep: what any script of this check costs at the least.
+ */
+const FLOOR_LUA = `local t = redis.call('TIME')
+local now = t[1] * 1000 + t[2] / 1000
+redis.call('HMGET', KEYS[1], 'requests', 'inputTokens', 'outputTokens')
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('ZCARD', KEYS[2])
+redis.call('HSET', KEYS[1], 'requests', now + 100, 'inputTokens', now + 120, 'outputTokens', now + 30)
+redis.call('ZADD', KEYS[2], now + 250, ARGV[1])
+return 1`;
 
 const POSTGRES_URL = process.env.TM_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const DURATION_S = 3600;
@@ -59,6 +75,11 @@ async function withRedisStore<T>(fn: (store: BenchStore) => Promise<T>): Promise
         sent: redisRoundTrips,
         sentPerCheck: "round trips/check",
         serverMicros: () => commandMicros(client),
+        async floor() {
+          const sha = (await client.script("LOAD", FLOOR_LUA)) as string;
+          let holds = 0;
+          return () => client.evalsha(sha, 2, "{floor}:t", "{floor}:h", String(++holds));
+        },
       });
     } finally {
       await adapter.close();
@@ -116,6 +137,7 @@ async function withPostgresStore<T>(fn: (store: BenchStore) => Promise<T>): Prom
       sent: () => statements,
       sentPerCheck: "statements/check",
       serverMicros: async () => null,
+      floor: null,
     });
   } finally {
     await (pool as pg.Pool | null)?.end();
@@ -135,5 +157,6 @@ export async function withStore<T>(kind: StoreKind, fn: (store: BenchStore) => P
     sent: () => 0,
     sentPerCheck: "",
     serverMicros: async () => null,
+    floor: null,
   });
 }

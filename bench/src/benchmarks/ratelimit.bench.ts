@@ -6,7 +6,9 @@
 // worker in front of one model is. Every limit is high enough that every check is admitted; checks/s
 // and latency at 1 and 64 in flight; per check, what the client sent, its CPU and Redis's time in
 // commands; and exactness: 1,000 checks at once against a limit of 100 (burst 100, nothing refills
-// during the burst) must admit exactly 100.
+// during the burst) must admit exactly 100. A floor case runs only the Redis commands a full check
+// needs, with no decision, in one script per check: no implementation of this check in one round trip
+// sends Redis less.
 import { createRateLimiter, RateLimitedError, type RateLimitRule } from "@threadmill/core";
 import { RateLimiterRes } from "rate-limiter-flexible";
 import { defineBenchmark, type Metrics } from "../harness.js";
@@ -98,6 +100,13 @@ function flexibleCase(kind: StoreKind): () => Promise<Metrics> {
     });
 }
 
+function floorCase(): Promise<Metrics> {
+  return withStore("redis", async (store) => {
+    if (!store.floor) throw new Error("the floor runs on Redis only");
+    return loads(store, await store.floor());
+  });
+}
+
 /** Like for like with rate-limiter-flexible's check: one rate rule, cost 1, no hold. */
 const SINGLE_RULE: RateLimitRule[] = [LOAD_RULES[0]!];
 
@@ -128,6 +137,7 @@ const FLEXIBLE_POSTGRES = "postgres: rate-limiter-flexible consume";
 const ours = (kind: StoreKind, release: boolean) =>
   `${kind}: threadmill acquire${release ? " + release" : ""}`;
 const OURS_SINGLE = "redis: threadmill acquire, 1 rate rule";
+const FLOOR = "redis: floor, a full check's commands alone";
 
 export default defineBenchmark({
   description:
@@ -167,12 +177,15 @@ export default defineBenchmark({
       ),
     ),
     ...IN_FLIGHT.map((n) => [OURS_SINGLE, FLEXIBLE_REDIS, `checks/s @${n}`] as const),
+    ...IN_FLIGHT.map((n) => [FLOOR, FLEXIBLE_REDIS, `checks/s @${n}`] as const),
+    ...IN_FLIGHT.map((n) => [ours("redis", false), FLOOR, `checks/s @${n}`] as const),
   ],
   cases: {
     [FLEXIBLE_REDIS]: { run: flexibleCase("redis") },
     [ours("redis", false)]: { run: threadmillCase("redis", false) },
     [ours("redis", true)]: { run: threadmillCase("redis", true) },
     [OURS_SINGLE]: { run: threadmillCase("redis", false, true) },
+    [FLOOR]: { run: floorCase },
     [FLEXIBLE_POSTGRES]: { run: flexibleCase("postgres") },
     [ours("postgres", false)]: { run: threadmillCase("postgres", false) },
     [ours("postgres", true)]: { run: threadmillCase("postgres", true) },

@@ -5,14 +5,14 @@ export const tatKey = (base: string, charge: { key: string; group?: string }): s
   `${base}t:${charge.group ?? charge.key}`;
 export const holdsKey = (base: string, key: string): string => `${base}h:${key}`;
 
-/** A charge's spec as acquire-n.lua reads it, with its JSON after the key index written once. */
+/** A charge's spec as acquire-n.lua reads it: where its state lives and its two constants. */
 interface Spec {
-  readonly kind: 0 | 1;
+  readonly rate: boolean;
   readonly redisKey: string;
+  /** A rate spec's field in its group's hash. */
+  readonly field: string;
   readonly a: number;
   readonly b: number;
-  /** `,<field>,<a>,<b>`: a double's text is the costly part of a batch's JSON, and a spec repeats. */
-  readonly tail: string;
 }
 
 /** Specs kept across batches; cleared when full (a key per tenant can make many). */
@@ -21,27 +21,57 @@ const MAX_CACHED_SPECS = 10_000;
 function specOf(base: string, charge: RateLimitCharge): Spec {
   if (charge.kind === "rate") {
     const { emissionMs: a, toleranceMs: b } = charge;
-    const tail = `,${JSON.stringify(charge.key)},${JSON.stringify(a)},${JSON.stringify(b)}`;
-    return { kind: 1, redisKey: tatKey(base, charge), a, b, tail };
+    return { rate: true, redisKey: tatKey(base, charge), field: charge.key, a, b };
   }
-  const { limit: a, holdMs: b } = charge;
-  return {
-    kind: 0,
-    redisKey: holdsKey(base, charge.key),
-    a,
-    b,
-    tail: `,0,${JSON.stringify(a)},${JSON.stringify(b)}`,
-  };
+  return { rate: false, redisKey: holdsKey(base, charge.key), field: "", a: charge.limit, b: charge.holdMs };
+}
+
+/** struct formats by number count: '<' and one 'd' per double. */
+const formats: string[] = [];
+const formatOf = (n: number): string => {
+  formats[n] ??= `<${"d".repeat(n)}`;
+  return formats[n];
+};
+
+/** The distinct keys of one batch, with each rate slot (a hash's field) once. */
+class BatchLayout {
+  readonly hashes = new Map<string, Map<string, number>>();
+  readonly holdSets = new Map<string, number>();
+  readonly specs: Spec[] = [];
+  readonly specIndex = new Map<Spec, number>();
+
+  /** The spec's index (from 1) in this batch, recording its slot or hold set. */
+  add(spec: Spec): number {
+    let s = this.specIndex.get(spec);
+    if (s !== undefined) return s;
+    if (spec.rate) {
+      let fields = this.hashes.get(spec.redisKey);
+      if (!fields) {
+        fields = new Map();
+        this.hashes.set(spec.redisKey, fields);
+      }
+      if (!fields.has(spec.field)) fields.set(spec.field, fields.size);
+    } else if (!this.holdSets.has(spec.redisKey)) {
+      this.holdSets.set(spec.redisKey, this.holdSets.size + 1);
+    }
+    s = this.specs.push(spec);
+    this.specIndex.set(spec, s);
+    return s;
+  }
 }
 
 /**
  * Encodes batches of acquires for acquire-n.lua and decodes its replies. A batch's KEYS hold each
- * distinct key once; its one ARGV is JSON (Redis decodes it in C: one argument per number cost the
- * client and the server more than the check itself) of each distinct spec once, each distinct charge
- * list once (calls of one call site share theirs), and per call its hold id and charge list.
+ * distinct key once; its numbers go as one string of doubles (the script reads them with
+ * struct.unpack, far cheaper in Redis's Lua than parsing text), its names as ARGV strings: each slot's
+ * field once, each distinct spec once, each distinct charge list once (calls of one call site share
+ * theirs), and per call its charge list and hold id.
  */
 export function createAcquireEncoder(): {
-  encode(base: string, batch: readonly RateLimitAcquireRequest[]): { keys: string[]; args: string[] };
+  encode(
+    base: string,
+    batch: readonly RateLimitAcquireRequest[],
+  ): { keys: string[]; args: (string | Buffer)[] };
   decode(reply: readonly number[], batch: readonly RateLimitAcquireRequest[]): RateLimitDecision[];
 } {
   const cache = new Map<string, Spec>();
@@ -60,37 +90,48 @@ export function createAcquireEncoder(): {
 
   return {
     encode(base, batch) {
-      const keys: string[] = [];
-      const keyIndex = new Map<string, number>();
-      const specs: string[] = [];
-      const specIndex = new Map<Spec, number>();
-      const templates: string[] = [];
+      const layout = new BatchLayout();
+      const templates: number[][] = [];
       const templateIndex = new Map<string, number>();
-      const calls: string[] = [];
+      const calls: number[] = [];
       for (const request of batch) {
-        let template = "";
+        const template: number[] = [];
         for (const charge of request.charges) {
-          const spec = cached(base, charge);
-          let s = specIndex.get(spec);
-          if (s === undefined) {
-            let k = keyIndex.get(spec.redisKey);
-            if (k === undefined) {
-              k = keys.push(spec.redisKey);
-              keyIndex.set(spec.redisKey, k);
-            }
-            s = specs.push(`${spec.kind},${k}${spec.tail}`);
-            specIndex.set(spec, s);
-          }
-          template += `${template ? "," : ""}${s},${charge.kind === "rate" ? charge.cost : 0}`;
+          template.push(layout.add(cached(base, charge)), charge.kind === "rate" ? charge.cost : 0);
         }
-        let t = templateIndex.get(template);
+        const id = template.join(",");
+        let t = templateIndex.get(id);
         if (t === undefined) {
-          t = templates.push(`[${template}]`);
-          templateIndex.set(template, t);
+          t = templates.push(template);
+          templateIndex.set(id, t);
         }
-        calls.push(`${JSON.stringify(request.holdId)},${t}`);
+        calls.push(t);
       }
-      return { keys, args: [`[[${specs.join(",")}],[${templates.join(",")}],[${calls.join(",")}]]`] };
+
+      const keys: string[] = [];
+      const numbers: number[] = [layout.hashes.size, 0, layout.holdSets.size, layout.specs.length];
+      numbers.push(templates.length, batch.length);
+      const fields: string[] = [];
+      const firstSlot = new Map<string, number>();
+      for (const [redisKey, hashFields] of layout.hashes) {
+        firstSlot.set(redisKey, fields.length + 1);
+        numbers.push(keys.push(redisKey), hashFields.size);
+        fields.push(...hashFields.keys());
+      }
+      numbers[1] = fields.length;
+      for (const redisKey of layout.holdSets.keys()) numbers.push(keys.push(redisKey));
+      for (const spec of layout.specs) {
+        const ref = spec.rate
+          ? firstSlot.get(spec.redisKey)! + layout.hashes.get(spec.redisKey)!.get(spec.field)!
+          : -layout.holdSets.get(spec.redisKey)!;
+        numbers.push(ref, spec.a, spec.b);
+      }
+      for (const template of templates) numbers.push(template.length / 2, ...template);
+      numbers.push(...calls);
+
+      const blob = Buffer.allocUnsafe(numbers.length * 8);
+      for (const [i, n] of numbers.entries()) blob.writeDoubleLE(n, i * 8);
+      return { keys, args: [formatOf(numbers.length), blob, ...fields, ...batch.map((r) => r.holdId)] };
     },
 
     // acquire-n.lua's flat reply, per call: allowed, retryAfterMs, remaining per charge, then how

@@ -7,7 +7,8 @@ import type { RedisKeys } from "./redis-keys.js";
 /** An ioredis client: a single `Redis` connection or a `Cluster`. */
 export type RedisClient = Redis | Cluster;
 
-type ScriptCaller = (...args: (string | number | (string | number)[])[]) => Promise<unknown>;
+type Argument = string | number | Buffer;
+type ScriptCaller = (...args: (Argument | Argument[])[]) => Promise<unknown>;
 
 const defined = new WeakMap<object, Set<string>>();
 
@@ -36,7 +37,7 @@ export interface RedisContext {
     name: LimitsScriptName,
     operation: string,
     keys: readonly string[],
-    args: readonly (string | number)[],
+    args: readonly Argument[],
   ): Promise<unknown>;
   /** Runs a driver call, wrapping its failure in `StorageError`. */
   call<T>(operation: string, run: () => Promise<T>): Promise<T>;
@@ -80,11 +81,11 @@ async function runScript(
   lua: string,
   withNumkeys: boolean,
   keys: readonly string[],
-  args: readonly (string | number)[],
+  args: readonly Argument[],
 ): Promise<unknown> {
   // ARGV goes as one array (ioredis flattens a command's arguments one level): spread into the call,
   // the many ids of one membership change would overflow the stack.
-  const argv = args as (string | number)[];
+  const argv = args as Argument[];
   try {
     // Called as a method: ioredis's defined commands read `this`.
     return await (withNumkeys
@@ -92,7 +93,9 @@ async function runScript(
       : callers[command]!(...keys, argv));
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-    return await client.eval(lua, keys.length, [...keys, ...argv.map(String)]);
+    // A Buffer stays bytes (the rate limiter's doubles); String() would mangle it.
+    const asText = argv.map((a) => (Buffer.isBuffer(a) ? a : String(a)));
+    return await client.eval(lua, keys.length, [...keys, ...asText]);
   }
 }
 
