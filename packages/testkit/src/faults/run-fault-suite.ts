@@ -2,6 +2,7 @@ import { afterEach, describe } from "vitest";
 import type { Adapter } from "@threadmill/core";
 import { describeCrashLoop } from "./fault-suite/describe-crash-loop.js";
 import { describeServerlessSlices } from "./fault-suite/describe-serverless-slices.js";
+import { describeUnitTooLong } from "./fault-suite/describe-unit-too-long.js";
 import { describeZombieWrites } from "./fault-suite/describe-zombie-writes.js";
 import { createFaultSuiteContext } from "./fault-suite/fault-suite-context.js";
 
@@ -21,7 +22,7 @@ export interface FaultSuiteOptions {
  * The runner's fault-injection suite on any adapter: a zombie frozen mid-write whose late writes are
  * rejected, the same at every store call (a property), a job driven through killed and overrunning
  * serverless invocations ending with exactly an uninterrupted run's chunks and counts (a property),
- * and a crash loop dead-lettered after `maxAttempts`. Registers vitest `describe`/`it` blocks.
+ * a crash loop dead-lettered after `maxAttempts`, and a unit too long for any invocation failing the job. Registers vitest `describe`/`it` blocks.
  * @example
  * runFaultSuite({ name: "redis", create: async () => createRedisAdapter({ client, keyPrefix: uniquePrefix() }) });
  */
@@ -37,5 +38,6 @@ export function runFaultSuite(options: FaultSuiteOptions): void {
     describeZombieWrites(context);
     describeServerlessSlices(context);
     describeCrashLoop(context);
+    describeUnitTooLong(context);
   });
 }

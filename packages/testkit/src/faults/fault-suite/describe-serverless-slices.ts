@@ -6,8 +6,17 @@ import { createSyntheticPipeline, type SyntheticPipelineOptions } from "../synth
 import { type FaultSuiteContext, PROPERTY_TIMEOUT_MS, TENANT } from "./fault-suite-context.js";
 
 /**
+ * Whether an invocation of `sliceMs` has time for one unit, with room to spare: the runner stops
+ * `marginMs` before its deadline, so a unit longer than what is left can never finish there.
+ */
+export const fitsUnit = (sliceMs: number, unitMs: number, marginMs: number): boolean =>
+  sliceMs - marginMs >= 2 * unitMs + 20;
+
+/**
  * The fault property of serverless slices: a job driven through killed and overrunning invocations ends
- * with exactly an uninterrupted run's chunks and counts.
+ * with exactly an uninterrupted run's chunks and counts. Each cycle of slices holds one with time for a
+ * unit, and the job has attempts to spare: a unit no invocation has time for can never finish
+ * (`describeUnitTooLong`), and attempts running out is the crash loop's case.
  */
 export function describeServerlessSlices({
   leaseMs,
@@ -40,7 +49,11 @@ export function describeServerlessSlices({
               { maxLength: 6 },
             ),
           }),
-          async ({ itemsPerUnit, burnMs, slices, kills }) => {
+          async ({ itemsPerUnit, burnMs, slices: drawn, kills }) => {
+            const marginMs = Math.round(leaseMs / 5);
+            const slices = drawn.some((ms) => fitsUnit(ms, itemsPerUnit * burnMs, marginMs))
+              ? drawn
+              : [...drawn.slice(0, -1), leaseMs * 2];
             const pipelineOptions: SyntheticPipelineOptions = {
               items: 10,
               itemsPerUnit,
@@ -55,12 +68,15 @@ export function describeServerlessSlices({
             const baselineIds = (await chunkIds(baselineStore, baselineJob)).sort();
 
             const store = await create();
-            const jobId = await submit(store, createSyntheticPipeline(pipelineOptions));
+            // An invocation without progress spends an attempt (a kill, a slice too short for the unit
+            // it is in): enough attempts that 6 kills and a cycle's short slices in a row never use them
+            // all. Running out of attempts is the crash loop's and the unit-too-long case's to test.
+            const jobId = await submit(store, createSyntheticPipeline(pipelineOptions), 20);
             const sim = await simulateServerless({
               store,
               createRunner: (view) =>
                 runnerOn(view, createSyntheticPipeline(pipelineOptions), {
-                  deadlineMarginMs: Math.round(leaseMs / 5),
+                  deadlineMarginMs: marginMs,
                 }),
               sliceMs: (n) => slices[n % slices.length]!,
               killAt: (n) => kills[n] ?? null,
