@@ -1,5 +1,6 @@
 // testkit's fault-injection suite for the runner on this adapter (zombie writes rejected at every store
-// call, killed and overrunning serverless slices, a crash loop dead-lettered), on the shared Redis.
+// call, killed and overrunning serverless slices, a crash loop dead-lettered, a unit too long for any
+// invocation), on the shared Redis.
 import { runFaultSuite } from "@threadmill/testkit/vitest";
 import { afterAll, describe, it } from "vitest";
 import { createRedisAdapter } from "../src/index.js";

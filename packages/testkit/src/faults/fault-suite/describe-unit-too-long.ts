@@ -18,7 +18,8 @@ export function describeUnitTooLong({
   chunkIds,
 }: FaultSuiteContext): void {
   it("a unit no invocation has time for fails the job with ATTEMPTS_EXHAUSTED after maxAttempts invocations", async () => {
-    const options = { items: 10, itemsPerUnit: 3, burnMs: 40, sliceMs: 20 };
+    // A unit of 0.6 x leaseMs, invocations of 0.5 x leaseMs of which the runner uses 0.3 x leaseMs.
+    const options = { items: 10, itemsPerUnit: 3, burnMs: Math.round(leaseMs / 5), sliceMs: 20 };
     const marginMs = Math.round(leaseMs / 5);
     const sliceMs = Math.round(leaseMs / 2);
     expect(fitsUnit(sliceMs, options.itemsPerUnit * options.burnMs, marginMs)).toBe(false);
