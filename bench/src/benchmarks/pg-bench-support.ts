@@ -81,6 +81,17 @@ export function counting(sql: Sql): { sql: Sql; count: () => number } {
 }
 
 /** Queues `n` jobs straight into the jobs table (the backlog), due now, oldest first. */
+/** Queues `n` jobs through a peer's own bulk call, `size` at a time: `add` gets job numbers from..to-1. */
+export async function inBatches(
+  n: number,
+  size: number,
+  add: (numbers: number[]) => Promise<unknown>,
+): Promise<void> {
+  for (let from = 0; from < n; from += size) {
+    await add(Array.from({ length: Math.min(size, n - from) }, (_, i) => from + i));
+  }
+}
+
 export async function backlog(sql: Sql, schema: string, n: number): Promise<void> {
   for (let from = 0; from < n; from += 50_000) {
     const to = Math.min(n, from + 50_000);

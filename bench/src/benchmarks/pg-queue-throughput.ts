@@ -15,6 +15,7 @@ import {
   MEASURED_C1,
   MEASURED_C16,
   meter,
+  inBatches,
   settle,
   URL,
   withSchema,
@@ -94,14 +95,9 @@ export async function bullmqThroughput(concurrency: number, queued: number): Pro
     const { Queue, Worker } = withBackend(createPostgresBackend);
     const connection = { connectionString: URL, schema, max: concurrency + 4, migrate: true };
     const queue = new Queue("bench", { connection });
-    for (let from = 0; from < queued; from += 1000) {
-      await queue.addBulk(
-        Array.from({ length: Math.min(1000, queued - from) }, (_, i) => ({
-          name: "noop",
-          data: { i: from + i },
-        })),
-      );
-    }
+    await inBatches(queued, 1000, (numbers) =>
+      queue.addBulk(numbers.map((i) => ({ name: "noop", data: { i } }))),
+    );
     await settle(sql, schema);
     const MEASURED = Math.min(queued, concurrency === 1 ? MEASURED_C1 : MEASURED_C16);
     const m = meter(MEASURED, countPgStatements("bullmq"));
@@ -127,14 +123,9 @@ export async function pgbossThroughput(concurrency: number, queued: number): Pro
     boss.on("error", () => {});
     await boss.start();
     await boss.createQueue("bench");
-    for (let from = 0; from < queued; from += 5000) {
-      await boss.insert(
-        Array.from({ length: Math.min(5000, queued - from) }, (_, i) => ({
-          name: "bench",
-          data: { i: from + i },
-        })),
-      );
-    }
+    await inBatches(queued, 5000, (numbers) =>
+      boss.insert(numbers.map((i) => ({ name: "bench", data: { i } }))),
+    );
     await settle(sql, schema);
     let done = 0;
     const started = performance.now();
@@ -166,14 +157,9 @@ export async function graphileThroughput(concurrency: number, queued: number): P
     const shared = { connectionString: URL, schema, logger: new Logger(() => () => {}) };
     const utils = await makeWorkerUtils(shared);
     await utils.migrate();
-    for (let from = 0; from < queued; from += 5000) {
-      await utils.addJobs(
-        Array.from({ length: Math.min(5000, queued - from) }, (_, i) => ({
-          identifier: "noop",
-          payload: { i: from + i },
-        })),
-      );
-    }
+    await inBatches(queued, 5000, (numbers) =>
+      utils.addJobs(numbers.map((i) => ({ identifier: "noop", payload: { i } }))),
+    );
     await utils.release();
     await settle(sql, schema);
     const MEASURED = Math.min(queued, concurrency === 1 ? MEASURED_C1 : MEASURED_C16);

@@ -62,10 +62,10 @@ class BatchLayout {
 
 /**
  * Encodes batches of acquires for acquire-n.lua and decodes its replies. A batch's KEYS hold each
- * distinct key once; its numbers go as one string of doubles (the script reads them with
- * struct.unpack, far cheaper in Redis's Lua than parsing text), its names as ARGV strings: each slot's
- * field once, each distinct spec once, each distinct charge list once (calls of one call site share
- * theirs), and per call its charge list and hold id.
+ * distinct key once. Its numbers go as one string of doubles (the script reads them with
+ * struct.unpack, far cheaper in Redis's Lua than parsing text): each distinct spec once, each
+ * distinct charge list once (calls of one call site share theirs), and per call its charge list. Its
+ * names go as ARGV strings: each slot's field once, and per call its hold id.
  */
 export function createAcquireEncoder(): {
   encode(
@@ -109,16 +109,16 @@ export function createAcquireEncoder(): {
       }
 
       const keys: string[] = [];
-      const numbers: number[] = [layout.hashes.size, 0, layout.holdSets.size, layout.specs.length];
-      numbers.push(templates.length, batch.length);
       const fields: string[] = [];
+      const hashes: number[] = [];
       const firstSlot = new Map<string, number>();
       for (const [redisKey, hashFields] of layout.hashes) {
         firstSlot.set(redisKey, fields.length + 1);
-        numbers.push(keys.push(redisKey), hashFields.size);
+        hashes.push(keys.push(redisKey), hashFields.size);
         fields.push(...hashFields.keys());
       }
-      numbers[1] = fields.length;
+      const numbers = [layout.hashes.size, fields.length, layout.holdSets.size, layout.specs.length];
+      numbers.push(templates.length, batch.length, ...hashes);
       for (const redisKey of layout.holdSets.keys()) numbers.push(keys.push(redisKey));
       for (const spec of layout.specs) {
         const ref = spec.rate
