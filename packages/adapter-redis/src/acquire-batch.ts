@@ -33,6 +33,13 @@ const formatOf = (n: number): string => {
   return formats[n];
 };
 
+/** Numbers as the little-endian doubles struct.unpack reads. */
+function doubles(numbers: readonly number[]): Buffer {
+  const blob = Buffer.allocUnsafe(numbers.length * 8);
+  for (let i = 0; i < numbers.length; i++) blob.writeDoubleLE(numbers[i]!, i * 8);
+  return blob;
+}
+
 /** The distinct keys of one batch, with each rate slot (a hash's field) once. */
 class BatchLayout {
   readonly hashes = new Map<string, Map<string, number>>();
@@ -72,6 +79,7 @@ export function createAcquireEncoder(): {
     base: string,
     batch: readonly RateLimitAcquireRequest[],
   ): { keys: string[]; args: (string | Buffer)[] };
+  encodeSingle(base: string, request: RateLimitAcquireRequest): { keys: string[]; args: (string | Buffer)[] };
   decode(reply: readonly number[], batch: readonly RateLimitAcquireRequest[]): RateLimitDecision[];
 } {
   const cache = new Map<string, Spec>();
@@ -129,12 +137,64 @@ export function createAcquireEncoder(): {
       for (const template of templates) numbers.push(template.length / 2, ...template);
       numbers.push(...calls);
 
-      const blob = Buffer.allocUnsafe(numbers.length * 8);
-      for (const [i, n] of numbers.entries()) blob.writeDoubleLE(n, i * 8);
-      return { keys, args: [formatOf(numbers.length), blob, ...fields, ...batch.map((r) => r.holdId)] };
+      return {
+        keys,
+        args: [formatOf(numbers.length), doubles(numbers), ...fields, ...batch.map((r) => r.holdId)],
+      };
     },
 
-    // acquire-n.lua's flat reply, per call: allowed, retryAfterMs, remaining per charge, then how
+    // acquire-single-n.lua: the rate charges grouped by hash (in the call's order within each), then
+    // the hold charges, each with its index in the call. Straight from the charges, with no cache: a
+    // call names a few keys, and at 1 in flight every microsecond here is one the caller waits.
+    encodeSingle(base, request) {
+      const { charges } = request;
+      const groups: string[] = [];
+      const members: number[][] = [];
+      const holds: number[] = [];
+      for (let i = 0; i < charges.length; i++) {
+        const charge = charges[i]!;
+        if (charge.kind !== "rate") {
+          holds.push(i);
+          continue;
+        }
+        const group = charge.group ?? charge.key;
+        const h = groups.indexOf(group);
+        if (h >= 0) members[h]!.push(i);
+        else {
+          groups.push(group);
+          members.push([i]);
+        }
+      }
+      const count = 3 + groups.length + 4 * (charges.length - holds.length) + 3 * holds.length;
+      const blob = Buffer.allocUnsafe(count * 8);
+      let at = blob.writeDoubleLE(groups.length, 0);
+      at = blob.writeDoubleLE(holds.length, at);
+      at = blob.writeDoubleLE(charges.length, at);
+      const keys: string[] = [];
+      const args: (string | Buffer)[] = [formatOf(count), blob, request.holdId];
+      for (const [h, group] of groups.entries()) {
+        keys.push(`${base}t:${group}`);
+        at = blob.writeDoubleLE(members[h]!.length, at);
+        for (const i of members[h]!) {
+          const charge = charges[i] as Extract<RateLimitCharge, { kind: "rate" }>;
+          at = blob.writeDoubleLE(i, at);
+          at = blob.writeDoubleLE(charge.emissionMs, at);
+          at = blob.writeDoubleLE(charge.toleranceMs, at);
+          at = blob.writeDoubleLE(charge.cost, at);
+          args.push(charge.key);
+        }
+      }
+      for (const i of holds) {
+        const charge = charges[i] as Extract<RateLimitCharge, { kind: "concurrency" }>;
+        keys.push(holdsKey(base, charge.key));
+        at = blob.writeDoubleLE(i, at);
+        at = blob.writeDoubleLE(charge.limit, at);
+        at = blob.writeDoubleLE(charge.holdMs, at);
+      }
+      return { keys, args };
+    },
+
+    // acquire-n.lua's (and acquire-single-n.lua's) flat reply, per call: allowed, retryAfterMs, remaining per charge, then how
     // many refused and their indexes.
     decode(reply, batch) {
       let at = 0;

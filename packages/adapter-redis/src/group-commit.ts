@@ -22,23 +22,32 @@ export function createGroupCommit<T, R>(options: {
 }): (group: string, item: T) => Promise<R> {
   const groups = new Map<string, Group<T, R>>();
 
-  const sendBatch = async (name: string, batch: readonly Waiting<T, R>[]) => {
+  // Promise callbacks rather than async functions: a lone caller's check is one round trip, and each
+  // async frame between it and the wire adds to it.
+  const pump = (name: string, group: Group<T, R>): void => {
+    if (group.waiting.length === 0) {
+      group.sending -= 1;
+      if (group.sending === 0) groups.delete(name);
+      return;
+    }
+    const batch = group.waiting.splice(0, options.maxBatch);
+    const settle = (results: readonly R[] | null, error?: unknown) => {
+      for (let i = 0; i < batch.length; i++) {
+        if (results) batch[i]!.resolve(results[i]!);
+        else batch[i]!.reject(error);
+      }
+      pump(name, group);
+    };
+    let sent: Promise<readonly R[]>;
     try {
-      const results = await options.send(
+      sent = options.send(
         name,
         batch.map((w) => w.item),
       );
-      for (const [i, waiting] of batch.entries()) waiting.resolve(results[i]!);
     } catch (error) {
-      for (const waiting of batch) waiting.reject(error);
+      sent = Promise.reject(error);
     }
-  };
-
-  const pump = async (name: string, group: Group<T, R>) => {
-    group.sending += 1;
-    while (group.waiting.length > 0) await sendBatch(name, group.waiting.splice(0, options.maxBatch));
-    group.sending -= 1;
-    if (group.sending === 0) groups.delete(name);
+    sent.then(settle, (error: unknown) => settle(null, error));
   };
 
   return (name, item) =>
@@ -49,6 +58,9 @@ export function createGroupCommit<T, R>(options: {
         groups.set(name, group);
       }
       group.waiting.push({ item, resolve, reject });
-      if (group.sending < options.maxInFlight) void pump(name, group);
+      if (group.sending < options.maxInFlight) {
+        group.sending += 1;
+        pump(name, group);
+      }
     });
 }

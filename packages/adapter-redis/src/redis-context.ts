@@ -162,7 +162,10 @@ export function createRedisContext(options: {
     script,
     limits: (name, operation, scriptKeys, args) => {
       const { name: command, lua } = LIMITS_SCRIPTS[name];
-      return call(operation, () => runScript(client, callers, command, lua, true, scriptKeys, args));
+      // No `call` frame: a rate limit check at 1 in flight waits for every one.
+      return runScript(client, callers, command, lua, true, scriptKeys, args).catch((error: unknown) => {
+        throw wrapRedisError(operation, error);
+      });
     },
     coordination: (name, operation, args) =>
       script(

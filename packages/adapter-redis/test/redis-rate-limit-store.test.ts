@@ -183,7 +183,7 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
     const now = () => Math.floor(micros / 1e6) * 1000 + (micros % 1e6) / 1000;
     // One batch on the wire at a time, so the calls made together below always share a batch.
     const store = createRedisRateLimitStore(fixedClockContext(control, prefix, now), { maxInFlight: 1 });
-    const seen = { allowed: 0, denied: 0, byConcurrency: 0, batches: 0 };
+    const seen = { allowed: 0, denied: 0, byConcurrency: 0, batches: 0, singles: 0 };
     for (let scenario = 0; scenario < 12; scenario++) {
       const limiter = `ref-${scenario}`;
       const base = `{${prefix}:rl:${limiter.length}:${limiter}}:`;
@@ -191,8 +191,8 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
         const limit = 1 + Math.floor(rand() * 40);
         const emissionMs = (1 + Math.floor(rand() * 9_999)) / limit; // fractional, as periodMs / limit
         const burst = 1 + Math.floor(rand() * limit * 2);
-        // Odd scenarios keep their TATs in one group (fields of one hash), even ones a key each.
-        const group = scenario % 2 === 1 ? "g" : undefined;
+        // TATs a key each, in one group (fields of one hash), or spread over two groups.
+        const group = [undefined, "g", i % 2 === 0 ? "g" : "h"][scenario % 3];
         return { key: `g:r${i}`, group, emissionMs, toleranceMs: burst * emissionMs, burst };
       });
       const concurrency = {
@@ -219,13 +219,20 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
               toleranceMs: r.toleranceMs,
               cost: Math.floor(rand() * (r.burst + 1)),
             }));
-            if (rand() < 0.5) charges.push({ kind: "concurrency", ...concurrency });
+            // The hold anywhere in the call, so charges reach the scripts out of their keys' order.
+            if (rand() < 0.5) {
+              charges.splice(Math.floor(rand() * (charges.length + 1)), 0, {
+                kind: "concurrency",
+                ...concurrency,
+              });
+            }
             const holdId = `h${step}.${call}`;
             holdIds.push(holdId);
             return { limiter, charges, holdId };
           });
           const expected = requests.map((request) => decideAcquire(state, request, at));
           if (calls > 1) seen.batches++;
+          else seen.singles++;
           expect(
             await Promise.all(requests.map((r) => store.acquire(r))),
             `scenario ${scenario} step ${step}`,
@@ -233,9 +240,8 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
           expected.forEach((decision, i) => {
             if (decision.allowed) seen.allowed++;
             else seen.denied++;
-            const { charges } = requests[i]!;
-            if (decision.denied.includes(charges.length - 1) && charges.length > rates.length)
-              seen.byConcurrency++;
+            const hold = requests[i]!.charges.findIndex((c) => c.kind === "concurrency");
+            if (hold >= 0 && decision.denied.includes(hold)) seen.byConcurrency++;
           });
         } else if (pick < 0.9) {
           const r = rates[Math.floor(rand() * rates.length)]!;
@@ -278,5 +284,6 @@ describe.skipIf(!redisAvailable)("redis rate limit store", () => {
     expect(seen.denied).toBeGreaterThan(100);
     expect(seen.byConcurrency).toBeGreaterThan(5);
     expect(seen.batches).toBeGreaterThan(50);
+    expect(seen.singles).toBeGreaterThan(200);
   });
 });

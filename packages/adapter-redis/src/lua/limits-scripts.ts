@@ -7,6 +7,7 @@ import { RATE_LIMIT_LUA, SPEND_LUA } from "@threadmill/core";
  */
 export const LIMITS_SCRIPTS = {
   acquire: { name: "threadmill_rl_acquire_v1", lua: RATE_LIMIT_LUA.acquire },
+  acquireSingle: { name: "threadmill_rl_acquire_single_v1", lua: RATE_LIMIT_LUA.acquireSingle },
   adjust: { name: "threadmill_rl_adjust_v1", lua: RATE_LIMIT_LUA.adjust },
   release: { name: "threadmill_rl_release_v1", lua: RATE_LIMIT_LUA.release },
   setCaps: { name: "threadmill_spend_set_caps_v1", lua: SPEND_LUA.setCaps },
