@@ -5,7 +5,9 @@
  * - `truncated-input`: the input ends inside an element (or before its closing `]`); the complete
  *   conversations before it were kept.
  * - `missing-id`: a conversation without an id got a derived one (hash of source, time, first message).
- * - `duplicate-conversation`: a shard copy of a conversation lost to a newer copy and was skipped.
+ * - `duplicate-conversation`: a shard copy of a conversation lost to a newer copy and was skipped;
+ *   or, reported by the import stage when the store has a library, a later copy of a conversation
+ *   in the same export lost to the first one and was skipped.
  * - `dangling-current-node` / `null-current-node`: the active branch ends at the newest leaf instead.
  * - `dangling-parent` / `dangling-child`: a link names a node that does not exist; ignored.
  * - `link-conflict`: a node is listed as the child of a node other than its parent; the parent wins.

@@ -82,19 +82,33 @@ export class LibraryTracker {
   /** Whether the export's bytes of a conversation are those of its current version (it is not parsed then). */
   readonly known = (rawHash: string): boolean => this.byRaw.has(rawHash);
 
-  /** A conversation `known` accepted: unchanged. */
-  skipped(rawHash: string): void {
-    this.keep(this.byRaw.get(rawHash)!);
+  /**
+   * A conversation `known` accepted: unchanged, and `null`; or, when this run met its id already (a
+   * later copy in the same export, which is skipped), that id.
+   */
+  skipped(rawHash: string): string | null {
+    const version = this.byRaw.get(rawHash)!;
+    if (this.seen.has(version.conversationId)) return version.conversationId;
+    this.keep(version);
+    return null;
   }
 
-  /** A parsed conversation: `null` when unchanged (held), else what to write once it is chunked. */
-  parsed(conversation: StoredConversation): LibraryChange | null {
+  /**
+   * A parsed conversation: `null` when unchanged (held), `"duplicate"` when it is a later copy of a
+   * conversation this export already gave (the first copy stays), else what to write once it is
+   * chunked.
+   */
+  parsed(conversation: StoredConversation): LibraryChange | "duplicate" | null {
+    if (this.seen.has(conversation.id)) return "duplicate";
     const fingerprint = conversationFingerprint(conversation, this.options.settings);
     const previous = this.current.get(conversation.id);
     if (previous && previous.fingerprint === fingerprint) {
       this.keep(previous);
       return null;
     }
+    // This job wrote the conversation, in an earlier run of the stage, with other content: not the
+    // unit being run again (that gives the same fingerprint) but a later copy met after a resume.
+    if (previous && previous.jobId === this.options.jobId) return "duplicate";
     return { fingerprint, previous };
   }
 
@@ -132,10 +146,12 @@ export class LibraryTracker {
     p.add.versions.push(version.id);
     if (previous && previous.id !== version.id) p.remove.versions.push(previous.id);
     p.sinkDeletes.push(...replaced);
+    // The version goes to the unit's writes and is not kept here: a later copy of the conversation
+    // is a duplicate (`seen`), so nothing asks for it again, and keeping every version with its
+    // chunk ids made a 1 GB import's heap grow by about 50 MB.
     this.seen.add(conversation.id);
-    this.current.set(conversation.id, version);
+    this.current.delete(conversation.id);
     if (previous?.rawHash) this.byRaw.delete(previous.rawHash);
-    if (rawHash !== null) this.byRaw.set(rawHash, version);
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Chunker } from "../chunk/chunker.js";
 import type { Conversation } from "../export/conversation.js";
 import type { Cursor } from "../export/cursor.js";
 import type { ExportItem } from "../export/export-item.js";
+import type { ParseIssue } from "../export/parse-issue.js";
 import type { LibraryChange, LibraryTracker } from "../library/library-tracker.js";
 import type { StoredConversation } from "../ports/conversation-store.js";
 import type { JobProgress } from "../ports/job.js";
@@ -27,6 +28,8 @@ export interface ImportRead {
   readonly limits: BatchLimits;
   /** Parse issues counted so far (the reader's `onIssue` adds to it). */
   issues: number;
+  /** Counts an issue the stage itself finds and passes it to the pipeline's `onIssue`. */
+  readonly report: (issue: ParseIssue) => void;
   /** Still before the first conversation of a resumed read (its issues were counted already). */
   beforeFirst: boolean;
   progress: JobProgress | undefined;
@@ -40,7 +43,14 @@ export interface ImportRead {
  */
 export async function readBatch(read: ImportRead, unit: UnitContext): Promise<UnitResult<Cursor | null>> {
   const startIssues = read.issues;
-  const batch: Batch = { conversations: [], changes: [], chunkLists: [], taken: 0, messages: 0 };
+  const batch: Batch = {
+    conversations: [],
+    changes: [],
+    chunkLists: [],
+    taken: 0,
+    duplicates: 0,
+    messages: 0,
+  };
   try {
     await takeConversations(read, unit, batch);
   } catch (error) {
@@ -79,7 +89,7 @@ export async function readBatch(read: ImportRead, unit: UnitContext): Promise<Un
     done: read.finished,
     counts: {
       ...library?.counts,
-      conversations: batch.taken,
+      conversations: batch.taken - batch.duplicates,
       messages: batch.messages + (library?.counts.messages ?? 0),
       chunks: chunks.length + (library?.counts.chunks ?? 0),
       issues: read.issues - startIssues,
@@ -96,8 +106,10 @@ interface Batch {
   readonly conversations: StoredConversation[];
   readonly changes: ((LibraryChange & { readonly rawHash: string | null }) | null)[];
   readonly chunkLists: (Chunk[] | Promise<Chunk[]>)[];
-  /** Conversations read, unchanged ones included. */
+  /** Conversations read, unchanged ones and duplicates included. */
   taken: number;
+  /** Later copies of a conversation the export gave before, skipped (not counted as conversations). */
+  duplicates: number;
   /** Messages of the conversations to write. */
   messages: number;
 }
@@ -121,8 +133,10 @@ async function takeConversations(read: ImportRead, unit: UnitContext, batch: Bat
       fromOffset = 0;
     }
     batch.taken += 1;
-    if ("skipped" in item) read.tracker!.skipped(item.skipped);
-    else await takeConversation(read, unit, batch, item.conversation, item.rawHash);
+    if ("skipped" in item) {
+      const duplicate = read.tracker!.skipped(item.skipped);
+      if (duplicate !== null) reportDuplicate(read, batch, at, duplicate);
+    } else await takeConversation(read, unit, batch, item.conversation, item.rawHash);
     read.position = at;
     await unit.yield();
     read.signal.throwIfAborted();
@@ -138,6 +152,20 @@ async function takeConversations(read: ImportRead, unit: UnitContext, batch: Bat
   }
 }
 
+/**
+ * A later copy of a conversation the export gave before: skipped, as a shard's older copy is. The
+ * first copy stays, so what is imported never depends on where a unit ended.
+ */
+function reportDuplicate(read: ImportRead, batch: Batch, at: Cursor, conversationId: string): void {
+  batch.duplicates += 1;
+  read.report({
+    code: "duplicate-conversation",
+    message: "an earlier copy of this conversation in the same export was imported; this copy skipped",
+    conversationId,
+    ...(at.entry === null ? {} : { entry: at.entry }),
+  });
+}
+
 /** One parsed conversation: held when the library has it unchanged, else into the batch and chunked. */
 async function takeConversation(
   read: ImportRead,
@@ -146,8 +174,9 @@ async function takeConversation(
   conversation: Conversation,
   rawHash: string | null,
 ): Promise<void> {
-  const { cursor: _cursor, ...stored } = conversation;
+  const { cursor, ...stored } = conversation;
   const change = read.tracker ? read.tracker.parsed(stored) : null;
+  if (change === "duplicate") return reportDuplicate(read, batch, cursor, stored.id);
   if (read.tracker && change === null) return;
   batch.conversations.push(stored);
   batch.changes.push(change ? { ...change, rawHash } : null);

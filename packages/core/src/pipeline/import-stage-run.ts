@@ -46,6 +46,10 @@ export function openImportStage(
   const forward = () => local.abort(context.signal.reason);
   if (context.signal.aborted) forward();
   else context.signal.addEventListener("abort", forward, { once: true });
+  const report = (issue: ParseIssue) => {
+    read.issues += 1;
+    options.onIssue?.(issue, { tenant: context.job.tenant, jobId: context.job.id });
+  };
   const readOptions: ReadExportOptions = {
     branches: settings.branches,
     ...(cursor ? { start: cursor } : {}),
@@ -53,8 +57,7 @@ export function openImportStage(
     ...(options.inflateRaw ? { inflateRaw: options.inflateRaw } : {}),
     onIssue: (issue) => {
       if (read.beforeFirst && cursor && beforeCursor(issue, cursor)) return;
-      read.issues += 1;
-      options.onIssue?.(issue, { tenant: context.job.tenant, jobId: context.job.id });
+      report(issue);
     },
     onProgress: (p) => {
       read.progress = { done: p.bytes, total: p.totalBytes, unit: "bytes" };
@@ -74,6 +77,7 @@ export function openImportStage(
     signal: local.signal,
     limits,
     issues: 0,
+    report,
     beforeFirst: cursor !== null,
     progress: undefined,
     position: cursor,
