@@ -68,11 +68,12 @@ class BatchLayout {
 }
 
 /**
- * Encodes batches of acquires for acquire-n.lua and decodes its replies. A batch's KEYS hold each
- * distinct key once. Its numbers go as one string of doubles (the script reads them with
- * struct.unpack, far cheaper in Redis's Lua than parsing text): each distinct spec once, each
- * distinct charge list once (calls of one call site share theirs), and per call its charge list. Its
- * names go as ARGV strings: each slot's field once, and per call its hold id.
+ * Encodes batches of acquires for acquire-n.lua (and a lone call for acquire-single-n.lua) and
+ * decodes their replies. A batch's KEYS hold each distinct key once. Its numbers go as one string
+ * of doubles (the script reads them with struct.unpack, far cheaper in Redis's Lua than parsing
+ * text): each distinct spec once, each distinct charge list once (calls of one call site share
+ * theirs), and per call its charge list. Its names go as ARGV strings: each slot's field once, and
+ * per call its hold id.
  */
 export function createAcquireEncoder(): {
   encode(
@@ -194,8 +195,8 @@ export function createAcquireEncoder(): {
       return { keys, args };
     },
 
-    // acquire-n.lua's (and acquire-single-n.lua's) flat reply, per call: allowed, retryAfterMs, remaining per charge, then how
-    // many refused and their indexes.
+    // The flat reply of acquire-n.lua (and of acquire-single-n.lua, a batch of one), per call:
+    // allowed, retryAfterMs, remaining per charge, then how many refused and their indexes.
     decode(reply, batch) {
       let at = 0;
       return batch.map((request) => {
