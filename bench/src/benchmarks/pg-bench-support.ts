@@ -80,7 +80,6 @@ export function counting(sql: Sql): { sql: Sql; count: () => number } {
   return { sql: proxy, count: () => n };
 }
 
-/** Queues `n` jobs straight into the jobs table (the backlog), due now, oldest first. */
 /** Queues `n` jobs through a peer's own bulk call, `size` at a time: `add` gets job numbers from..to-1. */
 export async function inBatches(
   n: number,
@@ -92,6 +91,7 @@ export async function inBatches(
   }
 }
 
+/** Queues `n` jobs straight into the jobs table (the backlog), due now, oldest first. */
 export async function backlog(sql: Sql, schema: string, n: number): Promise<void> {
   for (let from = 0; from < n; from += 50_000) {
     const to = Math.min(n, from + 50_000);

@@ -150,6 +150,7 @@ export function createAcquireEncoder(): {
     encodeSingle(base, request) {
       const { charges } = request;
       const groups: string[] = [];
+      const groupKeys: string[] = [];
       const members: number[][] = [];
       const holds: number[] = [];
       for (let i = 0; i < charges.length; i++) {
@@ -163,6 +164,7 @@ export function createAcquireEncoder(): {
         if (h >= 0) members[h]!.push(i);
         else {
           groups.push(group);
+          groupKeys.push(tatKey(base, charge));
           members.push([i]);
         }
       }
@@ -173,8 +175,8 @@ export function createAcquireEncoder(): {
       at = blob.writeDoubleLE(charges.length, at);
       const keys: string[] = [];
       const args: (string | Buffer)[] = [formatOf(count), blob, request.holdId];
-      for (const [h, group] of groups.entries()) {
-        keys.push(`${base}t:${group}`);
+      for (const [h, key] of groupKeys.entries()) {
+        keys.push(key);
         at = blob.writeDoubleLE(members[h]!.length, at);
         for (const i of members[h]!) {
           const charge = charges[i] as Extract<RateLimitCharge, { kind: "rate" }>;

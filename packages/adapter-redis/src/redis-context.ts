@@ -126,11 +126,16 @@ export function createRedisContext(options: {
   }
   const callers = client as unknown as Record<string, ScriptCaller>;
 
-  const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
+  // A promise callback rather than an async function: a rate limit check at 1 in flight waits for
+  // every frame between it and the wire.
+  const call = <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    const fail = (error: unknown): never => {
       throw wrapRedisError(operation, error);
+    };
+    try {
+      return run().catch(fail);
+    } catch (error) {
+      return Promise.reject(wrapRedisError(operation, error));
     }
   };
   const script = (
@@ -162,10 +167,7 @@ export function createRedisContext(options: {
     script,
     limits: (name, operation, scriptKeys, args) => {
       const { name: command, lua } = LIMITS_SCRIPTS[name];
-      // No `call` frame: a rate limit check at 1 in flight waits for every one.
-      return runScript(client, callers, command, lua, true, scriptKeys, args).catch((error: unknown) => {
-        throw wrapRedisError(operation, error);
-      });
+      return call(operation, () => runScript(client, callers, command, lua, true, scriptKeys, args));
     },
     coordination: (name, operation, args) =>
       script(
