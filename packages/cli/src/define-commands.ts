@@ -63,7 +63,7 @@ function defineImport(program: Command, dispatch: Dispatch): void {
     .option("--batch", "extract through the Message Batches API: half the price, answers within 24 h")
     .option(
       "--threads <n>",
-      "worker threads that tokenize and chunk; 0 chunks on the main thread (default: cores - 1, at least 1)",
+      "worker threads that tokenize and chunk; 0 chunks on the main thread (default: cores - 2, at least 0)",
     )
     .option("--detach", "queue the job and exit; `threadmill worker` runs it")
     .option("--json", "progress events and the summary as JSON lines on stdout")
@@ -80,7 +80,7 @@ function defineWorker(program: Command, dispatch: Dispatch): void {
     .option("--concurrency <n>", "jobs worked at once", "1")
     .option(
       "--threads <n>",
-      "worker threads that tokenize and chunk, shared by the jobs; 0 chunks on the main thread (default: cores - 1, at least 1)",
+      "worker threads that tokenize and chunk, shared by the jobs; 0 chunks on the main thread (default: cores - 2, at least 0)",
     )
     .action((flags, command: Command) => dispatch(flags, command, (ctx) => workerCommand(flags, ctx)));
 }

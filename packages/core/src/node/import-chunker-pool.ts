@@ -31,7 +31,7 @@ interface Entry {
   idle: ReturnType<typeof setTimeout> | undefined;
 }
 
-/** The default thread count of the CLI and of `createImportChunkerPool`: every core but one, at least 1. */
+/** The default thread count of `createImportChunkerPool`: every core but one, at least 1. */
 export function defaultChunkerThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
