@@ -5,6 +5,7 @@ import {
   type RecordScope,
   type RecordStore,
 } from "@threadmill/core";
+import { eachConcurrently } from "./each-concurrently.js";
 import { decodeRecord, encodeRecord } from "./record-codec.js";
 import { RECORD_TABLES, type RecordKind, type RecordTable, sinkGateSql } from "./record-tables.js";
 import { assertId, assertLease, leaseLost, type SqlContext } from "./sql-context.js";
@@ -15,6 +16,11 @@ type RecordRow = { body: string; date_paths: string | null };
 
 /** Rows per statement: keeps each JSON parameter well under a few MB. */
 const BATCH = 500;
+/**
+ * Statements of one upsert in flight at once on Postgres: the server parses and writes one batch
+ * while the client sends the next, on another core. PGlite runs one statement at a time.
+ */
+const POSTGRES_IN_FLIGHT = 2;
 
 /**
  * A RecordStore on SQL: batched `ON CONFLICT` upserts of whole records (JSON, `Date`s kept) with
@@ -59,7 +65,10 @@ async function upsertRecords<T extends { readonly id: string }>(
     await upsertBatch(t, lease, []);
     return;
   }
-  for (let i = 0; i < unique.length; i += BATCH) await upsertBatch(t, lease, unique.slice(i, i + BATCH));
+  const batches: T[][] = [];
+  for (let i = 0; i < unique.length; i += BATCH) batches.push(unique.slice(i, i + BATCH));
+  const inFlight = t.ctx.db.adapter === "postgres" ? POSTGRES_IN_FLIGHT : 1;
+  await eachConcurrently(batches, inFlight, (batch) => upsertBatch(t, lease, batch));
 }
 
 /**

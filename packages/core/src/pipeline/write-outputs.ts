@@ -24,7 +24,11 @@ export async function writeOutputs(
   if (result.library && sinks) await writeLibrary(sinks, lease, result.library);
 }
 
-/** The unit's conversations, chunks and facts. */
+/**
+ * The unit's conversations, chunks and facts. Conversations and chunks go at once (a store with
+ * several connections writes them side by side); no reader sees either before the unit's library
+ * changes, which follow.
+ */
 async function writeRecords(
   {
     conversationSink,
@@ -34,13 +38,20 @@ async function writeRecords(
   lease: Lease,
   result: UnitResult,
 ): Promise<void> {
-  if (result.conversations && result.conversations.length > 0) {
-    await conversationSink.upsert(lease, result.conversations);
-  }
-  if (result.chunks && result.chunks.length > 0) {
+  const conversations = async () => {
+    if (result.conversations && result.conversations.length > 0) {
+      await conversationSink.upsert(lease, result.conversations);
+    }
+  };
+  const chunks = async () => {
+    if (!result.chunks || result.chunks.length === 0) return;
     if (isChunkStore(chunkSink)) await chunkSink.upsert(lease, result.chunks);
     else await chunkSink.upsert(lease.tenant, result.chunks);
-  }
+  };
+  // Both settle before either's failure is thrown: a unit that fails has nothing still writing.
+  const [c, k] = await Promise.allSettled([conversations(), chunks()]);
+  if (c.status === "rejected") throw c.reason;
+  if (k.status === "rejected") throw k.reason;
   if (result.facts && result.facts.length > 0) {
     if (!factSink) {
       throw new JobConfigurationError(
