@@ -14,15 +14,18 @@ const MAX_INLINE_CHARS = 16_384;
  * A parameter as a SQL literal, the same text postgres.js would send for it, quoted as an escape
  * string (`E'...'`, whose meaning does not depend on `standard_conforming_strings`). Untyped like a
  * text parameter: every placeholder in the adapter's SQL carries a cast (`$1::text`, `$2::int`).
- * `undefined` when the value is not a plain scalar or holds a NUL (then the caller sends parameters).
+ * `undefined` when the value is not a plain scalar, holds a NUL, or cannot fit in `room` characters
+ * (then the caller sends parameters): a bulk write's megabytes of JSON are never scanned for nothing.
  */
-function literal(value: unknown): string | undefined {
+function literal(value: unknown, room: number): string | undefined {
   if (value === null || value === undefined) return "null";
   let text: string;
   if (typeof value === "string") text = value;
   else if (typeof value === "number" || typeof value === "bigint") text = String(value);
   else if (typeof value === "boolean") text = value ? "t" : "f";
   else return undefined;
+  // The literal is the text, escaped, and three more characters.
+  if (text.length + 3 > room) return undefined;
   if (text.includes("\0")) return undefined;
   return `E'${text.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
 }
@@ -37,7 +40,7 @@ export function inlineParams(text: string, params: readonly unknown[]): string |
   const literals: string[] = [];
   let size = 0;
   for (const p of params) {
-    const lit = literal(p);
+    const lit = literal(p, MAX_INLINE_CHARS - size);
     if (lit === undefined) return null;
     size += lit.length;
     if (size > MAX_INLINE_CHARS) return null;

@@ -1,35 +1,43 @@
 type Path = (string | number)[];
 
-/** A record as stored: plain JSON, plus where its `Date` values were so they come back as `Date`s. */
+/** A record as stored: its JSON, plus where its `Date` values were so they come back as `Date`s. */
 export interface EncodedRecord {
+  /** The record, for `JSON.stringify`. */
   readonly body: unknown;
   readonly datePaths: Path[] | null;
 }
 
 /**
- * Turns a record into JSON for a `jsonb` column, remembering the path of every `Date` (stored as an
- * ISO string), so `decodeRecord` returns every field as written. `undefined` fields are dropped, as
- * JSON does.
+ * A record for a `jsonb` column: itself (`JSON.stringify` writes a `Date` as its ISO string, an invalid
+ * one as null, and drops `undefined` fields) and the path of every `Date`, so `decodeRecord` returns
+ * every field as written. Nothing is copied: one path is kept while walking, and copied only at a
+ * `Date` (a unit's records are megabytes, written once).
  */
 export function encodeRecord(record: unknown): EncodedRecord {
   const paths: Path[] = [];
-  const walk = (value: unknown, path: Path): unknown => {
+  const path: Path = [];
+  const walk = (value: unknown): void => {
     if (value instanceof Date) {
-      paths.push(path);
-      return Number.isNaN(value.getTime()) ? null : value.toISOString();
+      paths.push([...path]);
+      return;
     }
-    if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i]));
-    if (value !== null && typeof value === "object") {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) {
-        if (v !== undefined) out[k] = walk(v, [...path, k]);
+    if (value === null || typeof value !== "object") return;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        walk(value[i]);
+        path.pop();
       }
-      return out;
+      return;
     }
-    return value;
+    for (const key of Object.keys(value)) {
+      path.push(key);
+      walk((value as Record<string, unknown>)[key]);
+      path.pop();
+    }
   };
-  const body = walk(record, []);
-  return { body, datePaths: paths.length > 0 ? paths : null };
+  walk(record);
+  return { body: record, datePaths: paths.length > 0 ? paths : null };
 }
 
 /** The inverse of `encodeRecord`. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { inlineParams } from "../src/inline-params.js";
 import { probePostgres, testClient } from "./support/test-postgres.js";
 
@@ -25,6 +25,22 @@ describe("inlineParams (the one-round-trip path of unprepared statements)", () =
     expect(inlineParams("select $2::text", ["a"])).toBeNull();
     expect(inlineParams("select 'unterminated $1", ["a"])).toBeNull();
     expect(inlineParams("select 1", [])).toBe("select 1");
+  });
+
+  it("declines a bulk write's large parameter without escaping it (a unit's megabytes of JSON)", () => {
+    const big = `[${'{"body":"it\'s"},'.repeat(100_000)}{}]`;
+    const replace = vi.spyOn(String.prototype, "replace");
+    const includes = vi.spyOn(String.prototype, "includes");
+    try {
+      expect(inlineParams("select $1::text, $2::text", ["small", big])).toBeNull();
+      const scannedBig = (spy: typeof replace | typeof includes) =>
+        spy.mock.contexts.some((self) => String(self).length >= big.length);
+      expect(scannedBig(replace)).toBe(false);
+      expect(scannedBig(includes)).toBe(false);
+    } finally {
+      replace.mockRestore();
+      includes.mockRestore();
+    }
   });
 });
 
