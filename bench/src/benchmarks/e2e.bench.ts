@@ -8,8 +8,9 @@
 // chunk + store, overlapped, from its `stage` event to `succeeded`), and the rest (closing). The
 // PGlite case first creates its store directory with `threadmill status` (initdb, in a child
 // process of its own: "store init s" / "store init peak RSS MB", counted in its wall time but not in
-// the import's peak RSS). Two cases without a store measure the stages alone in this process:
-// reading + parsing, and reading + parsing + chunking on the same threads. Needs `pnpm build`
+// the import's peak RSS). Cases without a store measure the stages alone in this process: reading +
+// parsing, then reading + parsing + chunking in-process (the binary's way on 2 cores, where it runs
+// no chunker thread) and on a pool of core's default threads (or $E2E_THREADS). Needs `pnpm build`
 // first. Each case's store is unique and removed after the run.
 import { spawn } from "node:child_process";
 import { loadavg } from "node:os";

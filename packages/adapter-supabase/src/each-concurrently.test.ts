@@ -27,12 +27,20 @@ describe("eachConcurrently", () => {
       if (n === 1) throw new Error("first");
       await tick();
       await tick();
-      if (n === 2) throw new Error("second");
       finished.push(n);
     });
     await expect(run).rejects.toThrow("first");
     expect(started).toEqual([1, 2]);
-    expect(finished).toEqual([]);
+    // The call in flight when 1 failed had ended before the failure was thrown.
+    expect(finished).toEqual([2]);
+  });
+
+  it("throws the first failure when several calls fail", async () => {
+    const run = eachConcurrently([1, 2], 2, async (n) => {
+      await tick();
+      throw new Error(`failed ${n}`);
+    });
+    await expect(run).rejects.toThrow("failed 1");
   });
 
   it("with a limit of 1 runs the items one after another", async () => {

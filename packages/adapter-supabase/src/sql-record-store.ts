@@ -18,7 +18,9 @@ type RecordRow = { body: string; date_paths: string | null };
 const BATCH = 500;
 /**
  * Statements of one upsert in flight at once on Postgres: the server parses and writes one batch
- * while the client sends the next, on another core. PGlite runs one statement at a time.
+ * while the client sends the next, on another core. PGlite runs one statement at a time. Each takes
+ * a connection of the pool for its statement only (no transaction spans two), so a small pool makes
+ * other calls wait their turn, never deadlock.
  */
 const POSTGRES_IN_FLIGHT = 2;
 

@@ -5,6 +5,7 @@ import type { ConversationStore } from "../ports/conversation-store.js";
 import type { LibraryStore } from "../ports/library-store.js";
 import type { Lease } from "../ports/lease.js";
 import type { MembershipChange } from "../ports/record-store.js";
+import { settleAll } from "./settle-all.js";
 
 /** A `ChunkStore` (fenced, with membership and a library) rather than a user's own `ChunkSink`. */
 export const isChunkStore = (sink: ChunkStore | ChunkSink): sink is ChunkStore =>
@@ -62,8 +63,7 @@ export async function writeHolds(sinks: LibrarySinks, lease: Lease, writes: Libr
     holds.push(conversationSink.updateMembership(lease, holdOnly(writes.conversations)));
   }
   if (writes.library.hold?.length) holds.push(librarySink.updateMembership(lease, holdOnly(writes.library)));
-  const settled = await Promise.allSettled(holds);
-  for (const s of settled) if (s.status === "rejected") throw s.reason;
+  await settleAll(holds);
 }
 
 /**

@@ -2,6 +2,7 @@ import { JobConfigurationError } from "../errors/job-configuration-error.js";
 import type { Lease } from "../ports/lease.js";
 import type { UnitResult } from "./pipeline.js";
 import type { RunnerContext } from "./runner-options.js";
+import { settleAll } from "./settle-all.js";
 import { assertSinkCanDelete, isChunkStore, writeHolds, writeLibrary } from "./write-library.js";
 
 /**
@@ -18,16 +19,17 @@ export async function writeOutputs(
   const sinks = librarySink ? { conversationSink, chunkSink, librarySink } : null;
   // A re-import's holds touch no record a reader of the library sees: they go beside the writes.
   const holds = result.library && sinks ? writeHolds(sinks, lease, result.library) : null;
-  const [held, written] = await Promise.allSettled([holds, writeRecords(context, lease, result)]);
-  if (written.status === "rejected") throw written.reason;
-  if (held.status === "rejected") throw held.reason;
+  // The records' failure is the one to report when both fail.
+  await settleAll([writeRecords(context, lease, result), holds]);
   if (result.library && sinks) await writeLibrary(sinks, lease, result.library);
 }
 
 /**
- * The unit's conversations, chunks and facts. Conversations and chunks go at once (a store with
- * several connections writes them side by side); no reader sees either before the unit's library
- * changes, which follow.
+ * The unit's conversations, chunks and facts. With a fenced chunk store, conversations and chunks go
+ * at once (a store with several connections writes them side by side); no reader of the library sees
+ * either before the unit's library changes, which follow. A user's own chunk sink (never fenced) or
+ * an unfenced store gets its chunks only after the conversations, as before: a fenced conversation
+ * store then stops a worker that lost its lease before it writes any chunk.
  */
 async function writeRecords(
   {
@@ -48,10 +50,12 @@ async function writeRecords(
     if (isChunkStore(chunkSink)) await chunkSink.upsert(lease, result.chunks);
     else await chunkSink.upsert(lease.tenant, result.chunks);
   };
-  // Both settle before either's failure is thrown: a unit that fails has nothing still writing.
-  const [c, k] = await Promise.allSettled([conversations(), chunks()]);
-  if (c.status === "rejected") throw c.reason;
-  if (k.status === "rejected") throw k.reason;
+  if (isChunkStore(chunkSink) && chunkSink.fenced) {
+    await settleAll([conversations(), chunks()]);
+  } else {
+    await conversations();
+    await chunks();
+  }
   if (result.facts && result.facts.length > 0) {
     if (!factSink) {
       throw new JobConfigurationError(
