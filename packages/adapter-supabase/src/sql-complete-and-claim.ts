@@ -1,5 +1,5 @@
 import type { Claim, ClaimNextOptions, CompleteOutcome, Job, Lease } from "@threadmill/core";
-import { type JobRow, jobJson, leaseOf, toJob } from "./job-row.js";
+import { JOB_COLUMNS, type JobRow, leaseOf, toJob } from "./job-row.js";
 import { leaseLost, type SqlContext } from "./sql-context.js";
 import { endedBy } from "./sql-fenced-write.js";
 
@@ -21,9 +21,10 @@ export async function completeAndClaimSql(
   }
   const rows = await ctx.run<JobRow & { kind: "done" | "next" | "current" }>(
     operation,
-    `select f.kind, ${jobJson("f.job")}
+    `select f.kind, ${JOB_COLUMNS}
      from ${ctx.s}.complete_and_claim($1::text, $2::text, $3::int, $4::text, $5::text::jsonb, $6::bigint,
-       $7::text, $8::float8) f`,
+       $7::text, $8::float8) f
+     cross join lateral (select (f.job).*) j`,
     [
       lease.tenant,
       lease.jobId,
@@ -45,9 +46,9 @@ export async function completeAndClaimSql(
       repeated: false,
     };
   }
-  const current = rows[0] ? toJob(rows[0]) : undefined;
-  if (current && endedBy(lease, current.epoch, current.status, current.workerId, outcome.status)) {
-    return { job: current, next: null, repeated: true };
+  const current = rows[0];
+  if (current && endedBy(lease, current.epoch, current.status, current.worker_id, outcome.status)) {
+    return { job: toJob(current), next: null, repeated: true };
   }
   throw leaseLost(lease.jobId, lease.epoch, current?.epoch);
 }

@@ -151,6 +151,8 @@ export function assertLease(lease: unknown): void {
   }
 }
 
+/** SQL: a timestamptz column as epoch milliseconds (float8, exact to the ms). */
+export const ms = (col: string): string => `floor(extract(epoch from ${col}) * 1000)::float8`;
 /** SQL: an epoch-milliseconds parameter as timestamptz. */
 export const ts = (param: string): string => `to_timestamp(${param}::float8 / 1000)`;
 

@@ -1,8 +1,8 @@
 import type { Job, Lease } from "@threadmill/core";
-import { type JobRow, jobJson, toJob } from "./job-row.js";
+import { JOB_COLUMNS, type JobRow, toJob } from "./job-row.js";
 import { leaseLost, type SqlContext } from "./sql-context.js";
 
-/** A fenced write's answer: the updated job (`job` null when nothing matched) and the job as it is. */
+/** A fenced write's answer: the updated job (null columns when nothing matched) and the job as it is. */
 export type FencedRow = JobRow & {
   current_epoch: number | null;
   current_status: string | null;
@@ -34,11 +34,11 @@ export async function fencedUpdate(
      ${cte}
      select (select epoch from cur) as current_epoch, (select status from cur) as current_status,
        (select worker_id from cur) as current_worker, u.*
-     from (select 1) one left join (select ${jobJson("u")} from u) u on true`,
+     from (select 1) one left join (select ${JOB_COLUMNS} from u) u on true`,
     [lease.tenant, lease.jobId, lease.epoch, ...params],
   );
   const row = rows[0];
-  return row ?? null;
+  return row && row.id !== null ? row : (row ?? null);
 }
 
 /**
@@ -53,11 +53,11 @@ export async function endedJob(
   row: FencedRow | null,
   status: string,
 ): Promise<Job> {
-  if (row && row.job !== null) return toJob(row);
+  if (row && row.id !== null) return toJob(row);
   if (row && endedBy(lease, row.current_epoch, row.current_status, row.current_worker, status)) {
     const again = await ctx.run<JobRow>(
       operation,
-      `select ${jobJson("jobs")} from ${ctx.s}.jobs where id = $1::text and tenant = $2::text`,
+      `select ${JOB_COLUMNS} from ${ctx.s}.jobs where id = $1::text and tenant = $2::text`,
       [lease.jobId, lease.tenant],
     );
     if (again[0]) return toJob(again[0]);

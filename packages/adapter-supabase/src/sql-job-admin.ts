@@ -6,7 +6,7 @@ import {
   type JobAdmin,
   type StoreCheck,
 } from "@threadmill/core";
-import { type JobRow, jobJson, toJob } from "./job-row.js";
+import { JOB_COLUMNS, type JobRow, toJob } from "./job-row.js";
 import { MIGRATIONS } from "./migrations.js";
 import { pgErrorInfo, type SqlContext } from "./sql-context.js";
 import { cleanupSqlJobs } from "./sql-job-cleanup.js";
@@ -48,7 +48,7 @@ async function findSqlJobs(ctx: SqlContext, options: FindJobsOptions = {}): Prom
   const limit = param(Math.min(Math.floor(options.limit ?? 100), MAX_LIMIT), "int");
   const rows = await ctx.run<JobRow>(
     "admin.find",
-    `select ${jobJson("jobs")} from ${ctx.s}.jobs
+    `select ${JOB_COLUMNS} from ${ctx.s}.jobs
      ${where.length > 0 ? `where ${where.join(" and ")}` : ""}
      order by id desc limit ${limit}`,
     params,

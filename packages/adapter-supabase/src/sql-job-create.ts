@@ -5,7 +5,7 @@ import {
   createJobId,
   type JobSpec,
 } from "@threadmill/core";
-import { type JobRow, jobJson, toJob } from "./job-row.js";
+import { JOB_COLUMNS, type JobRow, toJob } from "./job-row.js";
 import { pgErrorInfo, type SqlContext, ts } from "./sql-context.js";
 
 /**
@@ -21,7 +21,7 @@ export async function createSqlJob(ctx: SqlContext, spec: JobSpec): Promise<Crea
       if (created) return { job: created, created: true };
       const existing = await ctx.run<JobRow>(
         "jobs.create",
-        `select ${jobJson("jobs")} from ${ctx.s}.jobs where tenant = $1::text and idempotency_key = $2::text`,
+        `select ${JOB_COLUMNS} from ${ctx.s}.jobs where tenant = $1::text and idempotency_key = $2::text`,
         [spec.tenant, spec.idempotencyKey],
       );
       if (existing[0]) return { job: toJob(existing[0]), created: false };
@@ -51,7 +51,7 @@ async function insertJob(ctx: SqlContext, spec: JobSpec) {
      values ($1::text, $2::text, $3::text, $4::text::jsonb, $5::text::jsonb, $6::text, $7::text, $8::float8, $9::int,
        'queued', coalesce(${ts("$10")}, now()))
      on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
-     returning ${jobJson("jobs")}${ctx.notifySql}`,
+     returning ${JOB_COLUMNS}${ctx.notifySql}`,
     [
       createJobId(),
       spec.tenant,

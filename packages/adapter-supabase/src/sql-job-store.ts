@@ -6,7 +6,7 @@ import {
   type Lease,
   type ListJobsOptions,
 } from "@threadmill/core";
-import { type JobRow, jobJson, toJob } from "./job-row.js";
+import { JOB_COLUMNS, type JobRow, toJob } from "./job-row.js";
 import { assertLease, leaseLost, pgErrorInfo, type SqlContext } from "./sql-context.js";
 import { bumpEventSeq, terminalEventBody } from "./sql-event-fragments.js";
 import { createSqlJob, singletonHolder } from "./sql-job-create.js";
@@ -29,7 +29,7 @@ export function createSqlJobStore(ctx: SqlContext): JobStore {
 async function selectJob(ctx: SqlContext, operation: string, tenant: string, jobId: string) {
   const rows = await ctx.run<JobRow>(
     operation,
-    `select ${jobJson("jobs")} from ${ctx.s}.jobs where tenant = $1::text and id = $2::text`,
+    `select ${JOB_COLUMNS} from ${ctx.s}.jobs where tenant = $1::text and id = $2::text`,
     [tenant, jobId],
   );
   return rows[0] ? toJob(rows[0]) : null;
@@ -44,7 +44,7 @@ async function listJobs(ctx: SqlContext, tenant: string, options: ListJobsOption
   if (limit <= 0) return [];
   const rows = await ctx.run<JobRow>(
     "jobs.list",
-    `select ${jobJson("jobs")} from ${ctx.s}.jobs
+    `select ${JOB_COLUMNS} from ${ctx.s}.jobs
      where tenant = $1::text
        and ($2::text::jsonb is null or status in (select jsonb_array_elements_text($2::text::jsonb)))
        and ($3::text is null or id < $3::text)
@@ -78,7 +78,7 @@ async function requestCancel(ctx: SqlContext, tenant: string, jobId: string): Pr
        from u where u.status = 'cancelled'
      ),
      del as (delete from ${s}.events e using u where e.job_id = u.id collate "default" and e.seq <= u.event_floor)
-     select ${jobJson("u")} from u`,
+     select ${JOB_COLUMNS} from u`,
     [tenant, jobId],
   );
   if (rows[0]) return toJob(rows[0]);
@@ -101,7 +101,7 @@ async function transition(ctx: SqlContext, lease: Lease, patch: JobPatch): Promi
        returning *
      )
      select (select epoch from cur) as current_epoch, u.* from (select 1) one left join
-       (select ${jobJson("u")} from u) u on true`,
+       (select ${JOB_COLUMNS} from u) u on true`,
     [
       lease.tenant,
       lease.jobId,
@@ -113,7 +113,7 @@ async function transition(ctx: SqlContext, lease: Lease, patch: JobPatch): Promi
     ],
   );
   const row = rows[0];
-  if (!row || row.job === null) throw leaseLost(lease.jobId, lease.epoch, row?.current_epoch);
+  if (!row || row.id === null) throw leaseLost(lease.jobId, lease.epoch, row?.current_epoch);
   return toJob(row);
 }
 
@@ -126,7 +126,7 @@ async function retry(ctx: SqlContext, tenant: string, jobId: string): Promise<Jo
          cancel_requested = false, worker_id = null, lease_expires_at = null, finished_at = null,
          updated_at = now()
        where tenant = $1::text and id = $2::text and status in ('failed', 'cancelled')
-       returning ${jobJson("jobs")}${ctx.notifySql}`,
+       returning ${JOB_COLUMNS}${ctx.notifySql}`,
       [tenant, jobId],
     );
     if (rows[0]) return toJob(rows[0]);

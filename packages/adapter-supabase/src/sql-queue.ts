@@ -11,7 +11,7 @@ import type {
   Queue,
   ReleaseOptions,
 } from "@threadmill/core";
-import { type JobRow, jobJson, leaseOf, toJob } from "./job-row.js";
+import { JOB_COLUMNS, type JobRow, leaseOf, toJob } from "./job-row.js";
 import { completeAndClaimSql } from "./sql-complete-and-claim.js";
 import { assertDuration, assertId, assertLease, leaseLost, type SqlContext, ts } from "./sql-context.js";
 import { bumpEventSeq, terminalEventBody } from "./sql-event-fragments.js";
@@ -52,7 +52,7 @@ async function claim(
   }
   const rows = await ctx.run<JobRow>(
     "queue.claim",
-    `select ${jobJson("c")} from ${ctx.s}.claim($1::text, $2::float8, $3::text, $4::text) c`,
+    `select ${JOB_COLUMNS} from ${ctx.s}.claim($1::text, $2::float8, $3::text, $4::text)`,
     [workerId, leaseMs, options.tenant ?? null, options.jobId ?? null],
   );
   if (!rows[0]) return null;
@@ -71,7 +71,7 @@ async function extend(ctx: SqlContext, lease: Lease, leaseMs: number): Promise<E
        where id = $2::text and tenant = $1::text and epoch = $3::int and status = 'running' returning *)`,
     [leaseMs],
   );
-  if (!row || row.job === null) throw leaseLost(lease.jobId, lease.epoch, row?.current_epoch);
+  if (!row || row.id === null) throw leaseLost(lease.jobId, lease.epoch, row?.current_epoch);
   const job = toJob(row);
   return { lease: leaseOf(job, lease.workerId), cancelRequested: job.cancelRequested };
 }
@@ -91,7 +91,7 @@ async function release(ctx: SqlContext, lease: Lease, options: ReleaseOptions = 
        returning *${ctx.notifySql})`,
     [options.runAt ?? null, options.error ? JSON.stringify(options.error) : null],
   );
-  if (!row || row.job === null) throw leaseLost(lease.jobId, lease.epoch, row?.current_epoch);
+  if (!row || row.id === null) throw leaseLost(lease.jobId, lease.epoch, row?.current_epoch);
   return toJob(row);
 }
 
