@@ -42,8 +42,10 @@ export interface RecordStore<T extends { readonly id: string }> {
    * `lease.jobId`. Idempotent: the same records twice leave the same state. Where the store can
    * check the epoch in the same atomic step (`fenced: true`), a superseded lease throws
    * `LeaseLostError` and writes nothing (also for a job that ended, or was purged); otherwise the
-   * write happens and ids (content hashes) make the repeat harmless. An empty array is a no-op. The
-   * store keeps copies: changing the records afterwards changes nothing stored.
+   * write happens and ids (content hashes) make the repeat harmless. A store may write a large call
+   * in batches, each checked on its own: a lease superseded part-way through has written the batches
+   * checked before, as if it had finished them sooner, and none after. An empty array is a no-op.
+   * The store keeps copies: changing the records afterwards changes nothing stored.
    */
   upsert(lease: Lease, records: readonly T[]): Promise<void>;
   /** Whether `upsert` is fenced by the lease's epoch. */
