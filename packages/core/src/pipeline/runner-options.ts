@@ -58,7 +58,11 @@ export interface RunnerOptions {
   readonly renewEveryMs?: number;
   /** How often an idle worker polls for a claim (ms; jittered down by up to half). @default 1000 */
   readonly pollMs?: number;
-  /** Longest stretch of work between two yields to the event loop (ms). @default 50 */
+  /**
+   * Longest stretch of work between two yields to the event loop (ms): lease renewal, and the store
+   * writes of the unit before, which a unit chunking on the main thread would otherwise hold up.
+   * @default 5
+   */
   readonly yieldEveryMs?: number;
   /** At most one `progress` event (and job progress update) per job per this period (ms). @default 1000 */
   readonly progressEveryMs?: number;
@@ -155,7 +159,8 @@ export function resolveRunnerOptions(options: RunnerOptions): RunnerContext {
     leaseMs,
     renewEveryMs,
     pollMs: positive(options.pollMs, 1_000, "pollMs"),
-    yieldEveryMs: positive(options.yieldEveryMs, 50, "yieldEveryMs"),
+    // 5, not 50: a store's replies wait for the next yield to be answered with the next write.
+    yieldEveryMs: positive(options.yieldEveryMs, 5, "yieldEveryMs"),
     progressEveryMs: positive(options.progressEveryMs, 1_000, "progressEveryMs"),
     deadlineMarginMs: positive(options.deadlineMarginMs, 3_000, "deadlineMarginMs"),
     retry: {
