@@ -36,7 +36,8 @@ export interface UnitContext extends StageContext {
   readonly lease: Lease;
   /**
    * A cooperative yield point: cheap to call often (between conversations, between chunks); really
-   * yields to the event loop once the runner's `yieldEveryMs` passed, so the lease heartbeat runs.
+   * yields to the event loop once the runner's `yieldEveryMs` passed, so the lease heartbeat runs and
+   * the store's replies to the previous unit's writes are answered.
    * Throws the abort reason once `signal` aborted.
    */
   yield(): Promise<void>;
