@@ -133,10 +133,17 @@ async function listRecords<T>(
     member === undefined
       ? `select body::text as body, date_paths::text as date_paths from ${s}.${table}
          where tenant = $1::text and ($2::text is null or id > $2::text) order by id limit $3::int`
-      : `select r.body::text as body, r.date_paths::text as date_paths
-         from ${s}.${members} m join ${s}.${table} r on r.tenant = m.tenant and r.id = m.${idCol} collate "C"
-         where m.tenant = $1::text and m.job_id = $4::text and ($2::text is null or r.id > $2::text)
-         order by r.id limit $3::int`,
+      : // The page's ids first, then one lookup each (`limit 1` keeps it a nested loop): a join
+        // sorted every record left in the scope, bodies and all, for each page.
+        `select r.body::text as body, r.date_paths::text as date_paths
+         from (select m.${idCol} collate "C" as id from ${s}.${members} m
+               where m.tenant = $1::text and m.job_id = $4::text
+                 and ($2::text is null or m.${idCol} collate "C" > $2::text)
+               order by 1 limit $3::int) p
+         cross join lateral (
+           select r.body, r.date_paths from ${s}.${table} r where r.tenant = $1::text and r.id = p.id limit 1
+         ) r
+         order by p.id`,
     member === undefined
       ? [tenant, options.after ?? null, limit]
       : [tenant, options.after ?? null, limit, member],

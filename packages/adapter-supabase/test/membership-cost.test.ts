@@ -8,10 +8,11 @@ import { createPostgresExecutor } from "../src/postgres-executor.js";
 import type { SqlExecutor } from "../src/sql-executor.js";
 import { probePostgres, testClient, uniqueSchema } from "./support/test-postgres.js";
 
-// Each unit of an import adds its chunks and conversations to the tenant's library. The statement
-// used to read every membership of the library each time (a join the planner sized from statistics
-// that lag the import), so a unit cost more the larger the library grew: quadratic over an import.
-// Counted here as rows the plan reads, not as time.
+// Each unit of an import adds its chunks and conversations to the tenant's library, and the facts
+// stage and a re-import read a job's records back a page at a time. Those statements used to read
+// every membership of the scope each time (joins and sorts the planner sized from statistics that
+// lag an import), so each unit or page cost more the larger the library grew: quadratic over an
+// import. Counted here as rows the plans read, not as time.
 
 const unreachable = await probePostgres();
 const T = "t";
@@ -116,6 +117,26 @@ function costCases(open: Open): void {
     expect(nothing).toEqual([0]);
     expect((await adapter.chunks.list(T, { library: true, limit: 5_000 })).length).toBe(LIBRARY + 19 - 10);
     expect(await adapter.chunks.count(T, { jobId: second.jobId })).toBe(30);
+  });
+
+  it(`a page of a job's or the library's records reads that page's records, not the scope's (${LIBRARY} chunks)`, async () => {
+    const { adapter, on, plans } = await open();
+    const job = await running(adapter);
+    await adapter.chunks.upsert(job, ids("c", LIBRARY).map(chunk));
+    await adapter.chunks.updateMembership(job, { addToLibrary: ids("c", LIBRARY) });
+    for (const scope of [{ jobId: job.jobId }, { library: true }]) {
+      for (const after of [undefined, "c1"]) {
+        plans.length = 0;
+        on.explain = true;
+        const page = await adapter.chunks
+          .list(T, { ...scope, limit: 50, ...(after ? { after } : {}) })
+          .finally(() => {
+            on.explain = false;
+          });
+        expect(page).toHaveLength(50);
+        expect(plans.map((plan) => rowsRead(plan, ["chunks"]))).toEqual([50]);
+      }
+    }
   });
 }
 
