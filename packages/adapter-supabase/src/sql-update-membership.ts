@@ -28,9 +28,9 @@ export async function updateSqlMembership(
   }
   const hold = ids(kind, "hold", change.hold);
   const add = ids(kind, "addToLibrary", change.addToLibrary);
-  const adding = new Set(add);
+  const added = new Set(add);
   // Add wins: removing first and adding back in one statement could not touch the same row twice.
-  const remove = ids(kind, "removeFromLibrary", change.removeFromLibrary).filter((id) => !adding.has(id));
+  const remove = ids(kind, "removeFromLibrary", change.removeFromLibrary).filter((id) => !added.has(id));
   const { sql, params } = changeStatement(t, lease, { hold, add, remove });
   type Row = { current_epoch: number | null; ok: boolean; removed: string };
   const check = (row: Row | undefined) => {

@@ -67,6 +67,22 @@ function explaining(base: SqlExecutor, on: { explain: boolean }, plans: PlanNode
   return wrap(base, false);
 }
 
+/** The plans of the statements `call` runs. */
+async function explained(
+  on: { explain: boolean },
+  plans: PlanNode[],
+  call: () => Promise<unknown>,
+): Promise<PlanNode[]> {
+  plans.length = 0;
+  on.explain = true;
+  try {
+    await call();
+  } finally {
+    on.explain = false;
+  }
+  return [...plans];
+}
+
 async function running(adapter: SqlAdapter): Promise<Lease> {
   const { job } = await adapter.jobs.create({
     tenant: T,
@@ -87,19 +103,15 @@ function costCases(open: Open): void {
     const second = await running(adapter);
     await adapter.chunks.upsert(second, ids("new", 20).map(chunk));
     /** Rows of the chunk tables each statement of `change` read. */
-    const rowsOf = async (change: Parameters<SqlAdapter["chunks"]["updateMembership"]>[1]) => {
-      plans.length = 0;
-      on.explain = true;
-      await adapter.chunks.updateMembership(second, change).finally(() => {
-        on.explain = false;
-      });
-      return plans.map((plan) => rowsRead(plan, ["chunks", "chunk_jobs"]));
-    };
+    const rowsOf = async (change: Parameters<SqlAdapter["chunks"]["updateMembership"]>[1]) =>
+      (await explained(on, plans, () => adapter.chunks.updateMembership(second, change))).map((plan) =>
+        rowsRead(plan, ["chunks", "chunk_jobs"]),
+      );
 
     // A unit of a first import: its new chunks join the library.
     const added = await rowsOf({ addToLibrary: ids("new", 20) });
-    // A unit of a re-import: one conversation's chunks replace the old ones (and the records only
-    // the library held are deleted), others are held.
+    // A unit of a re-import: one conversation's chunks replace the old ones (those no job holds any
+    // more would be deleted: the second statement looks), others are held.
     const replaced = await rowsOf({
       hold: ids("old", 10).map((id) => id.replace("old", "old1")),
       addToLibrary: ids("new", 5),
@@ -126,15 +138,12 @@ function costCases(open: Open): void {
     await adapter.chunks.updateMembership(job, { addToLibrary: ids("c", LIBRARY) });
     for (const scope of [{ jobId: job.jobId }, { library: true }]) {
       for (const after of [undefined, "c1"]) {
-        plans.length = 0;
-        on.explain = true;
-        const page = await adapter.chunks
-          .list(T, { ...scope, limit: 50, ...(after ? { after } : {}) })
-          .finally(() => {
-            on.explain = false;
-          });
+        let page: unknown[] = [];
+        const read = await explained(on, plans, async () => {
+          page = await adapter.chunks.list(T, { ...scope, limit: 50, ...(after ? { after } : {}) });
+        });
         expect(page).toHaveLength(50);
-        expect(plans.map((plan) => rowsRead(plan, ["chunks"]))).toEqual([50]);
+        expect(read.map((plan) => rowsRead(plan, ["chunks"]))).toEqual([50]);
       }
     }
   });
